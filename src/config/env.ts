@@ -1,0 +1,194 @@
+/**
+ * The one place that reads `process.env`. Every variable is parsed and checked
+ * at boot; all problems are reported together so an operator fixes them in one go.
+ */
+
+/** A per-window budget: `points` operations per `durationSeconds`. */
+export interface RateLimit {
+  points: number;
+  durationSeconds: number;
+}
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Validated configuration. See README.md "Configuration" for each variable. */
+export interface Env {
+  readonly nodeEnv: NodeEnv;
+  readonly isProduction: boolean;
+  /** `PORT`, default 4000; 0 picks a free port (tests). */
+  readonly port: number;
+  /** `HOST`, default `0.0.0.0`. */
+  readonly host: string;
+  /** `DATABASE_URL`; undefined starts embedded PostgreSQL in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** `DATA_DIR`, default `.data`. */
+  readonly dataDir: string;
+  /** `UPLOAD_DIR`, default `uploads`. */
+  readonly uploadDir: string;
+  /** `JWT_SECRET`; undefined outside production: generated once and kept in `dataDir`. */
+  readonly jwtSecret: string | undefined;
+  readonly adminUsername: string | undefined;
+  readonly adminPassword: string | undefined;
+  /** `REDIS_URL`; undefined keeps pub/sub and counters in-process. */
+  readonly redisUrl: string | undefined;
+  /** `LOG_LEVEL`, default `info`. */
+  readonly logLevel: LogLevel;
+  /** `RATE_LIMIT_*`; null when turned off with `0`. */
+  readonly rateLimits: {
+    readonly api: RateLimit | null;
+    readonly auth: RateLimit | null;
+    readonly messages: RateLimit | null;
+    readonly uploads: RateLimit | null;
+  };
+  /** `TRUST_PROXY`: hop count or Express trust-proxy expression; unset trusts no proxy. */
+  readonly trustProxy: string | number | undefined;
+  /** `CORS_ORIGINS`, comma-separated; empty allows no cross-origin browser calls. */
+  readonly corsOrigins: readonly string[];
+  /** `ENABLE_INTROSPECTION`; default on outside production, off in production. */
+  readonly introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'production', 'test'];
+
+/** Parses and validates a set of variables; throws one ConfigError naming every problem. */
+export function parseEnv(source: Source): Env {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = source[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const nodeEnvRaw = get('NODE_ENV') ?? 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if ((NODE_ENVS as readonly string[]).includes(nodeEnvRaw)) nodeEnv = nodeEnvRaw as NodeEnv;
+  else problems.push(`NODE_ENV must be one of ${NODE_ENVS.join(', ')} (got "${nodeEnvRaw}")`);
+  const isProduction = nodeEnv === 'production';
+
+  const port = parsePort(get('PORT'), problems);
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL with a host');
+  }
+
+  const jwtSecret = get('JWT_SECRET');
+  if (isProduction && jwtSecret === undefined) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production');
+  } else if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    problems.push('JWT_SECRET must be at least 32 bytes');
+  }
+
+  const adminUsername = get('ADMIN_USERNAME');
+  const adminPassword = source['ADMIN_PASSWORD'] === '' ? undefined : source['ADMIN_PASSWORD'];
+  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
+    problems.push('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+
+  const redisUrl = get('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+
+  const logLevelRaw = (get('LOG_LEVEL') ?? 'info').toLowerCase();
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
+
+  const rateLimits = {
+    api: parseRateLimit('RATE_LIMIT_API', get('RATE_LIMIT_API') ?? '100/900', problems),
+    auth: parseRateLimit('RATE_LIMIT_AUTH', get('RATE_LIMIT_AUTH') ?? '5/900', problems),
+    messages: parseRateLimit('RATE_LIMIT_MESSAGES', get('RATE_LIMIT_MESSAGES') ?? '60/60', problems),
+    uploads: parseRateLimit('RATE_LIMIT_UPLOADS', get('RATE_LIMIT_UPLOADS') ?? '10/900', problems),
+  };
+
+  const trustProxyRaw = get('TRUST_PROXY');
+  const trustProxy =
+    trustProxyRaw === undefined ? undefined : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+
+  const corsOrigins = (get('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+  }
+
+  const introspection = parseBoolean('ENABLE_INTROSPECTION', get('ENABLE_INTROSPECTION'), !isProduction, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    nodeEnv,
+    isProduction,
+    port,
+    host: get('HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: get('DATA_DIR') ?? '.data',
+    uploadDir: get('UPLOAD_DIR') ?? 'uploads',
+    jwtSecret,
+    adminUsername,
+    adminPassword,
+    redisUrl,
+    logLevel,
+    rateLimits: Object.freeze(rateLimits),
+    trustProxy,
+    corsOrigins: Object.freeze(corsOrigins),
+    introspection,
+  });
+}
+
+/** Reads the process environment. Only call from entry points. */
+export function loadEnv(): Env {
+  return parseEnv(process.env);
+}
+
+function parsePort(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 4000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    problems.push(`PORT must be an integer from 0 to 65535 (got "${raw}")`);
+    return 4000;
+  }
+  return port;
+}
+
+function isPostgresUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** `count/seconds`, or `0` for off. */
+function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit | null {
+  if (raw === '0') return null;
+  const match = /^(\d+)\/(\d+)$/.exec(raw);
+  const points = Number(match?.[1]);
+  const durationSeconds = Number(match?.[2]);
+  if (!match || points < 1 || durationSeconds < 1) {
+    problems.push(`${name} must be COUNT/SECONDS with both at least 1, or 0 to turn it off (got "${raw}")`);
+    return null;
+  }
+  return { points, durationSeconds };
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}

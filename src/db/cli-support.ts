@@ -1,0 +1,59 @@
+/**
+ * What the database command-line entry points share: their inputs, a logger
+ * for a terminal, and a server to work on (DATABASE_URL, or the embedded one
+ * in DATA_DIR, stopped again afterwards).
+ */
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
+
+/** Inputs of the database commands. */
+export interface DatabaseCliInput {
+  /** `DATABASE_URL`; undefined uses the embedded server in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** `DATA_DIR`, default `.data`, relative to the working directory. */
+  dataDir: string;
+  /** `LOG_LEVEL`, default `warn`: the commands print their own summary. */
+  logLevel: string;
+}
+
+/** Reads the commands' inputs from an environment given as a parameter (the caller owns `process.env`). */
+export function readDatabaseCliInput(env: Readonly<Record<string, string | undefined>>): DatabaseCliInput {
+  const value = (name: string) => (env[name]?.trim() ? env[name].trim() : undefined);
+  return {
+    databaseUrl: value('DATABASE_URL'),
+    dataDir: path.resolve(value('DATA_DIR') ?? '.data'),
+    logLevel: value('LOG_LEVEL') ?? 'warn',
+  };
+}
+
+/** JSON lines on stderr, so stdout carries only the command's result. */
+export function createCliLogger(level: string): Logger {
+  return pino({ level, base: { service: 'payamak-db' } }, pino.destination(2));
+}
+
+/**
+ * Runs `work` against the configured server. An embedded server is stopped
+ * afterwards, and on SIGINT/SIGTERM, so a command never leaves one running.
+ */
+export async function withDatabaseServer<T>(
+  input: DatabaseCliInput,
+  logger: Logger,
+  work: (databaseUrl: string) => Promise<T>,
+): Promise<T> {
+  if (input.databaseUrl !== undefined) return work(input.databaseUrl);
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
+  const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: input.dataDir, logger });
+  const onSignal = (signal: NodeJS.Signals) => {
+    void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await work(server.url);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server.stop();
+  }
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../lib/logger.js';
+import type { Viewer } from '../lib/viewer.js';
+import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
+import { createLoaders, type Loaders, type Services } from '../modules/index.js';
+
+/** What every resolver receives, over HTTP and WebSocket alike. */
+export interface Context {
+  viewer: Viewer | null;
+  /** Why a presented token gave no viewer; null when none was presented or it was fine. */
+  authFailure: AuthFailure | null;
+  services: Services;
+  prisma: PrismaClient;
+  loaders: Loaders;
+  /**
+   * Replaces the loaders. A subscription's context lives as long as the
+   * subscription, so each event starts with empty caches (no stale members).
+   */
+  renewLoaders(): void;
+  logger: Logger;
+  requestId: string;
+}
+
+export interface ContextFactoryDeps {
+  services: Services;
+  prisma: PrismaClient;
+  logger: Logger;
+}
+
+/** Strips an optional `Bearer ` prefix; null when nothing usable was sent. */
+export function bearerToken(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const token = header.replace(/^Bearer\s+/i, '').trim();
+  return token === '' ? null : token;
+}
+
+/** Resolves the viewer of a token, or the reason it gives none. */
+export async function authenticate(
+  services: Services,
+  token: string | null,
+): Promise<{ viewer: Viewer | null; authFailure: AuthFailure | null }> {
+  if (token === null) return { viewer: null, authFailure: null };
+  try {
+    return { viewer: await services.auth.authenticate(token), authFailure: null };
+  } catch (error) {
+    if (error instanceof AuthFailureError) return { viewer: null, authFailure: error.failure };
+    throw error;
+  }
+}
+
+/** A fresh context: new loaders every time, so nothing is cached across requests or events. */
+export function createContext(
+  deps: ContextFactoryDeps,
+  auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
+  requestId: string = randomUUID(),
+): Context {
+  const context: Context = {
+    ...auth,
+    services: deps.services,
+    prisma: deps.prisma,
+    loaders: createLoaders(deps.prisma),
+    renewLoaders() {
+      context.loaders = createLoaders(deps.prisma);
+    },
+    logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
+    requestId,
+  };
+  return context;
+}

@@ -1,0 +1,47 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode, isClientErrorCode } from '../lib/errors.js';
+
+// Errors graphql-js and Apollo raise about the request itself: the client's
+// fault, with messages that describe only the query, so they are shown as
+// BAD_USER_INPUT (the contract's one code for malformed input).
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** True when the error is one the client may see as it is. */
+export function isClientError(error: GraphQLFormattedError | GraphQLError): boolean {
+  const code = error.extensions?.['code'];
+  if (isClientErrorCode(code) || REQUEST_ERROR_CODES.has(code as string)) return true;
+  // graphql-js's own validation/coercion errors carry no code and no original error.
+  return error instanceof GraphQLError && error.originalError === undefined && code === undefined;
+}
+
+/**
+ * What the client sees. Known errors keep their message and code; anything else
+ * becomes a bare INTERNAL_SERVER_ERROR: no stack, SQL or path leaves the server.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const code = formatted.extensions?.['code'];
+  const base = {
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+  };
+  if (isClientErrorCode(code)) {
+    const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    return { message: formatted.message, ...base, extensions };
+  }
+  const original = graphqlError?.originalError;
+  const isRequestError =
+    REQUEST_ERROR_CODES.has(code as string) || (graphqlError !== undefined && original === undefined && code === undefined);
+  if (isRequestError) {
+    return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
+  return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}

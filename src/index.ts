@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { ConfigError, loadEnv } from './config/env.js';
+import { createLogger } from './lib/logger.js';
+import { startServer } from './server/app.js';
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(env);
+  const startedAt = performance.now();
+  const server = await startServer({ env, logger });
+  const db = server.database.embedded ? `embedded PostgreSQL in ${env.dataDir}/ (port ${new URL(server.database.url).port})` : 'PostgreSQL at DATABASE_URL';
+  logger.info(
+    { url: `${server.url}/graphql`, database: server.database.embedded ? 'embedded' : 'external', startupMs: Math.round(performance.now() - startedAt) },
+    'server ready',
+  );
+  process.stdout.write(
+    [
+      '',
+      `  Payamak is listening on ${server.url}`,
+      `  GraphQL (HTTP and WebSocket): ${server.url.replace('http', 'ws')}/graphql`,
+      env.introspection ? `  Apollo Sandbox: open ${server.url}/graphql in a browser` : '  Apollo Sandbox: off (production)',
+      `  Database: ${db}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Payamak failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,200 @@
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Role } from '../../generated/prisma/enums.js';
+import { badInput, conflict, forbidden, isUniqueViolation, unauthenticated } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { USER_SELECT, checkPassword, cleanDisplayName, normalizeUsername, type UserRecord } from '../users/index.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './auth.passwords.js';
+import { InvalidTokenError, hashRefreshToken, type AccessClaims, type TokenIssuer } from './auth.tokens.js';
+import type { LoginInput, RegisterInput } from './auth.types.js';
+
+export interface AuthResult {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: UserRecord;
+}
+
+/** Why a presented access token gave no viewer; the auth checker turns it into a message. */
+export type AuthFailure = 'expired' | 'invalid' | 'revoked' | 'deactivated';
+
+export class AuthFailureError extends Error {
+  constructor(readonly failure: AuthFailure) {
+    super(failure);
+  }
+}
+
+const MAX_TOKEN_LENGTH = 4096;
+
+export class AuthService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly tokens: TokenIssuer,
+    private readonly logger: Logger,
+  ) {}
+
+  async register(input: RegisterInput): Promise<AuthResult> {
+    const username = normalizeUsername(input.username);
+    const password = checkPassword(input.password);
+    const displayName = cleanDisplayName(input.displayName);
+    const passwordHash = await hashPassword(password);
+    try {
+      const user = await this.prisma.user.create({ data: { username, displayName, passwordHash }, select: USER_SELECT });
+      this.logger.info({ userId: user.id }, 'user registered');
+      return await this.startSession(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('That username is taken', 'username');
+      throw error;
+    }
+  }
+
+  async login(input: LoginInput): Promise<AuthResult> {
+    const username = input.username.trim().toLowerCase();
+    if (input.password.length > 1024 || username.length > 64) throw unauthenticated('Wrong username or password');
+    const found = await this.prisma.user.findUnique({ where: { username }, select: { ...USER_SELECT, passwordHash: true } });
+    if (!found) {
+      await burnPasswordCheck(input.password);
+      throw unauthenticated('Wrong username or password');
+    }
+    const { passwordHash, ...user } = found;
+    if (!(await verifyPassword(passwordHash, input.password))) throw unauthenticated('Wrong username or password');
+    // Said only to someone who knows the password, so it reveals nothing to a guesser.
+    if (!user.active) throw forbidden('This account is deactivated');
+    return this.startSession(user);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. Each token works once: presenting a
+   * rotated token again means it was stolen (or the client is confused), so the
+   * whole session is revoked and both parties must sign in again.
+   */
+  async refresh(refreshToken: string): Promise<AuthResult> {
+    if (refreshToken.length > MAX_TOKEN_LENGTH) throw unauthenticated('Refresh token is invalid');
+    const hash = hashRefreshToken(refreshToken);
+    const now = new Date();
+    const stored = await this.prisma.refreshToken.findUnique({
+      where: { tokenHash: hash },
+      select: { id: true, expiresAt: true, rotatedAt: true, session: { select: { id: true, revokedAt: true, user: { select: USER_SELECT } } } },
+    });
+    if (!stored || stored.session.revokedAt) throw unauthenticated('Refresh token is invalid');
+    if (stored.expiresAt <= now) throw unauthenticated('Refresh token expired');
+    const { session } = stored;
+    if (!session.user.active) throw forbidden('This account is deactivated');
+
+    const next = this.tokens.mintRefresh();
+    const rotated = await this.prisma.$transaction(async (tx) => {
+      // The guard on rotatedAt makes two concurrent refreshes with one token race
+      // on a single row: exactly one wins, the other is treated as reuse.
+      const claimed = await tx.refreshToken.updateMany({ where: { id: stored.id, rotatedAt: null }, data: { rotatedAt: now } });
+      if (claimed.count === 0) return false;
+      await tx.refreshToken.create({ data: { sessionId: session.id, tokenHash: next.hash, expiresAt: next.expiresAt } });
+      await tx.session.update({ where: { id: session.id }, data: { lastUsedAt: now, expiresAt: next.expiresAt } });
+      return true;
+    });
+    if (!rotated) {
+      await this.prisma.session.update({ where: { id: session.id }, data: { revokedAt: now } });
+      this.logger.warn({ userId: session.user.id, sessionId: session.id }, 'refresh token reused; session revoked');
+      throw unauthenticated('Refresh token was already used; the session has been ended');
+    }
+    return {
+      accessToken: this.tokens.signAccess({ sub: session.user.id, sid: session.id }),
+      refreshToken: next.token,
+      expiresIn: this.tokens.accessTtlSeconds,
+      user: session.user,
+    };
+  }
+
+  /** Ends the session the refresh token belongs to. False when there was none to end. */
+  async logout(refreshToken: string): Promise<boolean> {
+    if (refreshToken.length > MAX_TOKEN_LENGTH) return false;
+    const stored = await this.prisma.refreshToken.findUnique({
+      where: { tokenHash: hashRefreshToken(refreshToken) },
+      select: { sessionId: true },
+    });
+    if (!stored) return false;
+    const ended = await this.prisma.session.updateMany({
+      where: { id: stored.sessionId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return ended.count > 0;
+  }
+
+  /** Keeps the caller's session; every other session of the user ends. */
+  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<boolean> {
+    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { passwordHash: true } });
+    if (currentPassword.length > 1024 || !(await verifyPassword(user.passwordHash, currentPassword))) {
+      throw badInput('Current password is wrong', 'currentPassword');
+    }
+    checkPassword(newPassword, 'newPassword');
+    if (newPassword === currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');
+    const passwordHash = await hashPassword(newPassword);
+    const now = new Date();
+    await this.prisma.$transaction([
+      this.prisma.user.update({ where: { id: viewer.id }, data: { passwordHash } }),
+      this.prisma.session.updateMany({
+        where: { userId: viewer.id, id: { not: viewer.sessionId }, revokedAt: null },
+        data: { revokedAt: now },
+      }),
+    ]);
+    return true;
+  }
+
+  /**
+   * Turns a bearer token into a viewer, checking what a JWT alone cannot: that
+   * the session is still open and the account still active.
+   */
+  async authenticate(accessToken: string): Promise<Viewer> {
+    if (accessToken.length > MAX_TOKEN_LENGTH) throw new AuthFailureError('invalid');
+    let claims: AccessClaims;
+    try {
+      claims = this.tokens.verifyAccess(accessToken);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AuthFailureError(error.reason);
+      throw error;
+    }
+    // One statement on every request: the session and its user, joined.
+    const [session] = await this.prisma.$queryRaw<{ userId: string; revoked: boolean; active: boolean; role: Role }[]>`
+      SELECT s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role"
+      FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+      WHERE s."id" = ${claims.sid}::uuid`;
+    if (!session || session.userId !== claims.sub || session.revoked) throw new AuthFailureError('revoked');
+    if (!session.active) throw new AuthFailureError('deactivated');
+    return { id: claims.sub, role: session.role, sessionId: claims.sid };
+  }
+
+  /**
+   * Makes the account named by ADMIN_USERNAME/ADMIN_PASSWORD exist as an active
+   * admin with that password (created, or promoted and its password reset).
+   */
+  async ensureAdmin(rawUsername: string, password: string): Promise<UserRecord> {
+    const username = normalizeUsername(rawUsername);
+    checkPassword(password, 'ADMIN_PASSWORD');
+    const passwordHash = await hashPassword(password);
+    const user = await this.prisma.user.upsert({
+      where: { username },
+      create: { username, displayName: username, passwordHash, role: 'ADMIN' },
+      update: { passwordHash, role: 'ADMIN', active: true },
+      select: USER_SELECT,
+    });
+    this.logger.info({ userId: user.id, username }, 'admin account ensured');
+    return user;
+  }
+
+  private async startSession(user: UserRecord): Promise<AuthResult> {
+    const refresh = this.tokens.mintRefresh();
+    const session = await this.prisma.session.create({
+      data: {
+        userId: user.id,
+        expiresAt: refresh.expiresAt,
+        refreshTokens: { create: { tokenHash: refresh.hash, expiresAt: refresh.expiresAt } },
+      },
+      select: { id: true },
+    });
+    return {
+      accessToken: this.tokens.signAccess({ sub: user.id, sid: session.id }),
+      refreshToken: refresh.token,
+      expiresIn: this.tokens.accessTtlSeconds,
+      user,
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+/** Claims we put in an access token, beside iss, aud, iat, exp. */
+export interface AccessClaims {
+  /** user id */
+  sub: string;
+  /** session id: revoking the session ends the token before it expires */
+  sid: string;
+}
+
+/** Options for {@link TokenIssuer}. */
+export interface TokenIssuerOptions {
+  secret: string;
+  /** Access token lifetime in seconds; default 900 (15 min). */
+  accessTtlSeconds?: number;
+  /** Refresh token and session lifetime in seconds; default 30 days. */
+  refreshTtlSeconds?: number;
+}
+
+const ISSUER = 'payamak';
+const AUDIENCE = 'payamak-api';
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid') {
+    super(reason === 'expired' ? 'Access token expired' : 'Access token is invalid');
+  }
+}
+
+/** Signs and verifies access tokens (HS256, pinned) and mints opaque refresh tokens. */
+export class TokenIssuer {
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  readonly #secret: string;
+
+  constructor(options: TokenIssuerOptions) {
+    this.#secret = options.secret;
+    this.accessTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
+    this.refreshTtlSeconds = options.refreshTtlSeconds ?? 30 * 24 * 3600;
+  }
+
+  signAccess(claims: AccessClaims): string {
+    return jwt.sign({ sid: claims.sid }, this.#secret, {
+      algorithm: 'HS256',
+      subject: claims.sub,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      expiresIn: this.accessTtlSeconds,
+    });
+  }
+
+  /** Throws InvalidTokenError; never trusts the token's own `alg`. */
+  verifyAccess(token: string): AccessClaims {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, this.#secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+    } catch (error) {
+      throw new InvalidTokenError(error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid');
+    }
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload['sid'] !== 'string') {
+      throw new InvalidTokenError('invalid');
+    }
+    return { sub: payload.sub, sid: payload['sid'] };
+  }
+
+  /** A fresh refresh token and the hash we store in its place. */
+  mintRefresh(): { token: string; hash: string; expiresAt: Date } {
+    const token = randomBytes(32).toString('base64url');
+    return { token, hash: hashRefreshToken(token), expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000) };
+  }
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,60 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ChatKind } from '../../generated/prisma/enums.js';
+import { connectionTypes } from '../../lib/relay.js';
+
+export { ChatKind };
+registerEnumType(ChatKind, { name: 'ChatKind' });
+
+/** A Chat row as resolvers pass it around. */
+export interface ChatRecord {
+  id: string;
+  kind: ChatKind;
+  title: string | null;
+  lastSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A ChatMember row with its watermarks. */
+export interface MemberRecord {
+  chatId: string;
+  userId: string;
+  isAdmin: boolean;
+  joinedAt: Date;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+// title, members, unreadCount and lastMessage are field resolvers (chats.resolver.ts,
+// messages.resolver.ts), batched through the request's loaders.
+@ObjectType('Chat')
+export class Chat {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ChatKind)
+  kind!: ChatKind;
+
+  @Field(() => Int, { description: 'Seq of the newest message; 0 when there is none.' })
+  lastSeq!: number;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { description: 'Last activity; chats are listed newest activity first.' })
+  updatedAt!: Date;
+}
+
+@ObjectType('ChatMember')
+export class ChatMember {
+  @Field(() => Boolean)
+  isAdmin!: boolean;
+
+  @Field(() => Date)
+  joinedAt!: Date;
+}
+
+export const ChatConnection = connectionTypes('Chat', Chat, { totalCount: true });
+
+export const CHAT_SELECT = { id: true, kind: true, title: true, lastSeq: true, createdAt: true, updatedAt: true } as const;
+export const MEMBER_SELECT = { chatId: true, userId: true, isAdmin: true, joinedAt: true, deliveredSeq: true, readSeq: true } as const;

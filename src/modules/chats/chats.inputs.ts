@@ -1,0 +1,16 @@
+import { Field, ID, InputType } from 'type-graphql';
+import { cleanText } from '../../lib/text.js';
+
+/** Members of one group, the creator included (WhatsApp's figure). */
+export const MAX_GROUP_MEMBERS = 1024;
+
+@InputType()
+export class CreateGroupChatInput {
+  @Field(() => String, { description: '1–100 characters.' })
+  title!: string;
+
+  @Field(() => [ID], { description: 'Other members; with you, 2–1024 in all. You become its admin.' })
+  memberIds!: string[];
+}
+
+export const cleanTitle = (value: string) => cleanText(value, { field: 'title', min: 1, max: 100 });

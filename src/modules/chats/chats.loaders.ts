@@ -1,0 +1,42 @@
+import DataLoader from 'dataloader';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { CHAT_SELECT, MEMBER_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+
+export interface ChatLoaders {
+  chatById: DataLoader<string, ChatRecord | null>;
+  /** Members of a chat, oldest first. */
+  membersByChat: DataLoader<string, MemberRecord[]>;
+  /** One membership, keyed by {@link memberKey}: cheap where a big group's member list is not needed. */
+  memberOf: DataLoader<string, MemberRecord | null>;
+}
+
+export const memberKey = (chatId: string, userId: string) => `${chatId}:${userId}`;
+
+export function createChatLoaders(prisma: PrismaClient): ChatLoaders {
+  return {
+    chatById: new DataLoader(async (ids) => {
+      const rows = await prisma.chat.findMany({ where: { id: { in: [...ids] } }, select: CHAT_SELECT });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    membersByChat: new DataLoader(async (chatIds) => {
+      const rows = await prisma.chatMember.findMany({
+        where: { chatId: { in: [...chatIds] } },
+        select: MEMBER_SELECT,
+        orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
+      });
+      const byChat = new Map<string, MemberRecord[]>(chatIds.map((id) => [id, []]));
+      for (const row of rows) byChat.get(row.chatId)!.push(row);
+      return chatIds.map((id) => byChat.get(id)!);
+    }),
+    memberOf: new DataLoader(async (keys) => {
+      const pairs = keys.map((key) => {
+        const [chatId, userId] = key.split(':');
+        return { chatId: chatId!, userId: userId! };
+      });
+      const rows = await prisma.chatMember.findMany({ where: { OR: pairs }, select: MEMBER_SELECT });
+      const byKey = new Map(rows.map((row) => [memberKey(row.chatId, row.userId), row]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    }),
+  };
+}

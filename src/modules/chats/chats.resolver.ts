@@ -1,0 +1,120 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { CurrentViewer } from '../../graphql/current-viewer.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { User, type UserRecord } from '../users/index.js';
+import { Chat, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { CreateGroupChatInput } from './chats.inputs.js';
+
+@Resolver(() => Chat)
+export class ChatsResolver {
+  @Authorized()
+  @Query(() => ChatConnection, { description: 'My chats, newest activity first.' })
+  chats(
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.list(viewer, { first, after });
+  }
+
+  @Authorized()
+  @Query(() => Chat, { nullable: true, description: 'NOT_FOUND unless I am a member.' })
+  chat(@Arg('id', () => ID) id: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.chats.get(viewer, ctx.loaders, id);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat, { description: 'Idempotent: the same chat for the same pair, whoever opens it.' })
+  createPrivateChat(@Arg('userId', () => ID) userId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.chats.createPrivate(viewer, userId);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat)
+  createGroupChat(@Arg('input', () => CreateGroupChatInput) input: CreateGroupChatInput, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.chats.createGroup(viewer, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat, { description: 'Group admins only. Users already in the group are skipped.' })
+  addGroupMembers(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('userIds', () => [ID]) userIds: string[],
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.addMembers(viewer, ctx.loaders, chatId, userIds);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat, { description: 'Group admins only.' })
+  removeGroupMember(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('userId', () => ID) userId: string,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.removeMember(viewer, ctx.loaders, chatId, userId);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Groups only. If the last admin leaves, the longest-standing member becomes admin.' })
+  leaveChat(@Arg('chatId', () => ID) chatId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.chats.leave(viewer, ctx.loaders, chatId);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat, { description: 'Renames a group; group admins only.' })
+  updateGroup(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('title', () => String) title: string,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.rename(viewer, ctx.loaders, chatId, title);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'Tells the other members; true lapses after 6 s unless sent again.' })
+  setTyping(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('typing', () => Boolean) typing: boolean,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.setTyping(viewer, ctx.loaders, chatId, typing);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "Groups: the title. Private chats: the other member's display name." })
+  async title(@Root() chat: ChatRecord, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<string | null> {
+    if (chat.kind === 'GROUP') return chat.title;
+    const members = await ctx.loaders.membersByChat.load(chat.id);
+    const other = members.find((m) => m.userId !== viewer.id);
+    return other ? ((await ctx.loaders.userById.load(other.userId))?.displayName ?? null) : null;
+  }
+
+  @FieldResolver(() => [ChatMember], { description: 'Oldest member first.' })
+  members(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MemberRecord[]> {
+    return ctx.loaders.membersByChat.load(chat.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Messages after my read watermark.' })
+  async unreadCount(@Root() chat: ChatRecord, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<number> {
+    const members = await ctx.loaders.membersByChat.load(chat.id);
+    const me = members.find((m) => m.userId === viewer.id);
+    // My own messages never count: sending moves my read watermark to the message.
+    return me ? Math.max(0, chat.lastSeq - me.readSeq) : 0;
+  }
+}
+
+@Resolver(() => ChatMember)
+export class ChatMemberResolver {
+  @FieldResolver(() => User)
+  async user(@Root() member: MemberRecord, @Ctx() ctx: Context): Promise<UserRecord> {
+    const user = await ctx.loaders.userById.load(member.userId);
+    if (!user) throw new Error(`member ${member.userId} has no user row`);
+    return user;
+  }
+}

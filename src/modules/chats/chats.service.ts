@@ -1,0 +1,262 @@
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { toConnection, type Connection } from '../../lib/relay.js';
+import { isUuid } from '../../lib/text.js';
+import type { Viewer } from '../../lib/viewer.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { Topic } from '../../realtime/topics.js';
+import type { ChatLog } from './chat-log.js';
+import { CHAT_SELECT, type ChatRecord } from './chat.types.js';
+import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
+import { memberKey, type ChatLoaders } from './chats.loaders.js';
+import { requireGroupAdmin, requireMembership } from './chats.policy.js';
+
+/** Options for {@link ChatsService}. */
+export interface ChatsServiceOptions {
+  /** How long a `typing: true` lasts without a refresh, in ms; default 6,000. */
+  typingTtlMs?: number;
+}
+
+export class ChatsService {
+  readonly #typingTimers = new Map<string, NodeJS.Timeout>();
+  readonly #typingTtlMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly log: ChatLog,
+    private readonly pubsub: PubSub,
+    private readonly logger: Logger,
+    options: ChatsServiceOptions = {},
+  ) {
+    this.#typingTtlMs = options.typingTtlMs ?? 6000;
+  }
+
+  /** The viewer's chats, newest activity first. */
+  async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<ChatRecord>> {
+    const size = pageSize(args.first);
+    let position: { updatedAt: Date; id: string } | undefined;
+    if (args.after) {
+      const [at, id] = decodeCursor('chat', args.after, 2);
+      const updatedAt = new Date(Number(at));
+      if (Number.isNaN(updatedAt.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after is not a valid cursor for this list', 'after');
+      position = { updatedAt, id };
+    }
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.chat.findMany({
+        where: {
+          members: { some: { userId: viewer.id } },
+          ...(position
+            ? { OR: [{ updatedAt: { lt: position.updatedAt } }, { updatedAt: position.updatedAt, id: { lt: position.id } }] }
+            : {}),
+        },
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        take: size + 1,
+        select: CHAT_SELECT,
+      }),
+      this.prisma.chatMember.count({ where: { userId: viewer.id } }),
+    ]);
+    return toConnection(
+      toPage(rows, size, position !== undefined),
+      (chat) => encodeCursor('chat', [chat.updatedAt.getTime(), chat.id]),
+      totalCount,
+    );
+  }
+
+  async get(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
+    return (await requireMembership(loaders, viewer, chatId)).chat;
+  }
+
+  /** The chat of the viewer and one other user: created once, the same one after that. */
+  async createPrivate(viewer: Viewer, userId: string): Promise<ChatRecord> {
+    if (userId === viewer.id) throw badInput('You cannot open a private chat with yourself', 'userId');
+    const other = isUuid(userId) ? await this.prisma.user.findUnique({ where: { id: userId }, select: { active: true } }) : null;
+    if (!other || !other.active) throw notFound('User');
+    const pairKey = [viewer.id, userId].sort().join(':');
+    const existing = await this.prisma.chat.findUnique({ where: { pairKey }, select: CHAT_SELECT });
+    if (existing) return existing;
+    try {
+      return await this.prisma.chat.create({
+        data: { kind: 'PRIVATE', pairKey, members: { create: [{ userId: viewer.id }, { userId }] } },
+        select: CHAT_SELECT,
+      });
+    } catch (error) {
+      // Both people opened the chat at once: the unique pair key let one create it.
+      if (isUniqueViolation(error)) return this.prisma.chat.findUniqueOrThrow({ where: { pairKey }, select: CHAT_SELECT });
+      throw error;
+    }
+  }
+
+  async createGroup(viewer: Viewer, input: CreateGroupChatInput): Promise<ChatRecord> {
+    const title = cleanTitle(input.title);
+    const memberIds = [...new Set(input.memberIds)].filter((id) => id !== viewer.id);
+    if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
+    if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
+    const users = await this.activeUsers(memberIds);
+    const actor = await this.displayName(viewer.id);
+    const chatId = await this.log.transaction(
+      async (tx, append) => {
+        const chat = await tx.chat.create({
+          data: {
+            kind: 'GROUP',
+            title,
+            members: { create: [{ userId: viewer.id, isAdmin: true }, ...memberIds.map((userId) => ({ userId }))] },
+          },
+          select: { id: true },
+        });
+        const text = `${actor} created the group "${title}" with ${listNames(users.map((u) => u.displayName))}`;
+        await append({ chatId: chat.id, senderId: null, kind: 'SYSTEM', text, readBy: viewer.id });
+        return chat.id;
+      },
+      (appended) => this.announceMembership(appended.message.chatId, [viewer.id, ...memberIds], []),
+    );
+    return this.prisma.chat.findUniqueOrThrow({ where: { id: chatId }, select: CHAT_SELECT });
+  }
+
+  async addMembers(viewer: Viewer, loaders: ChatLoaders, chatId: string, userIds: string[]): Promise<ChatRecord> {
+    if (userIds.length === 0) throw badInput('Name at least one user to add', 'userIds');
+    await requireGroupAdmin(loaders, viewer, chatId);
+    const members = await loaders.membersByChat.load(chatId);
+    const present = new Set(members.map((m) => m.userId));
+    const newIds = [...new Set(userIds)].filter((id) => !present.has(id));
+    if (newIds.length === 0) return this.reload(loaders, chatId);
+    if (present.size + newIds.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
+    const users = await this.activeUsers(newIds, 'userIds');
+    const actor = await this.displayName(viewer.id);
+    await this.log.transaction(
+      async (tx, append) => {
+        // skipDuplicates: another admin added one of them a moment ago; not an error.
+        await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId })), skipDuplicates: true });
+        const text = `${actor} added ${listNames(users.map((u) => u.displayName))}`;
+        return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+      },
+      () => this.announceMembership(chatId, newIds, []),
+    );
+    return this.reload(loaders, chatId);
+  }
+
+  async removeMember(viewer: Viewer, loaders: ChatLoaders, chatId: string, userId: string): Promise<ChatRecord> {
+    await requireGroupAdmin(loaders, viewer, chatId);
+    if (userId === viewer.id) throw badInput('To remove yourself, use leaveChat', 'userId');
+    if (!isUuid(userId) || !(await loaders.memberOf.load(memberKey(chatId, userId)))) throw notFound('Member');
+    const [actor, target] = await Promise.all([this.displayName(viewer.id), this.displayName(userId)]);
+    await this.log.transaction(
+      async (tx, append) => {
+        const removed = await tx.chatMember.deleteMany({ where: { chatId, userId } });
+        if (removed.count === 0) throw notFound('Member');
+        const text = `${actor} removed ${target}`;
+        return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+      },
+      () => this.announceMembership(chatId, [], [userId]),
+    );
+    return this.reload(loaders, chatId);
+  }
+
+  /**
+   * Leaves a group. When the last admin leaves, the longest-standing member
+   * becomes admin so the group is never left unmanageable.
+   */
+  async leave(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<boolean> {
+    const { chat } = await requireMembership(loaders, viewer, chatId);
+    if (chat.kind !== 'GROUP') throw badInput('You cannot leave a private chat', 'chatId');
+    const actor = await this.displayName(viewer.id);
+    const announced = await this.log.transaction(
+      async (tx, append) => {
+        // Lock the chat first: two admins leaving at once must not each count on the other staying.
+        await tx.$queryRaw`SELECT 1 FROM "Chat" WHERE "id" = ${chatId}::uuid FOR UPDATE`;
+        const removed = await tx.chatMember.deleteMany({ where: { chatId, userId: viewer.id } });
+        if (removed.count === 0) throw notFound('Chat');
+        const remaining = await tx.chatMember.findMany({
+          where: { chatId },
+          orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
+          select: { userId: true, isAdmin: true, user: { select: { displayName: true } } },
+        });
+        if (remaining.length === 0) return false;
+        const heir = remaining.some((m) => m.isAdmin) ? undefined : remaining[0]!;
+        if (heir) await tx.chatMember.update({ where: { chatId_userId: { chatId, userId: heir.userId } }, data: { isAdmin: true } });
+        const text = heir ? `${actor} left; ${heir.user.displayName} is now an admin` : `${actor} left`;
+        await append({ chatId, senderId: null, kind: 'SYSTEM', text });
+        return true;
+      },
+      () => this.announceMembership(chatId, [], [viewer.id]),
+    );
+    if (!announced) this.announceMembership(chatId, [], [viewer.id]);
+    return true;
+  }
+
+  async rename(viewer: Viewer, loaders: ChatLoaders, chatId: string, rawTitle: string): Promise<ChatRecord> {
+    const title = cleanTitle(rawTitle);
+    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
+    if (chat.title === title) return chat;
+    const actor = await this.displayName(viewer.id);
+    await this.log.transaction(async (tx, append) => {
+      await tx.chat.update({ where: { id: chatId }, data: { title } });
+      const text = `${actor} renamed the group to "${title}"`;
+      return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+    });
+    return this.reload(loaders, chatId);
+  }
+
+  /** Tells the other members; `typing: true` lapses by itself unless refreshed. */
+  async setTyping(viewer: Viewer, loaders: ChatLoaders, chatId: string, typing: boolean): Promise<boolean> {
+    await requireMembership(loaders, viewer, chatId);
+    const members = await loaders.membersByChat.load(chatId);
+    const others = members.filter((m) => m.userId !== viewer.id).map((m) => m.userId);
+    const key = `${chatId}:${viewer.id}`;
+    clearTimeout(this.#typingTimers.get(key));
+    this.#typingTimers.delete(key);
+    if (typing) {
+      const timer = setTimeout(() => {
+        this.#typingTimers.delete(key);
+        this.pubsub.publishMany(Topic.Typing, others, { chatId, userId: viewer.id, typing: false });
+      }, this.#typingTtlMs);
+      timer.unref();
+      this.#typingTimers.set(key, timer);
+    }
+    this.pubsub.publishMany(Topic.Typing, others, { chatId, userId: viewer.id, typing });
+    return true;
+  }
+
+  /** Stops pending typing expiries (shutdown). */
+  close(): void {
+    for (const timer of this.#typingTimers.values()) clearTimeout(timer);
+    this.#typingTimers.clear();
+  }
+
+  private announceMembership(chatId: string, joined: string[], left: string[]): void {
+    for (const userId of joined) this.pubsub.publish(Topic.Membership, userId, { chatId, change: 'JOINED' });
+    for (const userId of left) this.pubsub.publish(Topic.Membership, userId, { chatId, change: 'LEFT' });
+  }
+
+  private async reload(loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
+    loaders.chatById.clear(chatId);
+    loaders.membersByChat.clear(chatId);
+    loaders.memberOf.clearAll();
+    const chat = await loaders.chatById.load(chatId);
+    if (!chat) throw notFound('Chat');
+    return chat;
+  }
+
+  private async activeUsers(ids: string[], field = 'memberIds'): Promise<{ id: string; displayName: string }[]> {
+    if (!ids.every(isUuid)) throw notFound('User');
+    const users = await this.prisma.user.findMany({ where: { id: { in: ids }, active: true }, select: { id: true, displayName: true } });
+    if (users.length !== ids.length) {
+      this.logger.debug({ field, wanted: ids.length, found: users.length }, 'unknown or inactive users named');
+      throw notFound('User');
+    }
+    return ids.map((id) => users.find((u) => u.id === id)!);
+  }
+
+  private async displayName(userId: string): Promise<string> {
+    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: userId }, select: { displayName: true } });
+    return user.displayName;
+  }
+}
+
+/** "Bob", "Bob and Carol", "Bob, Carol and 3 others". */
+function listNames(names: string[]): string {
+  if (names.length <= 2) return names.join(' and ');
+  if (names.length <= 4) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${names.slice(0, 3).join(', ')} and ${names.length - 3} others`;
+}

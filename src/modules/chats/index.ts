@@ -1,0 +1,6 @@
+export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+export { ChatLog, toMessagePayload, fromMessagePayload, MESSAGE_SELECT, type MessageRecord, type Appended } from './chat-log.js';
+export { ChatsService } from './chats.service.js';
+export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
+export { requireMembership, requireGroupAdmin, type Membership } from './chats.policy.js';
+export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';

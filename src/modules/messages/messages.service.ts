@@ -1,0 +1,191 @@
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { toConnection, type Connection } from '../../lib/relay.js';
+import { isUuid } from '../../lib/text.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { guardByMembership } from '../../realtime/membership-guard.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
+import { MESSAGE_SELECT, requireMembership, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
+import { MessageStatus } from './message.types.js';
+import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
+
+export interface MessageListArgs {
+  chatId: string;
+  first?: number | null;
+  after?: string | null;
+  afterSeq?: number | null;
+}
+
+type Receipt = Exclude<MessageStatus, 'SENT'>;
+
+export class MessagesService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly log: ChatLog,
+    private readonly pubsub: PubSub,
+  ) {}
+
+  /**
+   * Sends a text message. With a clientId, a retry (even a concurrent one)
+   * returns the message the first attempt stored; there is never a second.
+   */
+  async send(viewer: Viewer, loaders: ChatLoaders, input: SendMessageInput): Promise<MessageRecord> {
+    const text = cleanMessageText(input.text);
+    const clientId = cleanClientId(input.clientId);
+    const { chatId } = input;
+    if (clientId) {
+      const first = await this.byClientId(viewer.id, clientId, chatId);
+      if (first) return first;
+    }
+    // Checked before taking the chat's lock, so strangers cannot make members wait;
+    // appendMessage checks again under the lock.
+    await requireMembership(loaders, viewer, chatId);
+    const replyToId = await this.checkReply(chatId, input.replyToId);
+    try {
+      const { message } = await this.log.append({
+        chatId,
+        senderId: viewer.id,
+        kind: 'TEXT',
+        text,
+        replyToId,
+        clientId,
+        requireMember: viewer.id,
+        readBy: viewer.id,
+      });
+      return message;
+    } catch (error) {
+      if (clientId && isUniqueViolation(error)) {
+        const first = await this.byClientId(viewer.id, clientId, chatId);
+        if (first) return first;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A chat's messages. Default: newest first, `after` walking back in time.
+   * With `afterSeq`: the messages after that seq, oldest first (catch-up).
+   */
+  async list(viewer: Viewer, loaders: ChatLoaders, args: MessageListArgs): Promise<Connection<MessageRecord>> {
+    const size = pageSize(args.first);
+    await requireMembership(loaders, viewer, args.chatId);
+    const catchUp = args.afterSeq !== null && args.afterSeq !== undefined;
+    if (catchUp && (!Number.isInteger(args.afterSeq) || args.afterSeq! < 0)) throw badInput('afterSeq must be a non-negative integer', 'afterSeq');
+    let from: number | undefined;
+    if (args.after) {
+      const [chatId, seq] = decodeCursor('message', args.after, 2);
+      if (chatId !== args.chatId || typeof seq !== 'number') throw badInput('after is not a valid cursor for this chat', 'after');
+      from = seq;
+    }
+    const rows = await this.prisma.message.findMany({
+      where: {
+        chatId: args.chatId,
+        ...(catchUp ? { seq: { gt: Math.max(args.afterSeq!, from ?? 0) } } : from !== undefined ? { seq: { lt: from } } : {}),
+      },
+      orderBy: { seq: catchUp ? 'asc' : 'desc' },
+      take: size + 1,
+      select: MESSAGE_SELECT,
+    });
+    return toConnection(toPage(rows, size, from !== undefined), (m) => encodeCursor('message', [m.chatId, m.seq]));
+  }
+
+  /**
+   * Moves the viewer's watermark in a chat up to a message (never down). READ
+   * implies DELIVERED. True when it moved; false when it already covered it.
+   */
+  async markReceipt(viewer: Viewer, loaders: ChatLoaders, chatId: string, upToMessageId: string, status: Receipt): Promise<boolean> {
+    await requireMembership(loaders, viewer, chatId);
+    const target = isUuid(upToMessageId)
+      ? await this.prisma.message.findFirst({ where: { id: upToMessageId, chatId }, select: { id: true, seq: true } })
+      : null;
+    if (!target) throw notFound('Message');
+    const moved =
+      status === 'READ'
+        ? await this.prisma.$queryRaw<{ previous: number }[]>`
+            UPDATE "ChatMember" m SET "readSeq" = ${target.seq}, "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq})
+            FROM "ChatMember" old
+            WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid AND m."readSeq" < ${target.seq}
+              AND old."chatId" = m."chatId" AND old."userId" = m."userId"
+            RETURNING old."readSeq" AS "previous"`
+        : await this.prisma.$queryRaw<{ previous: number }[]>`
+            UPDATE "ChatMember" m SET "deliveredSeq" = ${target.seq}
+            FROM "ChatMember" old
+            WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid AND m."deliveredSeq" < ${target.seq}
+              AND old."chatId" = m."chatId" AND old."userId" = m."userId"
+            RETURNING old."deliveredSeq" AS "previous"`;
+    const previous = moved[0]?.previous;
+    if (previous === undefined) return false;
+    loaders.memberOf.clearAll();
+    loaders.membersByChat.clear(chatId);
+
+    // Those whose messages the change covers learn of it, and the viewer's other devices.
+    const senders = await this.prisma.$queryRaw<{ senderId: string }[]>`
+      SELECT DISTINCT "senderId"::text AS "senderId" FROM "Message"
+      WHERE "chatId" = ${chatId}::uuid AND "seq" > ${previous} AND "seq" <= ${target.seq}
+        AND "senderId" IS NOT NULL AND "senderId" <> ${viewer.id}::uuid`;
+    const payload: MessageStatusPayload = {
+      chatId,
+      messageId: target.id,
+      seq: target.seq,
+      userId: viewer.id,
+      status,
+      at: new Date().toISOString(),
+    };
+    this.pubsub.publishMany(Topic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
+    return true;
+  }
+
+  /** The per-message form: moves the viewer's watermark up to this message. Recipients only. */
+  async updateStatus(viewer: Viewer, loaders: ChatLoaders, messageId: string, status: MessageStatus): Promise<MessageRecord> {
+    if (status === 'SENT') throw badInput('status must be DELIVERED or READ', 'status');
+    const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId }, select: MESSAGE_SELECT }) : null;
+    if (!message) throw notFound('Message');
+    await requireMembership(loaders, viewer, message.chatId);
+    if (message.senderId === viewer.id) throw forbidden('Only recipients can mark a message delivered or read');
+    await this.markReceipt(viewer, loaders, message.chatId, message.id, status);
+    return message;
+  }
+
+  /**
+   * The sender's view of a message: READ when every other member has read it,
+   * DELIVERED when every other member has received it, else SENT.
+   */
+  static statusOf(message: MessageRecord, members: MemberRecord[]): MessageStatus {
+    const others = members.filter((m) => m.userId !== message.senderId);
+    if (others.length === 0) return MessageStatus.SENT;
+    if (others.every((m) => m.readSeq >= message.seq)) return MessageStatus.READ;
+    if (others.every((m) => m.deliveredSeq >= message.seq)) return MessageStatus.DELIVERED;
+    return MessageStatus.SENT;
+  }
+
+  async subscribeMessages(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessagePayload>> {
+    if (chatId) await requireMembership(loaders, viewer, chatId);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.NewMessage, viewer.id), chatId ?? undefined);
+  }
+
+  async subscribeStatuses(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessageStatusPayload>> {
+    if (chatId) await requireMembership(loaders, viewer, chatId);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.MessageStatus, viewer.id), chatId ?? undefined);
+  }
+
+  async subscribeTyping(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<AsyncIterableIterator<TypingPayload>> {
+    await requireMembership(loaders, viewer, chatId);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.Typing, viewer.id), chatId);
+  }
+
+  private async byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
+    const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
+    if (first && first.chatId !== chatId) throw conflict('clientId was already used for a message in another chat', 'clientId');
+    return first;
+  }
+
+  private async checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
+    if (replyToId === null || replyToId === undefined) return null;
+    const replied = isUuid(replyToId) ? await this.prisma.message.findUnique({ where: { id: replyToId }, select: { chatId: true } }) : null;
+    // Same answer whether it does not exist or is in another chat: nothing to learn by probing.
+    if (!replied || replied.chatId !== chatId) throw badInput('replyToId must name a message of the same chat', 'replyToId');
+    return replyToId;
+  }
+}

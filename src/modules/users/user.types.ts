@@ -1,0 +1,74 @@
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Role } from '../../generated/prisma/enums.js';
+import { connectionTypes } from '../../lib/relay.js';
+
+export { Role };
+registerEnumType(Role, { name: 'Role' });
+
+/** The row shape resolvers hand to the User type (a Prisma User without secrets needed). */
+export interface UserRecord {
+  id: string;
+  username: string;
+  displayName: string;
+  about: string | null;
+  role: Role;
+  active: boolean;
+  lastSeenAt: Date | null;
+  createdAt: Date;
+}
+
+@ObjectType('User')
+export class User implements Omit<UserRecord, 'active'> {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Lower-case, unique, 3–32 characters of a–z, 0–9, _ and .' })
+  username!: string;
+
+  @Field(() => String)
+  displayName!: string;
+
+  @Field(() => String, { nullable: true })
+  about!: string | null;
+
+  @Field(() => Role)
+  role!: Role;
+
+  // `online` is resolved from presence in users.resolver.ts.
+
+  @Field(() => Date, { nullable: true, description: 'When the user was last connected; null while never seen.' })
+  lastSeenAt!: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+export const UserConnection = connectionTypes('User', User, { totalCount: false });
+
+/** Columns read for a User everywhere, so no query fetches the password hash by accident. */
+export const USER_SELECT = {
+  id: true,
+  username: true,
+  displayName: true,
+  about: true,
+  role: true,
+  active: true,
+  lastSeenAt: true,
+  createdAt: true,
+} as const;
+
+export const PresenceStatus = { ONLINE: 'ONLINE', OFFLINE: 'OFFLINE' } as const;
+export type PresenceStatus = (typeof PresenceStatus)[keyof typeof PresenceStatus];
+registerEnumType(PresenceStatus, { name: 'PresenceStatus' });
+
+@ObjectType('PresenceEvent')
+export class PresenceEvent {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => PresenceStatus)
+  status!: PresenceStatus;
+
+  @Field(() => Date, { nullable: true, description: 'Set when going OFFLINE.' })
+  lastSeenAt!: Date | null;
+}

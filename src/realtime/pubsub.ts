@@ -1,0 +1,156 @@
+import type { TopicPayloads, Topic } from './topics.js';
+
+/**
+ * Per-user event fan-out. Every event is addressed to one user's topic; a
+ * subscription listens to its viewer's topic only. Payloads are JSON-safe
+ * (ISO date strings), so a Redis implementation can carry them unchanged.
+ */
+export interface PubSub {
+  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void;
+  /** Publishes the same payload to several users' topics. */
+  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void;
+  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]>;
+  close(): Promise<void>;
+}
+
+/** Options for {@link InProcessPubSub}. */
+export interface InProcessPubSubOptions {
+  /**
+   * Events a subscriber may have waiting before it is cut off with an error;
+   * default 1,000. A client that falls this far behind reconnects and catches up
+   * from the database (`messages(afterSeq:)`), instead of the server buffering
+   * without bound.
+   */
+  maxQueue?: number;
+}
+
+export class SubscriberOverflowError extends Error {
+  constructor() {
+    super('Subscriber fell too far behind; reconnect and catch up');
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+/** Pub/sub inside one process: no I/O, synchronous delivery into per-subscriber queues. */
+export class InProcessPubSub implements PubSub {
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #maxQueue: number;
+
+  constructor(options: InProcessPubSubOptions = {}) {
+    this.#maxQueue = options.maxQueue ?? 1000;
+  }
+
+  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void {
+    const listeners = this.#listeners.get(key(topic, userId));
+    if (!listeners) return;
+    for (const listener of [...listeners]) listener(payload);
+  }
+
+  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void {
+    for (const userId of userIds) this.publish(topic, userId, payload);
+  }
+
+  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
+    const topicKey = key(topic, userId);
+    const iterator = new QueueIterator<TopicPayloads[T]>(this.#maxQueue, () => {
+      const set = this.#listeners.get(topicKey);
+      set?.delete(listener);
+      if (set?.size === 0) this.#listeners.delete(topicKey);
+    });
+    const listener: Listener = (payload) => iterator.push(payload as TopicPayloads[T]);
+    let set = this.#listeners.get(topicKey);
+    if (!set) this.#listeners.set(topicKey, (set = new Set()));
+    set.add(listener);
+    return iterator;
+  }
+
+  /** Live subscriptions to one user's topic (tests wait on it before publishing). */
+  listenerCount(topic: Topic, userId: string): number {
+    return this.#listeners.get(key(topic, userId))?.size ?? 0;
+  }
+
+  /** Number of live subscriptions, for health and tests. */
+  get subscriptionCount(): number {
+    let count = 0;
+    for (const set of this.#listeners.values()) count += set.size;
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+}
+
+const key = (topic: string, userId: string) => `${topic}:${userId}`;
+
+/** A push-fed async iterator with a bounded queue; `return()` unsubscribes. */
+export class QueueIterator<T> implements AsyncIterableIterator<T> {
+  readonly #queue: T[] = [];
+  #waiting: ((result: IteratorResult<T>) => void) | undefined;
+  #failWaiting: ((error: Error) => void) | undefined;
+  #error: Error | undefined;
+  #done = false;
+
+  constructor(
+    private readonly maxQueue: number,
+    private readonly onEnd: () => void,
+  ) {}
+
+  push(value: T): void {
+    if (this.#done || this.#error) return;
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = this.#failWaiting = undefined;
+      resolve({ value, done: false });
+      return;
+    }
+    if (this.#queue.length >= this.maxQueue) {
+      this.fail(new SubscriberOverflowError());
+      return;
+    }
+    this.#queue.push(value);
+  }
+
+  /** Ends the iterator with an error after what is queued has been read. */
+  fail(error: Error): void {
+    if (this.#done) return;
+    this.#error = error;
+    this.onEnd();
+    if (this.#failWaiting) {
+      const reject = this.#failWaiting;
+      this.#waiting = this.#failWaiting = undefined;
+      this.#done = true;
+      reject(error);
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#queue.shift()!, done: false });
+    if (this.#error) {
+      this.#done = true;
+      return Promise.reject(this.#error);
+    }
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiting = resolve;
+      this.#failWaiting = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    if (!this.#done) {
+      this.#done = true;
+      this.#queue.length = 0;
+      if (!this.#error) this.onEnd();
+      const resolve = this.#waiting;
+      this.#waiting = this.#failWaiting = undefined;
+      resolve?.({ value: undefined, done: true });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

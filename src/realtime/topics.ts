@@ -1,0 +1,60 @@
+/**
+ * The events carried over pub/sub, one topic per kind and user. Payloads are
+ * plain JSON (dates as ISO strings) so any transport carries them unchanged.
+ */
+export const Topic = {
+  NewMessage: 'NEW_MESSAGE',
+  MessageStatus: 'MESSAGE_STATUS',
+  Typing: 'TYPING',
+  Presence: 'PRESENCE',
+  /** The viewer joined or left a chat: live subscriptions adjust what they deliver. */
+  Membership: 'MEMBERSHIP',
+} as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+
+export interface MessagePayload {
+  id: string;
+  chatId: string;
+  seq: number;
+  senderId: string | null;
+  kind: 'TEXT' | 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT' | 'SYSTEM';
+  text: string | null;
+  replyToId: string | null;
+  clientId: string | null;
+  createdAt: string;
+}
+
+export interface MessageStatusPayload {
+  chatId: string;
+  /** The newest message the change covers. */
+  messageId: string;
+  seq: number;
+  userId: string;
+  status: 'DELIVERED' | 'READ';
+  at: string;
+}
+
+export interface TypingPayload {
+  chatId: string;
+  userId: string;
+  typing: boolean;
+}
+
+export interface PresencePayload {
+  userId: string;
+  status: 'ONLINE' | 'OFFLINE';
+  lastSeenAt: string | null;
+}
+
+export interface MembershipPayload {
+  chatId: string;
+  change: 'JOINED' | 'LEFT';
+}
+
+export interface TopicPayloads {
+  [Topic.NewMessage]: MessagePayload;
+  [Topic.MessageStatus]: MessageStatusPayload;
+  [Topic.Typing]: TypingPayload;
+  [Topic.Presence]: PresencePayload;
+  [Topic.Membership]: MembershipPayload;
+}

@@ -1,0 +1,216 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { expect } from 'vitest';
+import WebSocket from 'ws';
+import { parseEnv } from '../config/env.js';
+import { createLogger } from '../lib/logger.js';
+import { startServer, type RunningServer } from '../server/app.js';
+import { createTestDatabase } from './database.js';
+import type { Topic } from '../realtime/topics.js';
+
+export interface TestServer extends RunningServer {
+  graphqlUrl: string;
+  wsUrl: string;
+  /** Runs `work` and returns how many SQL statements the server sent meanwhile. */
+  countStatements(work: () => Promise<unknown>): Promise<number>;
+}
+
+/**
+ * A real server on 127.0.0.1, a free port, its own fresh database (cloned from
+ * the migrated template) and its own data directory. `env` overrides variables.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-test-'));
+  const parsed = parseEnv({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    UPLOAD_DIR: path.join(dataDir, 'uploads'),
+    JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_AUTH: '0',
+    RATE_LIMIT_MESSAGES: '0',
+    RATE_LIMIT_UPLOADS: '0',
+    ...env,
+  });
+  let counting: { statements: number } | undefined;
+  const server = await startServer({
+    env: parsed,
+    logger: createLogger(parsed),
+    tuning: { typingTtlMs: 300 },
+    onQuery: () => {
+      if (counting) counting.statements += 1;
+    },
+  });
+  const url = `http://127.0.0.1:${server.port}`;
+  return {
+    ...server,
+    url,
+    graphqlUrl: `${url}/graphql`,
+    wsUrl: `ws://127.0.0.1:${server.port}/graphql`,
+    async countStatements(work) {
+      counting = { statements: 0 };
+      try {
+        await work();
+        return counting.statements;
+      } finally {
+        counting = undefined;
+      }
+    },
+    async close() {
+      await server.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface GraphQLResponse<TData> {
+  status: number;
+  data: TData | null | undefined;
+  errors: GraphQLFormattedError[] | undefined;
+  headers: Headers;
+}
+
+/** Sends one operation over HTTP POST, as a client app would. */
+export async function gql<TData, TVariables>(
+  server: Pick<TestServer, 'graphqlUrl'>,
+  document: TypedDocumentNode<TData, TVariables> | string,
+  variables?: TVariables,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: TData | null; errors?: GraphQLFormattedError[] };
+  return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
+}
+
+/** Fails with the errors themselves in the message, and narrows data to non-null. */
+export function expectNoErrors<TData>(result: GraphQLResponse<TData>): TData {
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+  expect(result.data).toBeTruthy();
+  return result.data as TData;
+}
+
+/** Asserts exactly one error with the given `extensions.code`, and returns it. */
+export function expectErrorCode(result: { errors?: readonly GraphQLFormattedError[] | undefined }, code: string): GraphQLFormattedError {
+  expect(result.errors?.map((e) => e.extensions?.['code']), JSON.stringify(result.errors)).toEqual([code]);
+  return result.errors![0]!;
+}
+
+/** graphql-ws' own client, authenticated in connection_init like a real app. */
+export function wsClient(server: Pick<TestServer, 'wsUrl'>, token: string | null, options: { lazy?: boolean } = {}): Client {
+  return createClient({
+    url: server.wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: options.lazy ?? true,
+    retryAttempts: 0,
+    connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
+}
+
+/** Opens a raw graphql-ws connection and resolves with how the server closed it (or 'acked'). */
+export function connectRaw(server: Pick<TestServer, 'wsUrl'>, payload: unknown): Promise<{ acked: boolean; code?: number; reason?: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string };
+      if (message.type === 'connection_ack') {
+        socket.close(1000);
+        resolve({ acked: true });
+      }
+    });
+    socket.on('close', (code, reason) => resolve({ acked: false, code, reason: String(reason) }));
+    socket.on('error', reject);
+  });
+}
+
+/** A live graphql-ws subscription that records what it receives. */
+export class LiveSubscription<TData, TVariables = Record<string, unknown>> {
+  readonly events: TData[] = [];
+  readonly errors: unknown[] = [];
+  completed = false;
+  readonly #unsubscribe: () => void;
+  #waiters: (() => void)[] = [];
+
+  constructor(client: Client, document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
+    this.#unsubscribe = client.subscribe<TData>(
+      { query: print(document), variables: variables as Record<string, unknown> | undefined },
+      {
+        next: (result) => {
+          if (result.errors) this.errors.push(...result.errors);
+          if (result.data) this.events.push(result.data as TData);
+          this.#notify();
+        },
+        error: (error) => {
+          this.errors.push(error);
+          this.#notify();
+        },
+        complete: () => {
+          this.completed = true;
+          this.#notify();
+        },
+      },
+    );
+  }
+
+  /** Resolves once `count` events arrived (or the subscription ended), failing after `timeoutMs`. */
+  async waitFor(count: number, timeoutMs = 5000): Promise<TData[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length < count && !this.completed && this.errors.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`expected ${count} events, got ${this.events.length}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.events;
+  }
+
+  /** Resolves when the server has ended the subscription (complete or error). */
+  async waitForEnd(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.completed && this.errors.length === 0) {
+      if (Date.now() > deadline) throw new Error('subscription did not end');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/**
+ * Waits until the server holds `count` subscriptions to a user's topic, so a
+ * test publishes only after the subscription is live (graphql-ws sends no ack).
+ */
+export async function waitForListeners(server: TestServer, topic: Topic, userId: string, count = 1): Promise<void> {
+  await expect.poll(() => server.pubsub.listenerCount(topic, userId), { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(count);
+}
