@@ -47,6 +47,11 @@ export interface Env {
   readonly corsOrigins: readonly string[];
   /** `ENABLE_INTROSPECTION`; default on outside production, off in production. */
   readonly introspection: boolean;
+  /**
+   * `VAPID_PUBLIC_KEY` / `VAPID_PRIVATE_KEY` (base64url, set together) and
+   * `VAPID_SUBJECT` (mailto: or https:). Unset keys: generated once into `dataDir`.
+   */
+  readonly vapid: { readonly publicKey: string | undefined; readonly privateKey: string | undefined; readonly subject: string };
 }
 
 export class ConfigError extends Error {
@@ -126,6 +131,14 @@ export function parseEnv(source: Source): Env {
 
   const introspection = parseBoolean('ENABLE_INTROSPECTION', get('ENABLE_INTROSPECTION'), !isProduction, problems);
 
+  const vapidPublicKey = get('VAPID_PUBLIC_KEY');
+  const vapidPrivateKey = get('VAPID_PRIVATE_KEY');
+  if ((vapidPublicKey === undefined) !== (vapidPrivateKey === undefined)) {
+    problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  }
+  const vapidSubject = get('VAPID_SUBJECT') ?? 'mailto:admin@payamak.invalid';
+  if (!/^(mailto:|https:\/\/)\S+$/.test(vapidSubject)) problems.push('VAPID_SUBJECT must be a mailto: or https:// URL');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -145,6 +158,7 @@ export function parseEnv(source: Source): Env {
     trustProxy,
     corsOrigins: Object.freeze(corsOrigins),
     introspection,
+    vapid: Object.freeze({ publicKey: vapidPublicKey, privateKey: vapidPrivateKey, subject: vapidSubject }),
   });
 }
 

@@ -42,8 +42,15 @@ export async function withDatabaseServer<T>(
   work: (databaseUrl: string) => Promise<T>,
 ): Promise<T> {
   if (input.databaseUrl !== undefined) return work(input.databaseUrl);
-  const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
-  const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: input.dataDir, logger });
+  const { startEmbeddedPostgres, runningEmbeddedUrl, DataDirInUseError } = await import('./embedded-postgres.js');
+  let server: EmbeddedPostgres;
+  try {
+    server = await startEmbeddedPostgres({ dataDir: input.dataDir, logger });
+  } catch (error) {
+    // `npm start` is running on this data folder: work on its server instead of a second one.
+    if (error instanceof DataDirInUseError) return work(await runningEmbeddedUrl(input.dataDir));
+    throw error;
+  }
   const onSignal = (signal: NodeJS.Signals) => {
     void server.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };

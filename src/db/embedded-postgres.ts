@@ -414,3 +414,17 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
     clearTimeout(timer);
   }
 }
+
+/**
+ * The URL of the embedded server another process (a running `npm start`) owns
+ * in `dataDir`, read from its postmaster.pid (line 4: the port) and the
+ * password file, so command-line tools can work on the same database
+ * while the server runs.
+ */
+export async function runningEmbeddedUrl(dataDir: string, databaseName = 'payamak'): Promise<string> {
+  const lines = (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n');
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`no port in ${dataDir}/postgres/postmaster.pid`);
+  return `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(databaseName)}`;
+}

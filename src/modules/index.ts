@@ -1,9 +1,11 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { PubSub } from '../realtime/pubsub.js';
+import { AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
-import { ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
+import { ChatEvents, ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
 import { ChatLastMessageResolver, MessagesResolver, MessagesService, createMessageLoaders, type MessageLoaders } from './messages/index.js';
+import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from './notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders, type UserLoaders } from './users/index.js';
 
 /** Every resolver class the schema is built from. */
@@ -14,6 +16,8 @@ export const resolvers = [
   ChatMemberResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  NotificationsResolver,
+  AdminResolver,
 ] as const;
 
 /** Long-lived services shared by all requests of one server. */
@@ -23,6 +27,10 @@ export interface Services {
   presence: PresenceService;
   chats: ChatsService;
   messages: MessagesService;
+  notifications: NotificationsService;
+  admin: AdminService;
+  /** For clients' PushManager.subscribe(). */
+  vapidPublicKey: string;
 }
 
 export interface ServiceDeps {
@@ -30,19 +38,41 @@ export interface ServiceDeps {
   pubsub: PubSub;
   logger: Logger;
   jwtSecret: string;
+  vapid: VapidKeys;
+  /** The running server, as admins see it; presence comes from the services. */
+  admin: Omit<AdminEnvironment, 'isOnline' | 'onlineCount'>;
+  /** Accept http:// and loopback push endpoints; only outside production. */
+  allowInsecurePushEndpoints: boolean;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
   typingTtlMs?: number;
+  /** Waits between push retries; default 2 s, 10 s, 60 s. */
+  pushRetryDelaysMs?: number[];
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
-  const log = new ChatLog(prisma, pubsub);
+  const events = new ChatEvents(logger.child({ module: 'chat-events' }));
+  const log = new ChatLog(prisma, pubsub, events);
+  const presence = new PresenceService(prisma, pubsub, logger.child({ module: 'presence' }));
+  const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), { retryDelaysMs: deps.pushRetryDelaysMs });
+  const notifications = new NotificationsService(prisma, pubsub, push, logger.child({ module: 'notifications' }), {
+    isOnline: (userId) => presence.isOnline(userId),
+    allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
+  });
+  events.on(notifications);
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), logger.child({ module: 'auth' })),
     users: new UsersService(prisma),
-    presence: new PresenceService(prisma, pubsub, logger.child({ module: 'presence' })),
-    chats: new ChatsService(prisma, log, pubsub, logger.child({ module: 'chats' }), { typingTtlMs: deps.typingTtlMs }),
-    messages: new MessagesService(prisma, log, pubsub),
+    presence,
+    chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), { typingTtlMs: deps.typingTtlMs }),
+    messages: new MessagesService(prisma, log, pubsub, events),
+    notifications,
+    admin: new AdminService(
+      prisma,
+      { ...deps.admin, isOnline: (userId) => presence.isOnline(userId), onlineCount: () => presence.tracker.onlineCount },
+      logger.child({ module: 'admin' }),
+    ),
+    vapidPublicKey: deps.vapid.publicKey,
   };
 }
 

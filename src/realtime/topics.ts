@@ -9,6 +9,7 @@ export const Topic = {
   Presence: 'PRESENCE',
   /** The viewer joined or left a chat: live subscriptions adjust what they deliver. */
   Membership: 'MEMBERSHIP',
+  Notification: 'NOTIFICATION',
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 
@@ -51,10 +52,23 @@ export interface MembershipPayload {
   change: 'JOINED' | 'LEFT';
 }
 
+export interface NotificationPayload {
+  id: string;
+  type: string;
+  title: string;
+  body: string | null;
+  data: string | null;
+  count: number;
+  read: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface TopicPayloads {
   [Topic.NewMessage]: MessagePayload;
   [Topic.MessageStatus]: MessageStatusPayload;
   [Topic.Typing]: TypingPayload;
   [Topic.Presence]: PresencePayload;
   [Topic.Membership]: MembershipPayload;
+  [Topic.Notification]: NotificationPayload;
 }

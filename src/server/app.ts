@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
@@ -11,6 +13,7 @@ import {
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { findRepoRoot } from '../db/migrations.js';
 import { authenticate, bearerToken, createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { getSchema } from '../graphql/schema.js';
@@ -18,6 +21,8 @@ import { ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
 import { createServices, type Services } from '../modules/index.js';
+import { loadVapidKeys } from '../modules/notifications/index.js';
+import { ConnectionRegistry } from '../realtime/connections.js';
 import { InProcessPubSub } from '../realtime/pubsub.js';
 import { operationLogPlugin } from './apollo-plugins.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -40,7 +45,7 @@ export interface StartOptions {
   env: Env;
   logger: Logger;
   /** Timings tests shorten; production uses the defaults. */
-  tuning?: { typingTtlMs?: number };
+  tuning?: { typingTtlMs?: number; pushRetryDelaysMs?: number[] };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
 }
@@ -62,7 +67,27 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const { prisma } = database;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const pubsub = new InProcessPubSub();
-  const services = createServices({ prisma, pubsub, logger, jwtSecret, ...tuning });
+  const connections = new ConnectionRegistry();
+  const vapid = await loadVapidKeys(env.vapid, env.dataDir);
+  const services = createServices({
+    prisma,
+    pubsub,
+    logger,
+    jwtSecret,
+    vapid,
+    allowInsecurePushEndpoints: !env.isProduction,
+    admin: {
+      pingDatabase: () => database.ping(),
+      databaseMode: database.embedded ? 'embedded' : 'external',
+      pingPubSub: async () => 0, // in-process: up while the process is
+      uploadDir: env.uploadDir,
+      version: await packageVersion(),
+      startedAt: new Date(),
+      connections,
+    },
+    ...tuning,
+  });
+  services.notifications.startPurging();
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
     await services.auth.ensureAdmin(env.adminUsername, env.adminPassword);
   }
@@ -111,6 +136,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     prisma,
     logger,
     metrics,
+    connections,
   });
 
   const apollo = new ApolloServer<Context>({
@@ -169,6 +195,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       await disposeWebSockets();
       await apollo.stop(); // drains HTTP: stops accepting, waits for in-flight requests
       services.chats.close();
+      services.notifications.close();
       await pubsub.close();
       await database.close();
     })();
@@ -176,6 +203,11 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   };
 
   return { url: `http://${shownHost}:${port}`, port, database, services, pubsub, metrics, close };
+}
+
+async function packageVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(findRepoRoot(), 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from '../graphql/context.js';
 import { formatError, isClientError } from '../graphql/errors.js';
 import type { Viewer } from '../lib/viewer.js';
+import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { Metrics } from './metrics.js';
 
 /** What we keep on each connection once `connection_init` is accepted. */
@@ -18,6 +19,7 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   httpServer: HttpServer;
   schema: GraphQLSchema;
   metrics: Metrics;
+  connections: ConnectionRegistry;
   /** Keep-alive ping interval in ms; default 12,000. */
   keepAliveMs?: number;
 }
@@ -45,6 +47,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           return false;
         }
         ctx.extra.viewer = viewer;
+        options.connections.add(viewer.id, ctx.extra.socket);
         metrics.websocketConnections.inc();
         metrics.websocketConnectionsTotal.inc();
         services.presence.connected(viewer.id);
@@ -53,6 +56,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       onDisconnect(ctx) {
         const viewer = ctx.extra.viewer;
         if (!viewer) return;
+        options.connections.remove(viewer.id, ctx.extra.socket);
         metrics.websocketConnections.dec();
         services.presence.disconnected(viewer.id);
       },

@@ -45,7 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
-    tuning: { typingTtlMs: 300 },
+    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100] },
     onQuery: () => {
       if (counting) counting.statements += 1;
     },
@@ -120,6 +120,7 @@ export function wsClient(server: Pick<TestServer, 'wsUrl'>, token: string | null
     webSocketImpl: WebSocket,
     lazy: options.lazy ?? true,
     retryAttempts: 0,
+    onNonLazyError: () => undefined, // tests assert on close codes themselves
     connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
   });
 }

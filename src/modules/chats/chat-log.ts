@@ -3,6 +3,7 @@ import type { MessageKind } from '../../generated/prisma/enums.js';
 import { notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload } from '../../realtime/topics.js';
+import type { ChatEvents } from './chat-events.js';
 
 /** A Message row as resolvers pass it around. */
 export interface MessageRecord {
@@ -114,6 +115,7 @@ export class ChatLog {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pubsub: PubSub,
+    private readonly events?: ChatEvents,
   ) {}
 
   /**
@@ -141,6 +143,7 @@ export class ChatLog {
       ticket.ready(() => {
         beforePublish?.(appended);
         this.pubsub.publishMany(Topic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
+        this.events?.emit('messageAppended', appended);
       });
     });
     return result;

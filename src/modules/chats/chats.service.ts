@@ -7,6 +7,7 @@ import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic } from '../../realtime/topics.js';
+import type { ChatEvents } from './chat-events.js';
 import type { ChatLog } from './chat-log.js';
 import { CHAT_SELECT, type ChatRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
@@ -27,6 +28,7 @@ export class ChatsService {
     private readonly prisma: PrismaClient,
     private readonly log: ChatLog,
     private readonly pubsub: PubSub,
+    private readonly events: ChatEvents,
     private readonly logger: Logger,
     options: ChatsServiceOptions = {},
   ) {
@@ -111,12 +113,13 @@ export class ChatsService {
       },
       (appended) => this.announceMembership(appended.message.chatId, [viewer.id, ...memberIds], []),
     );
+    this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: memberIds, title });
     return this.prisma.chat.findUniqueOrThrow({ where: { id: chatId }, select: CHAT_SELECT });
   }
 
   async addMembers(viewer: Viewer, loaders: ChatLoaders, chatId: string, userIds: string[]): Promise<ChatRecord> {
     if (userIds.length === 0) throw badInput('Name at least one user to add', 'userIds');
-    await requireGroupAdmin(loaders, viewer, chatId);
+    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
     const members = await loaders.membersByChat.load(chatId);
     const present = new Set(members.map((m) => m.userId));
     const newIds = [...new Set(userIds)].filter((id) => !present.has(id));
@@ -133,11 +136,12 @@ export class ChatsService {
       },
       () => this.announceMembership(chatId, newIds, []),
     );
+    this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: newIds, title: chat.title ?? '' });
     return this.reload(loaders, chatId);
   }
 
   async removeMember(viewer: Viewer, loaders: ChatLoaders, chatId: string, userId: string): Promise<ChatRecord> {
-    await requireGroupAdmin(loaders, viewer, chatId);
+    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
     if (userId === viewer.id) throw badInput('To remove yourself, use leaveChat', 'userId');
     if (!isUuid(userId) || !(await loaders.memberOf.load(memberKey(chatId, userId)))) throw notFound('Member');
     const [actor, target] = await Promise.all([this.displayName(viewer.id), this.displayName(userId)]);
@@ -150,6 +154,7 @@ export class ChatsService {
       },
       () => this.announceMembership(chatId, [], [userId]),
     );
+    this.events.emit('memberLeft', { chatId, actorId: viewer.id, userId, title: chat.title ?? '' });
     return this.reload(loaders, chatId);
   }
 
@@ -195,6 +200,8 @@ export class ChatsService {
       const text = `${actor} renamed the group to "${title}"`;
       return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
     });
+    const memberIds = (await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } })).map((m) => m.userId);
+    this.events.emit('groupRenamed', { chatId, actorId: viewer.id, title, memberIds });
     return this.reload(loaders, chatId);
   }
 

@@ -4,3 +4,4 @@ export { ChatsService } from './chats.service.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
 export { requireMembership, requireGroupAdmin, type Membership } from './chats.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
+export { ChatEvents, type ChatEventListener, type MembersJoined, type MemberLeft, type GroupRenamed } from './chat-events.js';

@@ -7,7 +7,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import { guardByMembership } from '../../realtime/membership-guard.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
-import { MESSAGE_SELECT, requireMembership, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
 import { MessageStatus } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 
@@ -25,6 +25,7 @@ export class MessagesService {
     private readonly prisma: PrismaClient,
     private readonly log: ChatLog,
     private readonly pubsub: PubSub,
+    private readonly events: ChatEvents,
   ) {}
 
   /**
@@ -134,6 +135,7 @@ export class MessagesService {
       at: new Date().toISOString(),
     };
     this.pubsub.publishMany(Topic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
+    if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
   }
 

@@ -1,0 +1,59 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionTypes } from '../../lib/relay.js';
+
+@ObjectType('AdminStats')
+export class AdminStats {
+  @Field(() => Int) usersTotal!: number;
+  @Field(() => Int) usersActive!: number;
+  @Field(() => Int, { description: 'Users with an open WebSocket on this instance.' }) usersOnline!: number;
+  @Field(() => Int) chatsTotal!: number;
+  @Field(() => Int) chatsPrivate!: number;
+  @Field(() => Int) chatsGroup!: number;
+  @Field(() => Int) messagesTotal!: number;
+  @Field(() => Int) messagesLast24h!: number;
+  @Field(() => Int) notificationsTotal!: number;
+  @Field(() => Int) notificationsUnread!: number;
+  @Field(() => Int, { description: 'Open graphql-ws connections on this instance.' }) webSocketsOpen!: number;
+}
+
+@ObjectType('HealthCheck')
+export class HealthCheck {
+  @Field(() => Boolean) up!: boolean;
+  @Field(() => Float, { nullable: true, description: 'Round trip of the check, in milliseconds.' }) latencyMs!: number | null;
+  @Field(() => String, { nullable: true }) detail!: string | null;
+}
+
+@ObjectType('Health')
+export class Health {
+  @Field(() => String, { description: '"ok" when every check is up, else "degraded".' }) status!: string;
+  @Field(() => HealthCheck) database!: HealthCheck;
+  @Field(() => String, { description: '"embedded" or "external".' }) databaseMode!: string;
+  @Field(() => HealthCheck) pubsub!: HealthCheck;
+  @Field(() => HealthCheck, { description: 'The upload folder: writable, with free space in `freeBytes`.' }) uploads!: HealthCheck;
+  @Field(() => Float, { nullable: true }) uploadsFreeBytes!: number | null;
+  @Field(() => String) version!: string;
+  @Field(() => Int) uptimeSeconds!: number;
+}
+
+export interface AuditRecord {
+  id: string;
+  adminId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: string | null;
+  createdAt: Date;
+}
+
+// `admin` is a field resolver (admin.resolver.ts).
+@ObjectType('AdminAuditEntry')
+export class AdminAuditEntry {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: 'e.g. READ_MESSAGES, SET_USER_ACTIVE, SET_USER_ROLE.' }) action!: string;
+  @Field(() => String, { nullable: true }) targetType!: string | null;
+  @Field(() => String, { nullable: true }) targetId!: string | null;
+  @Field(() => String, { nullable: true, description: 'JSON text: the arguments of the action.' }) details!: string | null;
+  @Field(() => Date) createdAt!: Date;
+}
+
+export const AdminAuditConnection = connectionTypes('AdminAuditEntry', AdminAuditEntry, { totalCount: false });

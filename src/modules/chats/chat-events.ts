@@ -1,0 +1,58 @@
+import type { Logger } from '../../lib/logger.js';
+import type { Appended } from './chat-log.js';
+
+export interface MembersJoined {
+  chatId: string;
+  actorId: string;
+  userIds: string[];
+  title: string;
+}
+
+export interface MemberLeft {
+  chatId: string;
+  /** Who removed them; null when they left by themselves. */
+  actorId: string | null;
+  userId: string;
+  title: string;
+}
+
+export interface GroupRenamed {
+  chatId: string;
+  actorId: string;
+  title: string;
+  memberIds: string[];
+}
+
+/** What happened in chats, told after the transaction committed. */
+export interface ChatEventListener {
+  messageAppended?(appended: Appended): void;
+  membersJoined?(event: MembersJoined): void;
+  memberLeft?(event: MemberLeft): void;
+  groupRenamed?(event: GroupRenamed): void;
+  chatRead?(event: { chatId: string; userId: string }): void;
+}
+
+/**
+ * Lets features above chats (notifications, later search or webhooks) react to
+ * what chats do without chats knowing them. A listener that throws is logged
+ * and does not disturb the others or the operation that emitted.
+ */
+export class ChatEvents {
+  readonly #listeners: ChatEventListener[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  on(listener: ChatEventListener): void {
+    this.#listeners.push(listener);
+  }
+
+  emit<K extends keyof ChatEventListener>(name: K, event: Parameters<NonNullable<ChatEventListener[K]>>[0]): void {
+    for (const listener of this.#listeners) {
+      try {
+        (listener[name] as ((e: typeof event) => void) | undefined)?.call(listener, event);
+      } catch (error) {
+        this.logger.error({ err: error, event: name }, 'chat event listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,299 @@
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { toConnection, type Connection } from '../../lib/relay.js';
+import { isUuid } from '../../lib/text.js';
+import type { Viewer } from '../../lib/viewer.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { Topic, type NotificationPayload } from '../../realtime/topics.js';
+import type { Appended, ChatEventListener, GroupRenamed, MemberLeft, MembersJoined } from '../chats/index.js';
+import { NOTIFICATION_SELECT, NotificationType, type NotificationRecord } from './notification.types.js';
+import type { PushDispatcher } from './push.js';
+
+const PREVIEW_LENGTH = 100;
+const RETENTION_DAYS = 30;
+const MAX_DEVICES = 20;
+const KIND_LABELS: Record<string, string> = { IMAGE: 'Photo', VIDEO: 'Video', AUDIO: 'Audio', DOCUMENT: 'Document' };
+
+/** Options for {@link NotificationsService}. */
+export interface NotificationsOptions {
+  /** Is the user connected right now? Online users get `newMessage` instead of a stored notification. */
+  isOnline(userId: string): boolean;
+  /** Accept http:// and loopback push endpoints (tests, development); default false. */
+  allowInsecurePushEndpoints?: boolean;
+}
+
+/**
+ * Stored notifications for what a user missed, delivered live over the
+ * `notification` subscription and as Web Push to their devices.
+ */
+export class NotificationsService implements ChatEventListener {
+  #purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pubsub: PubSub,
+    private readonly push: PushDispatcher,
+    private readonly logger: Logger,
+    private readonly options: NotificationsOptions,
+  ) {}
+
+  // --- reacting to chats -------------------------------------------------
+
+  /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
+  messageAppended({ message, memberIds }: Appended): void {
+    if (message.senderId === null) return; // SYSTEM messages notify through membership events
+    const offline = memberIds.filter((id) => id !== message.senderId && !this.options.isOnline(id));
+    if (offline.length === 0) return;
+    this.#run('NEW_MESSAGE', async () => {
+      const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
+        SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
+        WHERE u."id" = ${message.senderId}::uuid AND c."id" = ${message.chatId}::uuid`;
+      if (!context) return;
+      const preview = previewOf(message.kind, message.text);
+      const isGroup = context.kind === 'GROUP';
+      const title = isGroup ? (context.title ?? 'Group') : context.sender;
+      const body = truncate(isGroup ? `${context.sender}: ${preview}` : preview, PREVIEW_LENGTH);
+      const data = JSON.stringify({ chatId: message.chatId, messageId: message.id, seq: message.seq });
+      // One statement for every offline member: insert, or fold into their unread one for this chat.
+      const rows = await this.prisma.$queryRaw<(NotificationRecord & { userId: string })[]>`
+        INSERT INTO "Notification" ("id", "userId", "type", "title", "body", "data", "coalesceKey")
+        SELECT gen_random_uuid(), uid, ${NotificationType.NEW_MESSAGE}, ${title}, ${body}, ${data}, ${`NEW_MESSAGE:${message.chatId}`}
+        FROM unnest(${offline}::uuid[]) AS uid
+        ON CONFLICT ("userId", "coalesceKey") DO UPDATE
+          SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body",
+              "data" = EXCLUDED."data", "updatedAt" = now()
+        RETURNING "id", "userId"::text AS "userId", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
+      for (const row of rows) this.pubsub.publish(Topic.Notification, row.userId, toPayload(row));
+      this.push.pushToUsers(
+        offline,
+        { type: NotificationType.NEW_MESSAGE, title, body, data: JSON.parse(data) as object },
+        { ttlSeconds: 24 * 3600, topic: pushTopic(message.chatId), urgency: 'high' },
+      );
+    });
+  }
+
+  membersJoined(event: MembersJoined): void {
+    this.#run('ADDED_TO_GROUP', async () => {
+      const actor = await this.#displayName(event.actorId);
+      await this.#create(event.userIds, NotificationType.ADDED_TO_GROUP, event.title, `${actor} added you`, { chatId: event.chatId });
+    });
+  }
+
+  memberLeft(event: MemberLeft): void {
+    if (event.actorId === null) return; // leaving by yourself needs no notice
+    const actorId = event.actorId;
+    this.#run('REMOVED_FROM_GROUP', async () => {
+      const actor = await this.#displayName(actorId);
+      await this.#create([event.userId], NotificationType.REMOVED_FROM_GROUP, event.title, `${actor} removed you`, { chatId: event.chatId });
+    });
+  }
+
+  groupRenamed(event: GroupRenamed): void {
+    const others = event.memberIds.filter((id) => id !== event.actorId);
+    this.#run('GROUP_RENAMED', async () => {
+      const actor = await this.#displayName(event.actorId);
+      await this.#create(others, NotificationType.GROUP_RENAMED, event.title, `${actor} renamed the group to "${event.title}"`, { chatId: event.chatId });
+    });
+  }
+
+  /** Reading a chat reads its NEW_MESSAGE notification. */
+  chatRead({ chatId, userId }: { chatId: string; userId: string }): void {
+    this.#run('chatRead', async () => {
+      await this.prisma.notification.updateMany({
+        where: { userId, coalesceKey: `NEW_MESSAGE:${chatId}` },
+        data: { read: true, coalesceKey: null },
+      });
+    });
+  }
+
+  // --- the API ------------------------------------------------------------
+
+  async list(viewer: Viewer, args: { unreadOnly?: boolean | null; first?: number | null; after?: string | null }): Promise<Connection<NotificationRecord>> {
+    const size = pageSize(args.first);
+    let position: { updatedAt: Date; id: string } | undefined;
+    if (args.after) {
+      const [at, id] = decodeCursor('notification', args.after, 2);
+      if (typeof at !== 'number' || typeof id !== 'string' || !isUuid(id)) throw badInput('after is not a valid cursor for this list', 'after');
+      position = { updatedAt: new Date(at), id };
+    }
+    const where = { userId: viewer.id, ...(args.unreadOnly ? { read: false } : {}) };
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.notification.findMany({
+        where: {
+          ...where,
+          ...(position ? { OR: [{ updatedAt: { lt: position.updatedAt } }, { updatedAt: position.updatedAt, id: { lt: position.id } }] } : {}),
+        },
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        take: size + 1,
+        select: NOTIFICATION_SELECT,
+      }),
+      this.prisma.notification.count({ where }),
+    ]);
+    return toConnection(toPage(rows, size, position !== undefined), (n) => encodeCursor('notification', [n.updatedAt.getTime(), n.id]), totalCount);
+  }
+
+  unreadCount(viewer: Viewer): Promise<number> {
+    return this.prisma.notification.count({ where: { userId: viewer.id, read: false } });
+  }
+
+  async markRead(viewer: Viewer, id: string): Promise<NotificationRecord> {
+    const owned = await this.#own(viewer, id);
+    if (owned.read) return owned;
+    return this.prisma.notification.update({ where: { id }, data: { read: true, coalesceKey: null }, select: NOTIFICATION_SELECT });
+  }
+
+  async markAllRead(viewer: Viewer): Promise<number> {
+    const { count } = await this.prisma.notification.updateMany({ where: { userId: viewer.id, read: false }, data: { read: true, coalesceKey: null } });
+    return count;
+  }
+
+  async delete(viewer: Viewer, id: string): Promise<boolean> {
+    await this.#own(viewer, id);
+    await this.prisma.notification.deleteMany({ where: { id, userId: viewer.id } });
+    return true;
+  }
+
+  subscribe(viewer: Viewer): AsyncIterableIterator<NotificationPayload> {
+    return this.pubsub.subscribe(Topic.Notification, viewer.id);
+  }
+
+  /** Registers a device for Web Push; the same endpoint again updates it (and may move it to this user). */
+  async registerPush(viewer: Viewer, input: { endpoint: string; p256dh: string; auth: string }): Promise<boolean> {
+    const endpoint = this.#checkEndpoint(input.endpoint);
+    checkKey(input.p256dh, 65, 'p256dh');
+    checkKey(input.auth, 16, 'auth');
+    const data = { userId: viewer.id, p256dh: input.p256dh, auth: input.auth };
+    try {
+      await this.prisma.pushSubscription.upsert({ where: { endpoint }, create: { endpoint, ...data }, update: data });
+    } catch (error) {
+      // Two registrations of one endpoint raced; the other one stored it.
+      if (!isUniqueViolation(error)) throw error;
+    }
+    // A user's devices are capped: the oldest registrations make way.
+    const stale = await this.prisma.pushSubscription.findMany({
+      where: { userId: viewer.id },
+      orderBy: { createdAt: 'desc' },
+      skip: MAX_DEVICES,
+      select: { id: true },
+    });
+    if (stale.length > 0) await this.prisma.pushSubscription.deleteMany({ where: { id: { in: stale.map((s) => s.id) } } });
+    return true;
+  }
+
+  async unregisterPush(viewer: Viewer, endpoint: string): Promise<boolean> {
+    const { count } = await this.prisma.pushSubscription.deleteMany({ where: { endpoint, userId: viewer.id } });
+    return count > 0;
+  }
+
+  /** Deletes read notifications older than 30 days; returns how many. */
+  async purge(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - RETENTION_DAYS * 24 * 3600 * 1000);
+    const { count } = await this.prisma.notification.deleteMany({ where: { read: true, updatedAt: { lt: cutoff } } });
+    if (count > 0) this.logger.info({ count }, 'purged old notifications');
+    return count;
+  }
+
+  /** Runs the purge now and then every `intervalMs` (default hourly). */
+  startPurging(intervalMs = 3600_000): void {
+    const run = () => void this.purge().catch((error: unknown) => this.logger.error({ err: error }, 'notification purge failed'));
+    run();
+    this.#purgeTimer = setInterval(run, intervalMs);
+    this.#purgeTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#purgeTimer);
+    this.push.close();
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  async #create(userIds: string[], type: string, title: string, body: string, data: object): Promise<void> {
+    if (userIds.length === 0) return;
+    const rows = await this.prisma.notification.createManyAndReturn({
+      data: userIds.map((userId) => ({ userId, type, title: truncate(title || 'Group', 200), body: truncate(body, PREVIEW_LENGTH), data: JSON.stringify(data) })),
+      select: { ...NOTIFICATION_SELECT, userId: true },
+    });
+    for (const { userId, ...row } of rows) this.pubsub.publish(Topic.Notification, userId, toPayload(row));
+    this.push.pushToUsers(userIds, { type, title, body, data }, { ttlSeconds: 7 * 24 * 3600 });
+  }
+
+  async #own(viewer: Viewer, id: string): Promise<NotificationRecord> {
+    const row = isUuid(id)
+      ? await this.prisma.notification.findFirst({ where: { id, userId: viewer.id }, select: NOTIFICATION_SELECT })
+      : null;
+    if (!row) throw notFound('Notification');
+    return row;
+  }
+
+  async #displayName(userId: string): Promise<string> {
+    const user = await this.prisma.user.findUnique({ where: { id: userId }, select: { displayName: true } });
+    return user?.displayName ?? 'Someone';
+  }
+
+  /** Notifications never hold up or fail the operation that caused them. */
+  #run(what: string, work: () => Promise<void>): void {
+    work().catch((error: unknown) => this.logger.error({ err: error, what }, 'could not create notification'));
+  }
+
+  #checkEndpoint(raw: string): string {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw badInput('endpoint must be a URL', 'endpoint');
+    }
+    if (raw.length > 2048) throw badInput('endpoint must be at most 2048 characters', 'endpoint');
+    if (!this.options.allowInsecurePushEndpoints) {
+      // The server POSTs to this URL: only https, and never to this machine or a private network.
+      if (url.protocol !== 'https:' || isPrivateHost(url.hostname)) throw badInput('endpoint must be an https URL of a public push service', 'endpoint');
+    } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw badInput('endpoint must be an http(s) URL', 'endpoint');
+    }
+    return url.toString();
+  }
+}
+
+function previewOf(kind: string, text: string | null): string {
+  const label = KIND_LABELS[kind];
+  if (!label) return text ?? '';
+  return text ? `${label}: ${text}` : label;
+}
+
+function truncate(text: string, max: number): string {
+  const chars = [...text.replace(/\s+/g, ' ')];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** RFC 8030 topics are at most 32 base64url characters: a chat id without dashes fits. */
+const pushTopic = (chatId: string) => chatId.replaceAll('-', '');
+
+function checkKey(value: string, bytes: number, field: string): void {
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value) || Buffer.from(value, 'base64url').length !== bytes) {
+    throw badInput(`${field} must be ${bytes} bytes, base64url-encoded`, field);
+  }
+}
+
+function isPrivateHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal')) return true;
+  if (/^(127\.|10\.|192\.168\.|169\.254\.|0\.)/.test(name) || /^172\.(1[6-9]|2\d|3[01])\./.test(name)) return true;
+  // IPv6 literals only: "fcm.googleapis.com" is a push service, not a unique-local address.
+  return name.includes(':') && (name === '::1' || /^(fc|fd|fe80)/.test(name) || name.startsWith('::ffff:'));
+}
+
+function toPayload(row: NotificationRecord): NotificationPayload {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    body: row.body,
+    data: row.data,
+    count: row.count,
+    read: row.read,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,148 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import webpush from 'web-push';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Logger } from '../../lib/logger.js';
+
+export interface PushTarget {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+export interface PushOptions {
+  /** Seconds the push service keeps an undelivered message. */
+  ttlSeconds: number;
+  /** A later push with the same topic replaces an undelivered earlier one (RFC 8030 §5.4). */
+  topic?: string;
+  urgency?: 'very-low' | 'low' | 'normal' | 'high';
+}
+
+/** Sends one encrypted push. Resolves with the push service's status; rejects only when it could not be reached. */
+export interface PushSender {
+  send(target: PushTarget, payload: string, options: PushOptions): Promise<{ statusCode: number }>;
+}
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+  subject: string;
+}
+
+/** Web Push (RFC 8291 encryption, RFC 8292 VAPID) through the `web-push` package. */
+export class WebPushSender implements PushSender {
+  constructor(private readonly vapid: VapidKeys) {}
+
+  async send(target: PushTarget, payload: string, options: PushOptions): Promise<{ statusCode: number }> {
+    // web-push encrypts and signs; we send with fetch, which also speaks plain
+    // http to a local push service (tests, development) where web-push would not.
+    const request = webpush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+      vapidDetails: this.vapid,
+      TTL: options.ttlSeconds,
+      urgency: options.urgency ?? 'normal',
+      ...(options.topic ? { topic: options.topic } : {}),
+    });
+    const { 'Content-Length': _length, ...headers } = request.headers as Record<string, string>;
+    const response = await fetch(request.endpoint, {
+      method: request.method,
+      headers,
+      body: request.body ?? null,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.body?.cancel();
+    return { statusCode: response.status };
+  }
+}
+
+/** VAPID keys from the environment, or generated once and kept in `dataDir/vapid.json`. */
+export async function loadVapidKeys(config: { publicKey?: string; privateKey?: string; subject: string }, dataDir: string): Promise<VapidKeys> {
+  if (config.publicKey && config.privateKey) return { publicKey: config.publicKey, privateKey: config.privateKey, subject: config.subject };
+  const file = path.join(dataDir, 'vapid.json');
+  try {
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };
+    return { ...stored, subject: config.subject };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const keys = webpush.generateVAPIDKeys();
+  await mkdir(dataDir, { recursive: true });
+  try {
+    await writeFile(file, JSON.stringify(keys), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return loadVapidKeys(config, dataDir); // another process wrote it first
+  }
+  return { ...keys, subject: config.subject };
+}
+
+/** Options for {@link PushDispatcher}. */
+export interface PushDispatcherOptions {
+  /** Waits before each retry of a failed push; default 2 s, 10 s, 60 s. */
+  retryDelaysMs?: number[];
+}
+
+/**
+ * Delivers pushes to every device of some users, in the background: callers
+ * never wait for push services. 404/410 means the subscription is gone: it is
+ * deleted. 429, 5xx and unreachable services are retried with backoff.
+ */
+export class PushDispatcher {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #retryDelaysMs: number[];
+  #closed = false;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sender: PushSender,
+    private readonly logger: Logger,
+    options: PushDispatcherOptions = {},
+  ) {
+    this.#retryDelaysMs = options.retryDelaysMs ?? [2_000, 10_000, 60_000];
+  }
+
+  /** Queues a push to every registered device of these users; returns at once. */
+  pushToUsers(userIds: string[], payload: object, options: PushOptions): void {
+    if (userIds.length === 0 || this.#closed) return;
+    void (async () => {
+      const targets = await this.prisma.pushSubscription.findMany({
+        where: { userId: { in: userIds } },
+        select: { id: true, endpoint: true, p256dh: true, auth: true },
+      });
+      const body = JSON.stringify(payload);
+      for (const target of targets) void this.#deliver(target, body, options, 0);
+    })().catch((error: unknown) => this.logger.error({ err: error }, 'could not look up push subscriptions'));
+  }
+
+  async #deliver(target: PushTarget & { id: string }, body: string, options: PushOptions, attempt: number): Promise<void> {
+    let statusCode: number | undefined;
+    try {
+      ({ statusCode } = await this.sender.send(target, body, options));
+    } catch (error) {
+      this.logger.warn({ err: error, subscriptionId: target.id, attempt }, 'push service unreachable');
+    }
+    if (statusCode !== undefined && statusCode >= 200 && statusCode < 300) return;
+    if (statusCode === 404 || statusCode === 410) {
+      await this.prisma.pushSubscription.deleteMany({ where: { id: target.id } });
+      this.logger.info({ subscriptionId: target.id, statusCode }, 'push subscription expired; removed');
+      return;
+    }
+    const retryable = statusCode === undefined || statusCode === 429 || statusCode >= 500;
+    const delay = this.#retryDelaysMs[attempt];
+    if (!retryable || delay === undefined || this.#closed) {
+      this.logger.warn({ subscriptionId: target.id, statusCode, attempt }, 'push dropped');
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#deliver(target, body, options, attempt + 1);
+    }, delay);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
