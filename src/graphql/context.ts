@@ -20,6 +20,8 @@ export interface Context {
   renewLoaders(): void;
   logger: Logger;
   requestId: string;
+  /** The caller's address (X-Forwarded-For is believed only with TRUST_PROXY). */
+  clientIp: string;
 }
 
 export interface ContextFactoryDeps {
@@ -53,8 +55,9 @@ export async function authenticate(
 export function createContext(
   deps: ContextFactoryDeps,
   auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
-  requestId: string = randomUUID(),
+  request: { requestId?: string; clientIp: string },
 ): Context {
+  const requestId = request.requestId ?? randomUUID();
   const context: Context = {
     ...auth,
     services: deps.services,
@@ -65,6 +68,7 @@ export function createContext(
     },
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,
+    clientIp: request.clientIp,
   };
   return context;
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
+import type { RateLimits } from '../lib/rate-limits.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import { AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
@@ -38,6 +39,7 @@ export interface ServiceDeps {
   pubsub: PubSub;
   logger: Logger;
   jwtSecret: string;
+  limits: RateLimits;
   vapid: VapidKeys;
   /** The running server, as admins see it; presence comes from the services. */
   admin: Omit<AdminEnvironment, 'isOnline' | 'onlineCount'>;
@@ -61,11 +63,11 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on(notifications);
   return {
-    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), logger.child({ module: 'auth' })),
+    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' })),
     users: new UsersService(prisma),
     presence,
     chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), { typingTtlMs: deps.typingTtlMs }),
-    messages: new MessagesService(prisma, log, pubsub, events),
+    messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     notifications,
     admin: new AdminService(
       prisma,

@@ -3,33 +3,51 @@ export interface Closable {
   close(code: number, reason: string): void;
 }
 
+export interface OpenConnection {
+  socket: Closable;
+  /** The session the socket authenticated with. */
+  sessionId: string;
+}
+
 /**
- * The open graphql-ws connections of this instance, by user, so a user's
- * sockets can be closed when their account is deactivated.
+ * The open graphql-ws connections of this instance, by user in connection
+ * order: a user's sockets can be closed when their account is deactivated, and
+ * the oldest makes way when a user opens too many.
  */
 export class ConnectionRegistry {
-  readonly #byUser = new Map<string, Set<Closable>>();
+  readonly #byUser = new Map<string, OpenConnection[]>();
   #count = 0;
 
-  add(userId: string, socket: Closable): void {
-    let sockets = this.#byUser.get(userId);
-    if (!sockets) this.#byUser.set(userId, (sockets = new Set()));
-    if (!sockets.has(socket)) this.#count += 1;
-    sockets.add(socket);
+  /** Adds a connection; returns the user's oldest connections beyond `maxPerUser`, removed. */
+  add(userId: string, connection: OpenConnection, maxPerUser = Infinity): OpenConnection[] {
+    const own = this.#byUser.get(userId) ?? [];
+    own.push(connection);
+    this.#byUser.set(userId, own);
+    this.#count += 1;
+    const evicted = own.length > maxPerUser ? own.splice(0, own.length - maxPerUser) : [];
+    this.#count -= evicted.length;
+    return evicted;
   }
 
   remove(userId: string, socket: Closable): void {
-    const sockets = this.#byUser.get(userId);
-    if (!sockets?.delete(socket)) return;
+    const own = this.#byUser.get(userId);
+    const index = own?.findIndex((c) => c.socket === socket) ?? -1;
+    if (!own || index < 0) return;
+    own.splice(index, 1);
     this.#count -= 1;
-    if (sockets.size === 0) this.#byUser.delete(userId);
+    if (own.length === 0) this.#byUser.delete(userId);
   }
 
   /** Closes every socket of the user; returns how many. */
   closeUser(userId: string, code: number, reason: string): number {
-    const sockets = [...(this.#byUser.get(userId) ?? [])];
-    for (const socket of sockets) socket.close(code, reason);
-    return sockets.length;
+    const own = [...(this.#byUser.get(userId) ?? [])];
+    for (const { socket } of own) socket.close(code, reason);
+    return own.length;
+  }
+
+  /** Every open connection. */
+  all(): OpenConnection[] {
+    return [...this.#byUser.values()].flat();
   }
 
   get count(): number {

@@ -2,6 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../graphql/context.js';
 import { isClientError } from '../graphql/errors.js';
+import { checkCost } from '../graphql/limits.js';
+import { AppError } from '../lib/errors.js';
+import { rateLimitHeaders, type Limiter } from '../lib/rate-limits.js';
 import type { Metrics } from './metrics.js';
 
 /** The first root field of an operation: a bounded label for logs and metrics. */
@@ -42,6 +45,47 @@ export function operationLogPlugin(metrics: Metrics): ApolloServerPlugin<Context
             { operation: operation?.name?.value ?? null, type, field, ms: Math.round(seconds * 1000), ok: !failed },
             'graphql operation',
           );
+        },
+      };
+    },
+  };
+}
+
+/** Refuses operations whose estimated cost is over the limit before they run. */
+export function queryCostPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request }) {
+          checkCost(schema, document, request.variables, request.operationName);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * RATE_LIMIT_API: every operation counts against the viewer's budget (or the
+ * IP's when signed out). Answers carry RateLimit headers; a refusal is HTTP 429
+ * with Retry-After.
+ */
+export function rateLimitPlugin(limiter: Limiter): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, response }) {
+          const key = contextValue.viewer ? `user:${contextValue.viewer.id}` : `ip:${contextValue.clientIp}`;
+          try {
+            const state = await limiter.consume(key);
+            if (state) for (const [name, value] of Object.entries(rateLimitHeaders(state))) response.http.headers.set(name, value);
+          } catch (error) {
+            if (error instanceof AppError && error.code === 'RATE_LIMITED') {
+              const retryAfter = String(error.extensions['retryAfterSeconds']);
+              response.http.headers.set('Retry-After', retryAfter);
+              throw new AppError('RATE_LIMITED', error.message, { retryAfterSeconds: error.extensions['retryAfterSeconds'], http: { status: 429 } });
+            }
+            throw error;
+          }
         },
       };
     },

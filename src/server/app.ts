@@ -10,21 +10,25 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
+import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { findRepoRoot } from '../db/migrations.js';
 import { authenticate, bearerToken, createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
+import { QUERY_LIMITS, limitRules } from '../graphql/limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { RateLimits } from '../lib/rate-limits.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
 import { createServices, type Services } from '../modules/index.js';
 import { loadVapidKeys } from '../modules/notifications/index.js';
 import { ConnectionRegistry } from '../realtime/connections.js';
 import { InProcessPubSub } from '../realtime/pubsub.js';
-import { operationLogPlugin } from './apollo-plugins.js';
+import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { attachWebSocketServer } from './websocket.js';
 
@@ -45,7 +49,7 @@ export interface StartOptions {
   env: Env;
   logger: Logger;
   /** Timings tests shorten; production uses the defaults. */
-  tuning?: { typingTtlMs?: number; pushRetryDelaysMs?: number[] };
+  tuning?: { typingTtlMs?: number; pushRetryDelaysMs?: number[]; socketSweepMs?: number };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
 }
@@ -69,11 +73,13 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const pubsub = new InProcessPubSub();
   const connections = new ConnectionRegistry();
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
+  const limits = new RateLimits(env.rateLimits);
   const services = createServices({
     prisma,
     pubsub,
     logger,
     jwtSecret,
+    limits,
     vapid,
     allowInsecurePushEndpoints: !env.isProduction,
     admin: {
@@ -98,6 +104,15 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const httpServer = createServer(app);
   app.disable('x-powered-by');
   if (env.trustProxy !== undefined) app.set('trust proxy', env.trustProxy);
+  app.use(
+    helmet({
+      // Sandbox's page loads Apollo's scripts from their CDN; in production there is no Sandbox and the strict default applies.
+      contentSecurityPolicy: env.introspection ? false : undefined,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  // Browsers on other origins may call only from CORS_ORIGINS (none by default); apps and curl are unaffected.
+  app.use(cors({ origin: env.corsOrigins.length > 0 ? [...env.corsOrigins] : false, maxAge: 600 }));
 
   app.use((req, res, next) => {
     const header = req.header('x-request-id');
@@ -137,6 +152,8 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     logger,
     metrics,
     connections,
+    limits,
+    ...(tuning.socketSweepMs ? { sweepIntervalMs: tuning.socketSweepMs } : {}),
   });
 
   const apollo = new ApolloServer<Context>({
@@ -146,10 +163,15 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     stopOnTerminationSignals: false,
     introspection: env.introspection,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    validationRules: limitRules,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLogPlugin(metrics),
+      queryCostPlugin(),
+      rateLimitPlugin(limits.api),
       env.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -162,11 +184,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createContext(
-          { services, prisma, logger },
-          await authenticate(services, bearerToken(req.headers.authorization)),
-          res.locals['requestId'] as string,
-        ),
+        createContext({ services, prisma, logger }, await authenticate(services, bearerToken(req.headers.authorization)), {
+          requestId: res.locals['requestId'] as string,
+          clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        }),
     }),
   );
   app.use((_req, res) => {

@@ -1,11 +1,13 @@
-import type { Server as HttpServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from '../graphql/context.js';
 import { formatError, isClientError } from '../graphql/errors.js';
+import { QUERY_LIMITS, checkCost, limitRules } from '../graphql/limits.js';
+import { AppError, ErrorCode } from '../lib/errors.js';
+import type { Limiter } from '../lib/rate-limits.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { Metrics } from './metrics.js';
@@ -13,30 +15,63 @@ import type { Metrics } from './metrics.js';
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
   viewer?: Viewer;
+  /** Ids of this socket's running subscriptions. */
+  subscriptions?: Set<string>;
 };
 
+/** Options for {@link attachWebSocketServer}; defaults in parentheses. */
 export interface WebSocketOptions extends ContextFactoryDeps {
   httpServer: HttpServer;
   schema: GraphQLSchema;
   metrics: Metrics;
   connections: ConnectionRegistry;
-  /** Keep-alive ping interval in ms; default 12,000. */
+  /** RATE_LIMIT_API: every operation over the socket counts, as over HTTP. */
+  limits: { api: Limiter };
+  /** Keep-alive ping interval in ms (12,000): a peer that misses a pong is dropped. */
   keepAliveMs?: number;
+  /** Time allowed for `connection_init` after the socket opens, in ms (3,000). */
+  connectionInitTimeoutMs?: number;
+  /** Largest message a client may send, in bytes (1 MiB, like the HTTP body limit). */
+  maxPayloadBytes?: number;
+  /** Subscriptions one socket may hold (50). */
+  maxSubscriptionsPerSocket?: number;
+  /** Sockets one user may hold across devices (10); the oldest is closed to admit another. */
+  maxSocketsPerUser?: number;
+  /** Unsent bytes a socket may queue before it is cut off as a slow consumer (4 MiB). */
+  maxBufferedBytes?: number;
+  /** How often sockets of deactivated users and ended sessions are closed, in ms (60,000). */
+  sweepIntervalMs?: number;
 }
+
+/** Close codes beside graphql-ws' own. */
+export const SocketClose = {
+  /** RFC 6455: the endpoint is going away. */
+  GoingAway: 1001,
+  /** RFC 6455 policy violation: too many sockets for the user. */
+  TooManyConnections: 1008,
+  /** RFC 6455 "try again later": the client reads too slowly. */
+  SlowConsumer: 1013,
+  Deactivated: CloseCode.Forbidden,
+  SessionEnded: CloseCode.Unauthorized,
+} as const;
 
 /**
  * graphql-ws on `/graphql`, sharing the HTTP server's port. Authentication happens
  * once, in `connection_init`; each operation then gets a fresh context (fresh
- * loaders) built from that viewer. Returns a dispose function that closes every
- * socket with 1001 and stops accepting new ones.
+ * loaders) built from that viewer, after the same parse, validation and cost
+ * limits as HTTP. Returns a dispose function that closes every socket with 1001.
  */
 export function attachWebSocketServer(options: WebSocketOptions): () => Promise<void> {
-  const { services, logger, metrics } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+  const { services, logger, metrics, schema, connections } = options;
+  const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 50;
+  const maxSockets = options.maxSocketsPerUser ?? 10;
+  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
 
   const serverCleanup = useServer<Record<string, unknown>, ConnectionState>(
     {
-      schema: options.schema,
+      schema,
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3000,
       async onConnect(ctx) {
         const token = bearerToken(ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization']);
         const { viewer, authFailure } = await authenticate(services, token);
@@ -47,7 +82,9 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           return false;
         }
         ctx.extra.viewer = viewer;
-        options.connections.add(viewer.id, ctx.extra.socket);
+        ctx.extra.subscriptions = new Set();
+        const evicted = connections.add(viewer.id, { socket: ctx.extra.socket, sessionId: viewer.sessionId }, maxSockets);
+        for (const { socket } of evicted) socket.close(SocketClose.TooManyConnections, 'Too many connections for this user');
         metrics.websocketConnections.inc();
         metrics.websocketConnectionsTotal.inc();
         services.presence.connected(viewer.id);
@@ -56,14 +93,52 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       onDisconnect(ctx) {
         const viewer = ctx.extra.viewer;
         if (!viewer) return;
-        options.connections.remove(viewer.id, ctx.extra.socket);
+        connections.remove(viewer.id, ctx.extra.socket);
         metrics.websocketConnections.dec();
         services.presence.disconnected(viewer.id);
       },
-      context(ctx) {
-        return createContext(options, { viewer: ctx.extra.viewer ?? null, authFailure: null }, randomUUID());
+      async onSubscribe(ctx, id, payload) {
+        const viewer = ctx.extra.viewer!;
+        let document: DocumentNode;
+        try {
+          await options.limits.api.consume(`user:${viewer.id}`);
+          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+        } catch (error) {
+          return [asClientError(error)];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...limitRules]);
+        if (errors.length > 0) return errors.map(asClientError);
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [asClientError(new GraphQLError('No operation to run: name one with operationName'))];
+        try {
+          checkCost(schema, document, payload.variables ?? undefined, payload.operationName);
+        } catch (error) {
+          return [asClientError(error)];
+        }
+        if (operation.operation === 'subscription') {
+          const running = ctx.extra.subscriptions!;
+          if (running.size >= maxSubscriptions) {
+            return [new AppError(ErrorCode.BAD_USER_INPUT, `A connection may hold at most ${maxSubscriptions} subscriptions`)];
+          }
+          running.add(id);
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createContext(options, { viewer, authFailure: null }, { clientIp: clientIpOf(ctx.extra.request) }),
+        };
       },
-      onNext(_ctx, _id, _payload, args, result) {
+      onComplete(ctx, id) {
+        ctx.extra.subscriptions?.delete(id);
+      },
+      onNext(ctx, _id, _payload, args, result) {
+        // A client that does not read its socket would make us buffer without bound.
+        if (ctx.extra.socket.bufferedAmount > maxBuffered) {
+          ctx.extra.socket.close(SocketClose.SlowConsumer, 'Too slow: reconnect and catch up with messages(afterSeq:)');
+          return undefined;
+        }
         if (!('errors' in result) || !result.errors?.length) return undefined;
         const contextLogger = (args.contextValue as { logger?: typeof logger } | undefined)?.logger ?? logger;
         for (const error of result.errors) {
@@ -76,7 +151,37 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
     options.keepAliveMs ?? 12_000,
   );
 
+  // Sockets authenticate once; this sweep ends those whose account was deactivated
+  // or whose session ended since (logout, password change, a CLI deactivation).
+  const sweep = setInterval(() => {
+    const sessions = connections.all();
+    if (sessions.length === 0) return;
+    void services.auth
+      .staleSessions(sessions.map((s) => s.sessionId))
+      .then((stale) => {
+        for (const entry of sessions) {
+          const reason = stale.get(entry.sessionId);
+          if (reason === 'deactivated') entry.socket.close(SocketClose.Deactivated, 'Account deactivated');
+          else if (reason === 'revoked') entry.socket.close(SocketClose.SessionEnded, 'Session ended');
+        }
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'socket sweep failed'));
+  }, options.sweepIntervalMs ?? 60_000);
+  sweep.unref();
+
   return async () => {
+    clearInterval(sweep);
     await serverCleanup.dispose();
   };
+}
+
+function clientIpOf(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/** Errors of the request itself (syntax, validation, limits), with our code. */
+function asClientError(error: unknown): GraphQLError {
+  if (error instanceof AppError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError(ErrorCode.BAD_USER_INPUT, message);
 }

@@ -45,7 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
-    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100] },
+    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100], socketSweepMs: 200 },
     onQuery: () => {
       if (counting) counting.statements += 1;
     },

@@ -9,17 +9,17 @@ export class AuthResolver {
   // Public on purpose: these are how a client gets a token in the first place.
   @Mutation(() => AuthPayload, { description: 'Creates an account and signs it in.' })
   register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: Context) {
-    return ctx.services.auth.register(input);
+    return ctx.services.auth.register(input, { ip: ctx.clientIp });
   }
 
   @Mutation(() => AuthPayload)
   login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: Context) {
-    return ctx.services.auth.login(input);
+    return ctx.services.auth.login(input, { ip: ctx.clientIp });
   }
 
   @Mutation(() => AuthPayload, { description: 'Rotates: the refresh token given stops working.' })
   refreshToken(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: Context) {
-    return ctx.services.auth.refresh(refreshToken);
+    return ctx.services.auth.refresh(refreshToken, { ip: ctx.clientIp });
   }
 
   @Mutation(() => Boolean, { description: 'Ends the session of this refresh token; false when it was not open.' })

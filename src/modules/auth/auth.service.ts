@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
 import { badInput, conflict, forbidden, isUniqueViolation, unauthenticated } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { RateLimits } from '../../lib/rate-limits.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { USER_SELECT, checkPassword, cleanDisplayName, normalizeUsername, type UserRecord } from '../users/index.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './auth.passwords.js';
@@ -26,14 +27,21 @@ export class AuthFailureError extends Error {
 
 const MAX_TOKEN_LENGTH = 4096;
 
+/** Who is calling, for per-IP limits. */
+export interface ClientInfo {
+  ip: string;
+}
+
 export class AuthService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly tokens: TokenIssuer,
+    private readonly limits: RateLimits,
     private readonly logger: Logger,
   ) {}
 
-  async register(input: RegisterInput): Promise<AuthResult> {
+  async register(input: RegisterInput, client: ClientInfo): Promise<AuthResult> {
+    await this.limits.auth.consume(`ip:${client.ip}`);
     const username = normalizeUsername(input.username);
     const password = checkPassword(input.password);
     const displayName = cleanDisplayName(input.displayName);
@@ -48,16 +56,23 @@ export class AuthService {
     }
   }
 
-  async login(input: LoginInput): Promise<AuthResult> {
+  async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
+    await this.limits.auth.consume(`ip:${client.ip}`);
     const username = input.username.trim().toLowerCase();
     if (input.password.length > 1024 || username.length > 64) throw unauthenticated('Wrong username or password');
+    await this.limits.logins.check(username);
     const found = await this.prisma.user.findUnique({ where: { username }, select: { ...USER_SELECT, passwordHash: true } });
     if (!found) {
       await burnPasswordCheck(input.password);
+      await this.limits.logins.failed(username);
       throw unauthenticated('Wrong username or password');
     }
     const { passwordHash, ...user } = found;
-    if (!(await verifyPassword(passwordHash, input.password))) throw unauthenticated('Wrong username or password');
+    if (!(await verifyPassword(passwordHash, input.password))) {
+      await this.limits.logins.failed(username);
+      throw unauthenticated('Wrong username or password');
+    }
+    await this.limits.logins.succeeded(username);
     // Said only to someone who knows the password, so it reveals nothing to a guesser.
     if (!user.active) throw forbidden('This account is deactivated');
     return this.startSession(user);
@@ -68,7 +83,8 @@ export class AuthService {
    * rotated token again means it was stolen (or the client is confused), so the
    * whole session is revoked and both parties must sign in again.
    */
-  async refresh(refreshToken: string): Promise<AuthResult> {
+  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    await this.limits.auth.consume(`ip:${client.ip}`);
     if (refreshToken.length > MAX_TOKEN_LENGTH) throw unauthenticated('Refresh token is invalid');
     const hash = hashRefreshToken(refreshToken);
     const now = new Date();
@@ -160,6 +176,15 @@ export class AuthService {
     if (!session || session.userId !== claims.sub || session.revoked) throw new AuthFailureError('revoked');
     if (!session.active) throw new AuthFailureError('deactivated');
     return { id: claims.sub, role: session.role, sessionId: claims.sid };
+  }
+
+  /** Of these sessions, those that must not stay connected, and why. */
+  async staleSessions(sessionIds: string[]): Promise<Map<string, 'revoked' | 'deactivated'>> {
+    const rows = await this.prisma.$queryRaw<{ id: string; revoked: boolean; active: boolean }[]>`
+      SELECT s."id"::text AS "id", s."revokedAt" IS NOT NULL AS "revoked", u."active"
+      FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+      WHERE s."id" = ANY(${[...new Set(sessionIds)]}::uuid[]) AND (s."revokedAt" IS NOT NULL OR NOT u."active")`;
+    return new Map(rows.map((row) => [row.id, row.active ? 'revoked' : 'deactivated']));
   }
 
   /**

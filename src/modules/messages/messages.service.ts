@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
+import type { RateLimits } from '../../lib/rate-limits.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { guardByMembership } from '../../realtime/membership-guard.js';
@@ -26,6 +27,7 @@ export class MessagesService {
     private readonly log: ChatLog,
     private readonly pubsub: PubSub,
     private readonly events: ChatEvents,
+    private readonly limits: RateLimits,
   ) {}
 
   /**
@@ -38,8 +40,9 @@ export class MessagesService {
     const { chatId } = input;
     if (clientId) {
       const first = await this.byClientId(viewer.id, clientId, chatId);
-      if (first) return first;
+      if (first) return first; // a retry costs nothing from the budget
     }
+    await this.limits.messages.consume(viewer.id);
     // Checked before taking the chat's lock, so strangers cannot make members wait;
     // appendMessage checks again under the lock.
     await requireMembership(loaders, viewer, chatId);

@@ -1,0 +1,66 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, getNullableType, isListType, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { createRequire } from 'node:module';
+import type { ComplexityEstimator, getComplexity as GetComplexity, simpleEstimator as SimpleEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../lib/errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../lib/pagination.js';
+
+// Its ESM build imports graphql/index.mjs, a second copy of graphql beside the
+// CommonJS one everything else loads ("from another realm"); its CommonJS build
+// shares ours.
+const { getComplexity, simpleEstimator } = createRequire(import.meta.url)('graphql-query-complexity') as {
+  getComplexity: typeof GetComplexity;
+  simpleEstimator: typeof SimpleEstimator;
+};
+
+/** Limits on the shape of one operation; the same over HTTP and WebSocket. */
+export const QUERY_LIMITS = {
+  /** Nesting of fields; the deepest real client query (chat list with last message sender) is 7. */
+  maxDepth: 12,
+  maxAliases: 15,
+  maxDirectives: 10,
+  /** Lexical tokens: stops a huge document before it is even parsed fully. */
+  maxTokens: 3000,
+  /** Estimated fields resolved (see connectionEstimator); a page of 50 chats with members and last message costs ~1,500. */
+  maxCost: 10_000,
+} as const;
+
+/** Validation rules added to graphql-js' own (depth, aliases, directives). */
+export const limitRules: ValidationRule[] = [
+  maxDepthRule({ n: QUERY_LIMITS.maxDepth, exposeLimits: true }),
+  maxAliasesRule({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),
+  maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
+] as unknown as ValidationRule[];
+
+/**
+ * A field with a `first` argument returns up to `first` items (default 20,
+ * capped at 100), so what is selected under it counts that many times; other
+ * lists (a chat's members) count as 10. Each field costs 1.
+ */
+const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  if ('first' in args || field.args.some((arg) => arg.name === 'first')) {
+    const first = typeof args['first'] === 'number' ? args['first'] : DEFAULT_PAGE_SIZE;
+    return 1 + childComplexity * Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
+  }
+  // A connection's `edges` are already counted by its `first`.
+  if (isListType(getNullableType(field.type)) && field.name !== 'edges') return 1 + childComplexity * 10;
+  return undefined;
+};
+
+/** Refuses an operation whose estimated cost is over the limit, before anything runs. */
+export function checkCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): void {
+  const cost = getComplexity({
+    schema,
+    query: document,
+    variables: variables ?? {},
+    ...(operationName ? { operationName } : {}),
+    estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+  });
+  if (cost > QUERY_LIMITS.maxCost) {
+    throw new GraphQLError(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost: QUERY_LIMITS.maxCost },
+    });
+  }
+}

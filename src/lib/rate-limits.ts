@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Env, RateLimit } from '../config/env.js';
+import { rateLimited } from './errors.js';
+
+/** What a caller learns from a counted request, for RateLimit headers. */
+export interface LimitState {
+  limit: number;
+  remaining: number;
+  windowSeconds: number;
+  resetSeconds: number;
+}
+
+/**
+ * One budget (N operations per window per key). `consume` throws RATE_LIMITED
+ * with retryAfterSeconds when the budget is spent. A limit configured as `0`
+ * is off: consume always passes and reports nothing.
+ */
+export class Limiter {
+  readonly #limiter: RateLimiterAbstract | null;
+
+  constructor(
+    readonly config: RateLimit | null,
+    private readonly name: string,
+    redis?: Redis,
+  ) {
+    this.#limiter = config ? createLimiter(`rl:${name}`, config.points, config.durationSeconds, redis) : null;
+  }
+
+  async consume(key: string, points = 1): Promise<LimitState | null> {
+    if (!this.#limiter || !this.config) return null;
+    try {
+      const result = await this.#limiter.consume(key, points);
+      return stateOf(this.config, result);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+      throw error;
+    }
+  }
+}
+
+/**
+ * Failed logins per account (OWASP: lock out by account, not only by IP).
+ * Five failures in 15 minutes lock the account for 1 minute; each further
+ * lockout within a day doubles that, up to an hour. A lockout only delays: it
+ * always ends, so an attacker cannot shut the owner out for good, and a
+ * successful login clears the count.
+ */
+export class LoginLockout {
+  readonly #failures: RateLimiterAbstract;
+  readonly #lockouts: RateLimiterAbstract;
+  static readonly attempts = 5;
+
+  constructor(redis?: Redis) {
+    this.#failures = createLimiter('rl:login-failures', LoginLockout.attempts, 15 * 60, redis);
+    this.#lockouts = createLimiter('rl:login-lockouts', 1_000_000, 24 * 3600, redis);
+  }
+
+  /** Throws RATE_LIMITED while the account is locked. */
+  async check(username: string): Promise<void> {
+    const state = await this.#failures.get(username);
+    if (state && state.consumedPoints > LoginLockout.attempts) {
+      throw rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+    }
+  }
+
+  async failed(username: string): Promise<void> {
+    let state: RateLimiterRes;
+    try {
+      state = await this.#failures.consume(username);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return; // already locked
+      throw error;
+    }
+    if (state.remainingPoints > 0) return;
+    const lockouts = (await this.#lockouts.consume(username)).consumedPoints;
+    await this.#failures.block(username, Math.min(60 * 2 ** (lockouts - 1), 3600));
+  }
+
+  async succeeded(username: string): Promise<void> {
+    await this.#failures.delete(username);
+  }
+}
+
+/** The configured budgets (API.md: RATE_LIMIT_*), in memory or shared through Redis. */
+export class RateLimits {
+  readonly api: Limiter;
+  readonly auth: Limiter;
+  readonly messages: Limiter;
+  readonly uploads: Limiter;
+  readonly logins: LoginLockout;
+
+  constructor(config: Env['rateLimits'], redis?: Redis) {
+    this.api = new Limiter(config.api, 'api', redis);
+    this.auth = new Limiter(config.auth, 'auth', redis);
+    this.messages = new Limiter(config.messages, 'messages', redis);
+    this.uploads = new Limiter(config.uploads, 'uploads', redis);
+    this.logins = new LoginLockout(redis);
+  }
+}
+
+function createLimiter(keyPrefix: string, points: number, duration: number, redis?: Redis): RateLimiterAbstract {
+  return redis
+    ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: false, keyPrefix, points, duration })
+    : new RateLimiterMemory({ keyPrefix, points, duration });
+}
+
+function stateOf(config: RateLimit, result: RateLimiterRes): LimitState {
+  return {
+    limit: config.points,
+    remaining: Math.max(0, result.remainingPoints),
+    windowSeconds: config.durationSeconds,
+    resetSeconds: Math.ceil(result.msBeforeNext / 1000),
+  };
+}
+
+/**
+ * Headers of the IETF draft "RateLimit header fields for HTTP"
+ * (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: 100;w=900` and
+ * `RateLimit: limit=100, remaining=42, reset=317`.
+ */
+export function rateLimitHeaders(state: LimitState): Record<string, string> {
+  return {
+    'RateLimit-Policy': `${state.limit};w=${state.windowSeconds}`,
+    RateLimit: `limit=${state.limit}, remaining=${state.remaining}, reset=${state.resetSeconds}`,
+  };
+}
