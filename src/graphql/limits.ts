@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, getNullableType, isListType, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, getNullableType, isListType, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { createRequire } from 'node:module';
 import type { ComplexityEstimator, getComplexity as GetComplexity, simpleEstimator as SimpleEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../lib/errors.js';
@@ -27,11 +27,19 @@ export const QUERY_LIMITS = {
   maxCost: 10_000,
 } as const;
 
+// Report through the validation context, as graphql-js' own rules do, rather than
+// throwing: a thrown error would surface as a 500 instead of a 400 with our code.
+const report = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
 /** Validation rules added to graphql-js' own (depth, aliases, directives). */
 export const limitRules: ValidationRule[] = [
-  maxDepthRule({ n: QUERY_LIMITS.maxDepth, exposeLimits: true }),
-  maxAliasesRule({ n: QUERY_LIMITS.maxAliases, exposeLimits: true }),
-  maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, exposeLimits: true }),
+  maxDepthRule({ n: QUERY_LIMITS.maxDepth, ...report }),
+  maxAliasesRule({ n: QUERY_LIMITS.maxAliases, ...report }),
+  maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, ...report }),
 ] as unknown as ValidationRule[];
 
 /**

@@ -140,7 +140,7 @@ describe('sendMessage and newMessage', () => {
 
 describe('idempotent sends', () => {
   it('returns the first message for a retried clientId, also under concurrent retries', async () => {
-    const { chatId, a: alice, b: bob } = await freshPair();
+    const { chatId, a: alice } = await freshPair();
     const first = expectNoErrors(await send(alice, chatId, 'once', { clientId: 'c-1' })).sendMessage;
     const retry = expectNoErrors(await send(alice, chatId, 'once (retry)', { clientId: 'c-1' })).sendMessage;
     expect(retry.id).toBe(first.id);

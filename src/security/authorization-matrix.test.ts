@@ -1,0 +1,260 @@
+/**
+ * Every root field of schema.graphql, tried signed out, as a stranger to the
+ * objects it names, and (where admins are needed) as a plain member. The
+ * matrix below must name every field: a new operation without an entry fails
+ * this suite until someone decides who may call it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, type TestUser } from '../test/factories.js';
+import { CreateGroupChatDocument, SendMessageDocument } from '../test/generated/graphql.js';
+import { expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const schema = buildSchema(readFileSync(path.join(root, 'schema.graphql'), 'utf8'));
+
+/**
+ * Who may call what.
+ * - public: anyone, signed out too.
+ * - self: any signed-in user; it only touches the viewer's own things.
+ * - chat: about a chat (or a message, notification…) of someone else: a stranger gets NOT_FOUND;
+ *   `member` says what a plain member of that chat gets.
+ * - admin: role ADMIN only; everyone else gets FORBIDDEN.
+ */
+type Rule = { access: 'public' } | { access: 'self' } | { access: 'chat'; member: 'OK' | 'FORBIDDEN' } | { access: 'admin' };
+
+const MATRIX: Record<string, Rule> = {
+  // Query
+  me: { access: 'self' },
+  user: { access: 'self' },
+  users: { access: 'self' },
+  chats: { access: 'self' },
+  chat: { access: 'chat', member: 'OK' },
+  messages: { access: 'chat', member: 'OK' },
+  notifications: { access: 'self' },
+  unreadNotificationCount: { access: 'self' },
+  pushPublicKey: { access: 'self' },
+  adminStats: { access: 'admin' },
+  adminUsers: { access: 'admin' },
+  adminMessages: { access: 'admin' },
+  adminHealth: { access: 'admin' },
+  adminAuditLog: { access: 'admin' },
+  // Mutation
+  register: { access: 'public' },
+  login: { access: 'public' },
+  refreshToken: { access: 'public' },
+  logout: { access: 'public' },
+  updateProfile: { access: 'self' },
+  changePassword: { access: 'self' },
+  createPrivateChat: { access: 'self' },
+  createGroupChat: { access: 'self' },
+  addGroupMembers: { access: 'chat', member: 'FORBIDDEN' },
+  removeGroupMember: { access: 'chat', member: 'FORBIDDEN' },
+  updateGroup: { access: 'chat', member: 'FORBIDDEN' },
+  leaveChat: { access: 'chat', member: 'OK' },
+  sendMessage: { access: 'chat', member: 'OK' },
+  markDelivered: { access: 'chat', member: 'OK' },
+  markRead: { access: 'chat', member: 'OK' },
+  updateMessageStatus: { access: 'chat', member: 'OK' },
+  setTyping: { access: 'chat', member: 'OK' },
+  markNotificationRead: { access: 'chat', member: 'OK' },
+  markAllNotificationsRead: { access: 'self' },
+  deleteNotification: { access: 'chat', member: 'OK' },
+  registerPushSubscription: { access: 'self' },
+  unregisterPushSubscription: { access: 'self' },
+  adminSetUserActive: { access: 'admin' },
+  adminSetUserRole: { access: 'admin' },
+  // Subscription
+  newMessage: { access: 'chat', member: 'OK' },
+  messageStatus: { access: 'chat', member: 'OK' },
+  typing: { access: 'chat', member: 'OK' },
+  presence: { access: 'self' },
+  notification: { access: 'self' },
+};
+
+const rootFields = (['Query', 'Mutation', 'Subscription'] as const).flatMap((typeName) => {
+  const type = schema.getType(typeName) as { getFields(): Record<string, GraphQLField<unknown, unknown>> } | undefined;
+  return type ? Object.values(type.getFields()).map((field) => ({ typeName, field })) : [];
+});
+
+let server: TestServer;
+let owner: TestUser;
+let member: TestUser;
+let stranger: TestUser;
+let ids: { chat: string; message: string; notification: string };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [owner, member, stranger] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
+  const chat = expectNoErrors(
+    await gql(server, CreateGroupChatDocument, { input: { title: 'Private group', memberIds: [member.user.id] } }, { token: owner.accessToken }),
+  ).createGroupChat.id;
+  const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: chat, text: 'secret' } }, { token: owner.accessToken })).sendMessage.id;
+  // Someone else's notification, for the stranger to probe.
+  const notification = (await server.database.prisma.notification.create({ data: { userId: member.user.id, type: 'ADDED_TO_GROUP', title: 't' } })).id;
+  ids = { chat, message, notification };
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A value for an argument that points at the victims' objects. */
+function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string; type: GraphQLInputType }): unknown {
+  const named = getNamedType(arg.type);
+  const list = isListType(isNonNullType(arg.type) ? arg.type.ofType : arg.type);
+  const one = (() => {
+    switch (arg.name) {
+      case 'chatId':
+        return ids.chat;
+      case 'userId':
+        return fieldName === 'removeGroupMember' ? member.user.id : stranger.user.id;
+      case 'userIds':
+        return stranger.user.id;
+      case 'messageId':
+      case 'upToMessageId':
+        return ids.message;
+      case 'memberIds':
+        return owner.user.id;
+      case 'id':
+        return fieldName.toLowerCase().includes('notification') ? ids.notification : fieldName === 'user' ? owner.user.id : ids.chat;
+      case 'endpoint':
+        return 'https://push.example/device';
+      case 'p256dh':
+        return Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
+      case 'auth':
+        return Buffer.alloc(16, 2).toString('base64url');
+      case 'refreshToken':
+        return 'not-a-real-token';
+      case 'password':
+      case 'currentPassword':
+      case 'newPassword':
+        return 'some password 123';
+      case 'username':
+        return 'matrix_probe';
+      case 'text':
+      case 'title':
+      case 'displayName':
+        return 'probe';
+    }
+    if (isInputObjectType(named)) {
+      return Object.fromEntries(
+        Object.values(named.getFields())
+          .filter((f) => isNonNullType(f.type) || ['chatId', 'text'].includes(f.name))
+          .map((f) => [f.name, argumentValue(fieldName, f)]),
+      );
+    }
+    if (isEnumType(named)) return named.name === 'MessageStatus' ? 'READ' : named.name === 'Role' ? 'ADMIN' : named.getValues()[0]!.value;
+    if (named.name === 'Boolean') return arg.name === 'active' ? false : true;
+    if (named.name === 'Int') return 1;
+    return 'x';
+  })();
+  return list ? [one] : one;
+}
+
+function operationFor(typeName: string, field: GraphQLField<unknown, unknown>) {
+  const args = field.args.filter((a) => isNonNullType(a.type) || a.name === 'chatId');
+  const variables = Object.fromEntries(args.map((a) => [a.name, argumentValue(field.name, a)]));
+  const declarations = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
+  const call = args.map((a) => `${a.name}: $${a.name}`).join(', ');
+  const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
+  const keyword = typeName === 'Query' ? 'query' : typeName === 'Mutation' ? 'mutation' : 'subscription';
+  const query = `${keyword} Probe${declarations ? `(${declarations})` : ''} { ${field.name}${call ? `(${call})` : ''}${selection} }`;
+  return { query, variables };
+}
+
+const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] | undefined }) =>
+  result.errors?.[0]?.extensions?.['code'] ?? 'OK';
+
+describe('authorization matrix', () => {
+  it('names every operation of schema.graphql', () => {
+    const missing = rootFields.map(({ field }) => field.name).filter((name) => !(name in MATRIX));
+    expect(missing, `add these to MATRIX in ${path.relative(root, fileURLToPath(import.meta.url))}`).toEqual([]);
+    const stale = Object.keys(MATRIX).filter((name) => !rootFields.some(({ field }) => field.name === name));
+    expect(stale, 'remove these from MATRIX: they are not in the schema').toEqual([]);
+  });
+
+  const httpFields = rootFields.filter(({ typeName }) => typeName !== 'Subscription');
+
+  it.each(httpFields.map(({ typeName, field }) => [field.name, typeName, field] as const))(
+    '%s: signed out, as a stranger, as a plain member',
+    async (name, typeName, field) => {
+      const rule = MATRIX[name]!;
+      const { query, variables } = operationFor(typeName, field);
+      const signedOutResult = await gql(server, query, variables);
+      const signedOut = codeOf(signedOutResult);
+      // A public operation may refuse bad credentials (UNAUTHENTICATED) but never for want of signing in.
+      if (rule.access === 'public') expect(signedOutResult.errors?.[0]?.message ?? '', 'signed out').not.toMatch(/Sign in/);
+      else expect(signedOut, 'signed out').toBe('UNAUTHENTICATED');
+
+      const asStranger = codeOf(await gql(server, query, variables, { token: stranger.accessToken }));
+      if (rule.access === 'chat') expect(asStranger, 'stranger').toBe('NOT_FOUND');
+      if (rule.access === 'admin') expect(asStranger, 'plain user').toBe('FORBIDDEN');
+      if (rule.access === 'self') expect(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'], 'self').not.toContain(asStranger);
+
+      if (rule.access === 'chat' && rule.member === 'FORBIDDEN') {
+        expect(codeOf(await gql(server, query, variables, { token: member.accessToken })), 'plain member').toBe('FORBIDDEN');
+      }
+    },
+  );
+
+  it('left the victims untouched', async () => {
+    const chat = await server.database.prisma.chat.findUniqueOrThrow({ where: { id: ids.chat }, include: { members: true } });
+    expect(chat.title).toBe('Private group');
+    expect(chat.members.map((m) => m.userId).sort()).toEqual([owner.user.id, member.user.id].sort());
+    expect(await server.database.prisma.message.count({ where: { chatId: ids.chat, senderId: stranger.user.id } })).toBe(0);
+    expect((await server.database.prisma.user.findUniqueOrThrow({ where: { id: owner.user.id } })).active).toBe(true);
+    expect(await server.database.prisma.notification.count({ where: { id: ids.notification } })).toBe(1);
+  });
+
+  const subscriptionFields = rootFields.filter(({ typeName }) => typeName === 'Subscription');
+
+  it.each(subscriptionFields.map(({ typeName, field }) => [field.name, typeName, field] as const))(
+    'subscription %s as a stranger',
+    async (name, typeName, field) => {
+      const rule = MATRIX[name]!;
+      const client = wsClient(server, stranger.accessToken);
+      try {
+        const { query, variables } = operationFor(typeName, field);
+        const errors: unknown[] = [];
+        await new Promise<void>((resolve) => {
+          const stop = client.subscribe(
+            { query, variables },
+            {
+              // A refused subscription answers with one result carrying the error, then completes.
+              next: (result) => {
+                if (result.errors) errors.push(...result.errors);
+              },
+              error: (error) => {
+                errors.push(error);
+                resolve();
+              },
+              complete: () => resolve(),
+            },
+          );
+          setTimeout(() => {
+            stop();
+            resolve();
+          }, 300);
+        });
+        if (rule.access === 'chat') expect(JSON.stringify(errors)).toMatch(/NOT_FOUND/);
+        else expect(errors).toEqual([]);
+      } finally {
+        await client.dispose();
+      }
+    },
+  );
+});
