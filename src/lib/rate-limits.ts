@@ -21,7 +21,7 @@ export class Limiter {
 
   constructor(
     readonly config: RateLimit | null,
-    private readonly name: string,
+    name: string,
     redis?: Redis,
   ) {
     this.#limiter = config ? createLimiter(`rl:${name}`, config.points, config.durationSeconds, redis) : null;
