@@ -62,9 +62,9 @@ export function createContext(
     ...auth,
     services: deps.services,
     prisma: deps.prisma,
-    loaders: createLoaders(deps.prisma),
+    loaders: createLoaders(deps.prisma, deps.services),
     renewLoaders() {
-      context.loaders = createLoaders(deps.prisma);
+      context.loaders = createLoaders(deps.prisma, deps.services);
     },
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,

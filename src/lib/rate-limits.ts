@@ -100,9 +100,9 @@ export class RateLimits {
 }
 
 function createLimiter(keyPrefix: string, points: number, duration: number, redis?: Redis): RateLimiterAbstract {
-  return redis
-    ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: false, keyPrefix, points, duration })
-    : new RateLimiterMemory({ keyPrefix, points, duration });
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+  // While Redis is unreachable each instance counts on its own rather than failing every request.
+  return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, insuranceLimiter: memory }) : memory;
 }
 
 function stateOf(config: RateLimit, result: RateLimiterRes): LimitState {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { RateLimits } from '../lib/rate-limits.js';
+import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import { AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
@@ -37,12 +38,13 @@ export interface Services {
 export interface ServiceDeps {
   prisma: PrismaClient;
   pubsub: PubSub;
+  presence: PresenceStore;
   logger: Logger;
   jwtSecret: string;
   limits: RateLimits;
   vapid: VapidKeys;
   /** The running server, as admins see it; presence comes from the services. */
-  admin: Omit<AdminEnvironment, 'isOnline' | 'onlineCount'>;
+  admin: Omit<AdminEnvironment, 'onlineCount'>;
   /** Accept http:// and loopback push endpoints; only outside production. */
   allowInsecurePushEndpoints: boolean;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
@@ -55,10 +57,10 @@ export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
   const log = new ChatLog(prisma, pubsub, events);
-  const presence = new PresenceService(prisma, pubsub, logger.child({ module: 'presence' }));
+  const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }));
   const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), { retryDelaysMs: deps.pushRetryDelaysMs });
   const notifications = new NotificationsService(prisma, pubsub, push, logger.child({ module: 'notifications' }), {
-    isOnline: (userId) => presence.isOnline(userId),
+    online: (userIds) => presence.online(userIds),
     allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
@@ -71,7 +73,7 @@ export function createServices(deps: ServiceDeps): Services {
     notifications,
     admin: new AdminService(
       prisma,
-      { ...deps.admin, isOnline: (userId) => presence.isOnline(userId), onlineCount: () => presence.tracker.onlineCount },
+      { ...deps.admin, onlineCount: () => deps.presence.localCount },
       logger.child({ module: 'admin' }),
     ),
     vapidPublicKey: deps.vapid.publicKey,
@@ -81,6 +83,6 @@ export function createServices(deps: ServiceDeps): Services {
 /** Per-request (or per-subscription-event) batching caches. */
 export type Loaders = UserLoaders & ChatLoaders & MessageLoaders;
 
-export function createLoaders(prisma: PrismaClient): Loaders {
-  return { ...createUserLoaders(prisma), ...createChatLoaders(prisma), ...createMessageLoaders(prisma) };
+export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>): Loaders {
+  return { ...createUserLoaders(prisma, services.presence.store), ...createChatLoaders(prisma), ...createMessageLoaders(prisma) };
 }

@@ -10,6 +10,10 @@ export interface PubSub {
   /** Publishes the same payload to several users' topics. */
   publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void;
   subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]>;
+  /** Live subscriptions to one user's topic on this instance (tests wait on it before publishing). */
+  listenerCount(topic: Topic, userId: string): number;
+  /** Round trip to the transport in ms; rejects when it is down. */
+  ping(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -65,7 +69,6 @@ export class InProcessPubSub implements PubSub {
     return iterator;
   }
 
-  /** Live subscriptions to one user's topic (tests wait on it before publishing). */
   listenerCount(topic: Topic, userId: string): number {
     return this.#listeners.get(key(topic, userId))?.size ?? 0;
   }
@@ -75,6 +78,10 @@ export class InProcessPubSub implements PubSub {
     let count = 0;
     for (const set of this.#listeners.values()) count += set.size;
     return count;
+  }
+
+  async ping(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {

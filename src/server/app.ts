@@ -25,7 +25,9 @@ import { loadOrCreateSecret } from '../lib/secrets.js';
 import { createServices, type Services } from '../modules/index.js';
 import { loadVapidKeys } from '../modules/notifications/index.js';
 import { ConnectionRegistry } from '../realtime/connections.js';
-import { InProcessPubSub } from '../realtime/pubsub.js';
+import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/presence.js';
+import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
+import { RedisPubSub } from '../realtime/redis-pubsub.js';
 import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -37,7 +39,7 @@ export interface RunningServer {
   port: number;
   database: Database;
   services: Services;
-  pubsub: InProcessPubSub;
+  pubsub: PubSub;
   metrics: Metrics;
   /** Drains WebSockets, then HTTP, then the database; safe to call twice. */
   close(): Promise<void>;
@@ -68,13 +70,16 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
-  const pubsub = new InProcessPubSub();
   const connections = new ConnectionRegistry();
+  const shared = env.redisUrl ? createRedisParts(env.redisUrl, logger, connections) : undefined;
+  const pubsub: PubSub = shared?.pubsub ?? new InProcessPubSub();
+  const presence: PresenceStore = shared?.presence ?? new LocalPresence();
+  const limits = new RateLimits(env.rateLimits, shared?.pubsub.publisher);
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
-  const limits = new RateLimits(env.rateLimits);
   const services = createServices({
     prisma,
     pubsub,
+    presence,
     logger,
     jwtSecret,
     limits,
@@ -83,7 +88,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     admin: {
       pingDatabase: () => database.ping(),
       databaseMode: database.embedded ? 'embedded' : 'external',
-      pingPubSub: async () => 0, // in-process: up while the process is
+      pingPubSub: () => pubsub.ping(),
       uploadDir: env.uploadDir,
       version: await packageVersion(),
       startedAt: new Date(),
@@ -130,13 +135,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      const latencyMs = await database.ping();
-      res.json({ status: 'ok', database: { status: 'up', latencyMs } });
-    } catch (error) {
-      logger.warn({ err: error }, 'readiness check: database down');
-      res.status(503).json({ status: 'unavailable', database: { status: 'down' } });
-    }
+    const [db, bus] = await Promise.all([probe(() => database.ping()), probe(() => pubsub.ping())]);
+    const ready = db.status === 'up' && bus.status === 'up';
+    if (!ready) logger.warn({ database: db.status, pubsub: bus.status }, 'not ready');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: db, pubsub: { ...bus, kind: shared ? 'redis' : 'in-process' } });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -215,6 +217,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       await apollo.stop(); // drains HTTP: stops accepting, waits for in-flight requests
       services.chats.close();
       services.notifications.close();
+      await presence.close();
       await pubsub.close();
       await database.close();
     })();
@@ -222,6 +225,35 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   };
 
   return { url: `http://${shownHost}:${port}`, port, database, services, pubsub, metrics, close };
+}
+
+/**
+ * Redis for pub/sub, presence and rate-limit counters shared by every instance.
+ * If its subscriber connection drops, live events may have been missed: this
+ * instance closes its sockets (1012) so clients reconnect, perhaps elsewhere,
+ * and catch up from the database with messages(afterSeq:).
+ */
+function createRedisParts(url: string, logger: Logger, connections: ConnectionRegistry) {
+  const pubsub = new RedisPubSub({
+    url,
+    logger: logger.child({ module: 'redis' }),
+    onConnectionLost: () => {
+      for (const { socket } of connections.all()) socket.close(1012, 'Service restart: reconnect and catch up');
+    },
+  });
+  return { pubsub, presence: new RedisPresence(pubsub.publisher) };
+}
+
+async function probe(check: () => Promise<number>): Promise<{ status: 'up' | 'down'; latencyMs?: number }> {
+  try {
+    return { status: 'up', latencyMs: Math.round((await withTimeout(check(), 2000)) * 100) / 100 };
+  } catch {
+    return { status: 'down' };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
 async function packageVersion(): Promise<string> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -15,6 +16,8 @@ import type { Metrics } from './metrics.js';
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
   viewer?: Viewer;
+  /** Names this socket in presence, which counts connections, not users. */
+  connectionId?: string;
   /** Ids of this socket's running subscriptions. */
   subscriptions?: Set<string>;
 };
@@ -82,12 +85,13 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           return false;
         }
         ctx.extra.viewer = viewer;
+        ctx.extra.connectionId = randomUUID();
         ctx.extra.subscriptions = new Set();
         const evicted = connections.add(viewer.id, { socket: ctx.extra.socket, sessionId: viewer.sessionId }, maxSockets);
         for (const { socket } of evicted) socket.close(SocketClose.TooManyConnections, 'Too many connections for this user');
         metrics.websocketConnections.inc();
         metrics.websocketConnectionsTotal.inc();
-        services.presence.connected(viewer.id);
+        services.presence.connected(viewer.id, ctx.extra.connectionId);
         return true;
       },
       onDisconnect(ctx) {
@@ -95,7 +99,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         if (!viewer) return;
         connections.remove(viewer.id, ctx.extra.socket);
         metrics.websocketConnections.dec();
-        services.presence.disconnected(viewer.id);
+        services.presence.disconnected(viewer.id, ctx.extra.connectionId!);
       },
       async onSubscribe(ctx, id, payload) {
         const viewer = ctx.extra.viewer!;

@@ -23,8 +23,11 @@ export interface TestServer extends RunningServer {
  * A real server on 127.0.0.1, a free port, its own fresh database (cloned from
  * the migrated template) and its own data directory. `env` overrides variables.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+export async function startTestServer(env: Record<string, string> = {}, options: { shareDatabaseWith?: TestServer } = {}): Promise<TestServer> {
+  // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.
+  const database = options.shareDatabaseWith
+    ? { url: options.shareDatabaseWith.database.url, drop: async () => undefined }
+    : await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-test-'));
   const parsed = parseEnv({
     NODE_ENV: 'test',

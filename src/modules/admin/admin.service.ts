@@ -22,7 +22,6 @@ export interface AdminEnvironment {
   uploadDir: string;
   version: string;
   startedAt: Date;
-  isOnline(userId: string): boolean;
   onlineCount(): number;
   connections: ConnectionRegistry;
 }

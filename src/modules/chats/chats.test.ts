@@ -211,6 +211,8 @@ describe('chats (the chat list)', () => {
       const chat = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: other.user.id }, as(me))).createPrivateChat;
       expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: chat.id, text: 'hi' } }, as(other)));
     }
+    // Each message also stores a notification for me (offline) in the background: let that finish first.
+    await expect.poll(() => server.database.prisma.notification.count({ where: { userId: me.user.id } }), { timeout: 10_000 }).toBe(50);
     const forFive = await count(5);
     const forFifty = await count(50);
     console.info(`SQL statements for chats(first: 5): ${forFive}; chats(first: 50): ${forFifty}`);

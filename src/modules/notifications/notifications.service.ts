@@ -18,8 +18,8 @@ const KIND_LABELS: Record<string, string> = { IMAGE: 'Photo', VIDEO: 'Video', AU
 
 /** Options for {@link NotificationsService}. */
 export interface NotificationsOptions {
-  /** Is the user connected right now? Online users get `newMessage` instead of a stored notification. */
-  isOnline(userId: string): boolean;
+  /** Which users are connected right now: they get `newMessage` instead of a stored notification. */
+  online(userIds: readonly string[]): Promise<Set<string>>;
   /** Accept http:// and loopback push endpoints (tests, development); default false. */
   allowInsecurePushEndpoints?: boolean;
 }
@@ -44,9 +44,12 @@ export class NotificationsService implements ChatEventListener {
   /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
   messageAppended({ message, memberIds }: Appended): void {
     if (message.senderId === null) return; // SYSTEM messages notify through membership events
-    const offline = memberIds.filter((id) => id !== message.senderId && !this.options.isOnline(id));
-    if (offline.length === 0) return;
+    const recipients = memberIds.filter((id) => id !== message.senderId);
+    if (recipients.length === 0) return;
     this.#run('NEW_MESSAGE', async () => {
+      const online = await this.options.online(recipients);
+      const offline = recipients.filter((id) => !online.has(id));
+      if (offline.length === 0) return;
       const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
         SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
         WHERE u."id" = ${message.senderId}::uuid AND c."id" = ${message.chatId}::uuid`;

@@ -263,7 +263,7 @@ describe('Web Push', () => {
   it('in production, refuses endpoints that are not public https push services', async () => {
     const { NotificationsService } = await import('./notifications.service.js');
     const service = new NotificationsService(server.database.prisma, server.pubsub, { close() {} } as never, undefined as never, {
-      isOnline: () => false,
+      online: async () => new Set<string>(),
       allowInsecurePushEndpoints: false,
     });
     const me = await createUser(server);

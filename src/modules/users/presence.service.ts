@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { PresenceTracker } from '../../realtime/presence.js';
+import type { PresenceStore } from '../../realtime/presence.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type PresencePayload } from '../../realtime/topics.js';
 
@@ -14,32 +14,36 @@ const MAX_WATCHED = 1024;
  * chat with the user are told.
  */
 export class PresenceService {
-  readonly tracker = new PresenceTracker();
-
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pubsub: PubSub,
+    readonly store: PresenceStore,
     private readonly logger: Logger,
   ) {}
 
-  isOnline(userId: string): boolean {
-    return this.tracker.isOnline(userId);
+  async isOnline(userId: string): Promise<boolean> {
+    return (await this.store.online([userId])).has(userId);
   }
 
-  connected(userId: string): void {
-    if (!this.tracker.connect(userId)) return;
-    this.announce({ userId, status: 'ONLINE', lastSeenAt: null }).catch((error: unknown) =>
-      this.logger.error({ err: error, userId }, 'could not announce presence'),
-    );
+  /** Which of these users are connected anywhere. */
+  online(userIds: readonly string[]): Promise<Set<string>> {
+    return this.store.online(userIds);
   }
 
-  disconnected(userId: string): void {
-    if (!this.tracker.disconnect(userId)) return;
-    const at = new Date();
+  connected(userId: string, connectionId: string): void {
     (async () => {
+      if (!(await this.store.connect(userId, connectionId))) return;
+      await this.announce({ userId, status: 'ONLINE', lastSeenAt: null });
+    })().catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not announce presence'));
+  }
+
+  disconnected(userId: string, connectionId: string): void {
+    (async () => {
+      if (!(await this.store.disconnect(userId, connectionId))) return;
+      const at = new Date();
       await this.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: at } });
       // Reconnected while we wrote: the ONLINE already went out; do not contradict it.
-      if (this.tracker.isOnline(userId)) return;
+      if (await this.isOnline(userId)) return;
       await this.announce({ userId, status: 'OFFLINE', lastSeenAt: at.toISOString() });
     })().catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not record going offline'));
   }

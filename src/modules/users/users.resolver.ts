@@ -51,7 +51,7 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => Boolean, { description: 'Connected right now on at least one device.' })
-  online(@Root() user: UserRecord, @Ctx() ctx: Context): boolean {
-    return ctx.services.presence.isOnline(user.id);
+  online(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.loaders.onlineById.load(user.id);
   }
 }

@@ -1,0 +1,140 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
+import { QueueIterator, type PubSub } from './pubsub.js';
+import type { Topic, TopicPayloads } from './topics.js';
+
+/** Options for {@link RedisPubSub}. */
+export interface RedisPubSubOptions {
+  url: string;
+  logger: Logger;
+  /** Channel prefix, so several deployments can share one Redis; default `payamak`. */
+  prefix?: string;
+  /** Events a subscriber may have waiting before it is cut off (see InProcessPubSub); default 1,000. */
+  maxQueue?: number;
+  /** Called when the subscriber connection drops: events may have been missed since. */
+  onConnectionLost?(): void;
+}
+
+type Listener = (payload: unknown) => void;
+
+/**
+ * Pub/sub across instances through Redis PUBLISH/SUBSCRIBE. Each instance
+ * subscribes to a user's channel only while one of that user's subscriptions
+ * is open on it, so a message fans out to the instances that need it and no
+ * further. Order is kept per publishing instance (one connection, pipelined).
+ */
+export class RedisPubSub implements PubSub {
+  readonly publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #prefix: string;
+  readonly #maxQueue: number;
+  readonly #logger: Logger;
+  #wasReady = false;
+
+  constructor(options: RedisPubSubOptions) {
+    this.#prefix = options.prefix ?? 'payamak';
+    this.#maxQueue = options.maxQueue ?? 1000;
+    this.#logger = options.logger;
+    const common = {
+      // Keep retrying for ever, but fail commands fast meanwhile instead of queueing without bound.
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      lazyConnect: false,
+    };
+    this.publisher = new Redis(options.url, { ...common, enableAutoPipelining: true, connectionName: 'payamak-pub' });
+    // The subscriber must queue its SUBSCRIBEs until connected, and resubscribes by itself after a reconnect.
+    this.#subscriber = new Redis(options.url, { ...common, enableOfflineQueue: true, connectionName: 'payamak-sub' });
+    this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
+    this.#subscriber.on('ready', () => {
+      if (this.#wasReady) this.#logger.warn('redis subscriber reconnected');
+      this.#wasReady = true;
+    });
+    this.#subscriber.on('close', () => {
+      if (!this.#wasReady) return;
+      this.#logger.error('redis subscriber connection lost: live events may have been missed');
+      options.onConnectionLost?.();
+    });
+    for (const client of [this.publisher, this.#subscriber]) {
+      client.on('error', (error: Error) => this.#logger.warn({ err: error.message }, 'redis error'));
+    }
+  }
+
+  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void {
+    this.#publish(this.#channel(topic, userId), JSON.stringify(payload));
+  }
+
+  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void {
+    const message = JSON.stringify(payload);
+    for (const userId of userIds) this.#publish(this.#channel(topic, userId), message);
+  }
+
+  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
+    const channel = this.#channel(topic, userId);
+    const iterator = new QueueIterator<TopicPayloads[T]>(this.#maxQueue, () => {
+      const set = this.#listeners.get(channel);
+      set?.delete(listener);
+      if (set?.size === 0) {
+        this.#listeners.delete(channel);
+        this.#subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    });
+    const listener: Listener = (payload) => iterator.push(payload as TopicPayloads[T]);
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      this.#listeners.set(channel, (set = new Set()));
+      this.#subscriber.subscribe(channel).catch((error: unknown) => {
+        this.#logger.error({ err: error, channel }, 'redis subscribe failed');
+        iterator.fail(new Error('Live events are unavailable; reconnect'));
+      });
+    }
+    set.add(listener);
+    return iterator;
+  }
+
+  /** Round trip to Redis in ms; rejects when it is unreachable. */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    await this.publisher.ping();
+    return performance.now() - started;
+  }
+
+  get connected(): boolean {
+    return this.publisher.status === 'ready' && this.#subscriber.status === 'ready';
+  }
+
+  listenerCount(topic: Topic, userId: string): number {
+    return this.#listeners.get(this.#channel(topic, userId))?.size ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    this.#wasReady = false;
+    await Promise.all([this.publisher.quit().catch(() => undefined), this.#subscriber.quit().catch(() => undefined)]);
+  }
+
+  #publish(channel: string, message: string): void {
+    this.publisher.publish(channel, message).catch((error: unknown) => {
+      // The message itself is stored; subscribers on other instances catch up with messages(afterSeq:).
+      this.#logger.warn({ err: (error as Error).message, channel }, 'redis publish failed');
+    });
+  }
+
+  #deliver(channel: string, message: string): void {
+    const listeners = this.#listeners.get(channel);
+    if (!listeners) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message);
+    } catch {
+      this.#logger.error({ channel }, 'unreadable event on redis');
+      return;
+    }
+    for (const listener of [...listeners]) listener(payload);
+  }
+
+  #channel(topic: string, userId: string): string {
+    return `${this.#prefix}:${topic}:${userId}`;
+  }
+}
