@@ -1,4 +1,5 @@
 import { badInput } from './errors.js';
+import { isUuid } from './text.js';
 
 /** Relay page size: `first` defaults to 20 and is capped at 100 (API.md). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -42,4 +43,28 @@ export interface Page<T> {
 /** Rows fetched with `take: size + 1`: the extra row only says whether there is a next page. */
 export function toPage<T>(rows: T[], size: number, hasPreviousPage: boolean): Page<T> {
   return { nodes: rows.slice(0, size), hasNextPage: rows.length > size, hasPreviousPage };
+}
+
+/** A position in a list ordered newest first by a timestamp, ties broken by id (descending). */
+export interface TimePosition {
+  at: Date;
+  id: string;
+}
+
+export const encodeTimeCursor = (kind: string, at: Date, id: string): string => encodeCursor(kind, [at.getTime(), id]);
+
+export function decodeTimeCursor(kind: string, after: string | null | undefined): TimePosition | undefined {
+  if (!after) return undefined;
+  const [at, id] = decodeCursor(kind, after, 2);
+  const time = new Date(typeof at === 'number' ? at : Number.NaN);
+  if (Number.isNaN(time.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after is not a valid cursor for this list', 'after');
+  return { at: time, id };
+}
+
+/** The Prisma `where` for "after this position" in a (field desc, id desc) list; empty for the first page. */
+export function olderThan<F extends string>(field: F, position: TimePosition | undefined) {
+  if (!position) return {};
+  return { OR: [{ [field]: { lt: position.at } }, { [field]: position.at, id: { lt: position.id } }] } as {
+    OR: ({ [K in F]: { lt: Date } } | ({ [K in F]: Date } & { id: { lt: string } }))[];
+  };
 }

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
 import { badInput, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -88,17 +88,12 @@ export class AdminService {
     for (const [field, id] of [['chatId', args.chatId], ['senderId', args.senderId]] as const) {
       if (id && !isUuid(id)) throw badInput(`${field} is not a valid id`, field);
     }
-    let position: { createdAt: Date; id: string } | undefined;
-    if (args.after) {
-      const [at, id] = decodeCursor('admin-message', args.after, 2);
-      if (typeof at !== 'number' || typeof id !== 'string') throw badInput('after is not a valid cursor for this list', 'after');
-      position = { createdAt: new Date(at), id };
-    }
+    const position = decodeTimeCursor('admin-message', args.after);
     const rows = await this.prisma.message.findMany({
       where: {
         ...(args.chatId ? { chatId: args.chatId } : {}),
         ...(args.senderId ? { senderId: args.senderId } : {}),
-        ...(position ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] } : {}),
+        ...olderThan('createdAt', position),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: size + 1,
@@ -111,7 +106,7 @@ export class AdminService {
       after: args.after ?? null,
       returned: Math.min(rows.length, size),
     });
-    return toConnection(toPage(rows, size, position !== undefined), (m) => encodeCursor('admin-message', [m.createdAt.getTime(), m.id]));
+    return toConnection(toPage(rows, size, position !== undefined), (m) => encodeTimeCursor('admin-message', m.createdAt, m.id));
   }
 
   /**
@@ -145,18 +140,13 @@ export class AdminService {
 
   async auditLog(args: { first?: number | null; after?: string | null }): Promise<Connection<AuditRecord>> {
     const size = pageSize(args.first);
-    let position: { createdAt: Date; id: string } | undefined;
-    if (args.after) {
-      const [at, id] = decodeCursor('audit', args.after, 2);
-      if (typeof at !== 'number' || typeof id !== 'string') throw badInput('after is not a valid cursor for this list', 'after');
-      position = { createdAt: new Date(at), id };
-    }
+    const position = decodeTimeCursor('audit', args.after);
     const rows = await this.prisma.adminAuditLog.findMany({
-      where: position ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] } : {},
+      where: olderThan('createdAt', position),
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: size + 1,
     });
-    return toConnection(toPage(rows, size, position !== undefined), (r) => encodeCursor('audit', [r.createdAt.getTime(), r.id]));
+    return toConnection(toPage(rows, size, position !== undefined), (r) => encodeTimeCursor('audit', r.createdAt, r.id));
   }
 
   async #user(userId: string): Promise<UserRecord> {

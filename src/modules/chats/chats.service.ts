@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -38,21 +38,10 @@ export class ChatsService {
   /** The viewer's chats, newest activity first. */
   async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<ChatRecord>> {
     const size = pageSize(args.first);
-    let position: { updatedAt: Date; id: string } | undefined;
-    if (args.after) {
-      const [at, id] = decodeCursor('chat', args.after, 2);
-      const updatedAt = new Date(Number(at));
-      if (Number.isNaN(updatedAt.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after is not a valid cursor for this list', 'after');
-      position = { updatedAt, id };
-    }
+    const position = decodeTimeCursor('chat', args.after);
     const [rows, totalCount] = await Promise.all([
       this.prisma.chat.findMany({
-        where: {
-          members: { some: { userId: viewer.id } },
-          ...(position
-            ? { OR: [{ updatedAt: { lt: position.updatedAt } }, { updatedAt: position.updatedAt, id: { lt: position.id } }] }
-            : {}),
-        },
+        where: { members: { some: { userId: viewer.id } }, ...olderThan('updatedAt', position) },
         orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
         take: size + 1,
         select: CHAT_SELECT,
@@ -61,7 +50,7 @@ export class ChatsService {
     ]);
     return toConnection(
       toPage(rows, size, position !== undefined),
-      (chat) => encodeCursor('chat', [chat.updatedAt.getTime(), chat.id]),
+      (chat) => encodeTimeCursor('chat', chat.updatedAt, chat.id),
       totalCount,
     );
   }

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -115,26 +115,18 @@ export class NotificationsService implements ChatEventListener {
 
   async list(viewer: Viewer, args: { unreadOnly?: boolean | null; first?: number | null; after?: string | null }): Promise<Connection<NotificationRecord>> {
     const size = pageSize(args.first);
-    let position: { updatedAt: Date; id: string } | undefined;
-    if (args.after) {
-      const [at, id] = decodeCursor('notification', args.after, 2);
-      if (typeof at !== 'number' || typeof id !== 'string' || !isUuid(id)) throw badInput('after is not a valid cursor for this list', 'after');
-      position = { updatedAt: new Date(at), id };
-    }
+    const position = decodeTimeCursor('notification', args.after);
     const where = { userId: viewer.id, ...(args.unreadOnly ? { read: false } : {}) };
     const [rows, totalCount] = await Promise.all([
       this.prisma.notification.findMany({
-        where: {
-          ...where,
-          ...(position ? { OR: [{ updatedAt: { lt: position.updatedAt } }, { updatedAt: position.updatedAt, id: { lt: position.id } }] } : {}),
-        },
+        where: { ...where, ...olderThan('updatedAt', position) },
         orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
         take: size + 1,
         select: NOTIFICATION_SELECT,
       }),
       this.prisma.notification.count({ where }),
     ]);
-    return toConnection(toPage(rows, size, position !== undefined), (n) => encodeCursor('notification', [n.updatedAt.getTime(), n.id]), totalCount);
+    return toConnection(toPage(rows, size, position !== undefined), (n) => encodeTimeCursor('notification', n.updatedAt, n.id), totalCount);
   }
 
   unreadCount(viewer: Viewer): Promise<number> {
