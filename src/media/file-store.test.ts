@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,6 +33,16 @@ describe('LocalFileStore', () => {
     await store.delete(key);
     await expect(store.get(key)).rejects.toMatchObject({ code: 'ENOENT' });
     await store.delete(key); // gone already: fine
+  });
+
+  it('takes a local file by moving it in, private to the server', async () => {
+    const source = path.join(root, 'incoming.bin');
+    await writeFile(source, 'moved, not copied', { mode: 0o644 });
+    const key = await store.putFile(source);
+    await expect(stat(source)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await text(await store.get(key))).toBe('moved, not copied');
+    expect((await stat(path.join(root, key))).mode & 0o777).toBe(0o600);
+    await store.delete(key);
   });
 
   it('never touches a path that is not one of its keys', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, unlink } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +19,12 @@ export interface ByteRange {
 export interface FileStore {
   /** Stores the stream's bytes under a new random key; resolves with the key once they are durable. */
   put(source: Readable | AsyncIterable<Uint8Array>): Promise<string>;
+  /**
+   * Stores the bytes of a local file under a new random key. The file may be
+   * taken (moved) rather than copied: the caller must not use it afterwards,
+   * only remove it if it is still there.
+   */
+  putFile(file: string): Promise<string>;
   /** The stored bytes, or the inclusive `range` of them. Rejects with code ENOENT when the key is unknown. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** Removes the bytes; a key that is already gone is not an error. */
@@ -36,10 +42,7 @@ export class LocalFileStore implements FileStore {
   constructor(readonly root: string) {}
 
   async put(source: Readable | AsyncIterable<Uint8Array>): Promise<string> {
-    const name = randomBytes(16).toString('hex');
-    const key = `${name.slice(0, 2)}/${name.slice(2, 4)}/${name}`;
-    const file = this.#path(key);
-    await mkdir(path.dirname(file), { recursive: true });
+    const { key, file } = await this.#newKey();
     try {
       await pipeline(source, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
@@ -47,6 +50,23 @@ export class LocalFileStore implements FileStore {
       throw error;
     }
     return key;
+  }
+
+  /** Moves the file in when it is on the same file system (no bytes copied), else copies it. */
+  async putFile(source: string): Promise<string> {
+    const { key, file } = await this.#newKey();
+    try {
+      await rename(source, file);
+      await chmod(file, 0o600);
+      return key;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') {
+        await rm(file, { force: true });
+        throw error;
+      }
+    }
+    await rm(file, { force: true });
+    return this.put(createReadStream(source));
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -65,6 +85,14 @@ export class LocalFileStore implements FileStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+  }
+
+  async #newKey(): Promise<{ key: string; file: string }> {
+    const name = randomBytes(16).toString('hex');
+    const key = `${name.slice(0, 2)}/${name.slice(2, 4)}/${name}`;
+    const file = this.#path(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    return { key, file };
   }
 
   /** Absolute path of a key; refuses anything that is not a key this store made. */
