@@ -47,6 +47,10 @@ export interface Env {
   readonly corsOrigins: readonly string[];
   /** `ENABLE_INTROSPECTION`; default on outside production, off in production. */
   readonly introspection: boolean;
+  /** `PUBLIC_URL` (origin, no trailing slash): base of signed file URLs; undefined uses each request's own origin. */
+  readonly publicUrl: string | undefined;
+  /** `FILE_URL_SECRET`; undefined: generated once and kept in `dataDir`. Set it (the same) on every instance. */
+  readonly fileUrlSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +130,13 @@ export function parseEnv(source: Source): Env {
 
   const introspection = parseBoolean('ENABLE_INTROSPECTION', get('ENABLE_INTROSPECTION'), !isProduction, problems);
 
+  const publicUrl = get('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) {
+    problems.push('PUBLIC_URL must be an http(s) URL like https://chat.example.com');
+  }
+  const fileUrlSecret = get('FILE_URL_SECRET');
+  if (fileUrlSecret !== undefined && Buffer.byteLength(fileUrlSecret) < 32) problems.push('FILE_URL_SECRET must be at least 32 bytes');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -145,6 +156,8 @@ export function parseEnv(source: Source): Env {
     trustProxy,
     corsOrigins: Object.freeze(corsOrigins),
     introspection,
+    publicUrl,
+    fileUrlSecret,
   });
 }
 

@@ -20,6 +20,8 @@ export interface Context {
   renewLoaders(): void;
   logger: Logger;
   requestId: string;
+  /** `scheme://host[:port]` the client reached us at; absolute URLs (signed file URLs) start with it. Null when unknown. */
+  origin: string | null;
 }
 
 export interface ContextFactoryDeps {
@@ -54,6 +56,7 @@ export function createContext(
   deps: ContextFactoryDeps,
   auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
   requestId: string = randomUUID(),
+  origin: string | null = null,
 ): Context {
   const context: Context = {
     ...auth,
@@ -65,6 +68,7 @@ export function createContext(
     },
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,
+    origin,
   };
   return context;
 }

@@ -3,6 +3,15 @@ import type { Logger } from '../lib/logger.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
 import { ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
+import {
+  FilesResolver,
+  FilesService,
+  MessageFileResolver,
+  UserAvatarResolver,
+  createFileLoaders,
+  type FileLoaders,
+  type FilesServiceOptions,
+} from './files/index.js';
 import { ChatLastMessageResolver, MessagesResolver, MessagesService, createMessageLoaders, type MessageLoaders } from './messages/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders, type UserLoaders } from './users/index.js';
 
@@ -14,6 +23,9 @@ export const resolvers = [
   ChatMemberResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  FilesResolver,
+  MessageFileResolver,
+  UserAvatarResolver,
 ] as const;
 
 /** Long-lived services shared by all requests of one server. */
@@ -23,6 +35,7 @@ export interface Services {
   presence: PresenceService;
   chats: ChatsService;
   messages: MessagesService;
+  files: FilesService;
 }
 
 export interface ServiceDeps {
@@ -32,6 +45,8 @@ export interface ServiceDeps {
   jwtSecret: string;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
   typingTtlMs?: number;
+  /** File store, URL signer, temporary folder, upload limiter. */
+  files: FilesServiceOptions;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -43,12 +58,13 @@ export function createServices(deps: ServiceDeps): Services {
     presence: new PresenceService(prisma, pubsub, logger.child({ module: 'presence' })),
     chats: new ChatsService(prisma, log, pubsub, logger.child({ module: 'chats' }), { typingTtlMs: deps.typingTtlMs }),
     messages: new MessagesService(prisma, log, pubsub),
+    files: new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files),
   };
 }
 
 /** Per-request (or per-subscription-event) batching caches. */
-export type Loaders = UserLoaders & ChatLoaders & MessageLoaders;
+export type Loaders = UserLoaders & ChatLoaders & MessageLoaders & FileLoaders;
 
 export function createLoaders(prisma: PrismaClient): Loaders {
-  return { ...createUserLoaders(prisma), ...createChatLoaders(prisma), ...createMessageLoaders(prisma) };
+  return { ...createUserLoaders(prisma), ...createChatLoaders(prisma), ...createMessageLoaders(prisma), ...createFileLoaders(prisma) };
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
@@ -17,10 +18,15 @@ import { getSchema } from '../graphql/schema.js';
 import { ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
+import { LocalFileStore } from '../media/file-store.js';
+import { UrlSigner } from '../media/signed-urls.js';
+import { TempDir } from '../media/temp-file.js';
 import { createServices, type Services } from '../modules/index.js';
 import { InProcessPubSub } from '../realtime/pubsub.js';
 import { operationLogPlugin } from './apollo-plugins.js';
+import { fileRoutes } from './file-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer } from './websocket.js';
 
 /** A running Payamak server. */
@@ -62,7 +68,15 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const { prisma } = database;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const pubsub = new InProcessPubSub();
-  const services = createServices({ prisma, pubsub, logger, jwtSecret, ...tuning });
+  const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
+  await temp.init();
+  const files = {
+    store: new LocalFileStore(env.uploadDir),
+    signer: new UrlSigner({ secret: env.fileUrlSecret ?? (await loadOrCreateSecret(env.dataDir, 'file-url-secret')) }),
+    temp,
+    publicUrl: env.publicUrl,
+  };
+  const services = createServices({ prisma, pubsub, logger, jwtSecret, files, ...tuning });
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
     await services.auth.ensureAdmin(env.adminUsername, env.adminPassword);
   }
@@ -131,8 +145,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   });
   await apollo.start();
 
+  app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
   app.use(
     '/graphql',
+    multipartUploads({ maxFileSize: services.files.maxUploadBytes }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
@@ -140,6 +156,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
           { services, prisma, logger },
           await authenticate(services, bearerToken(req.headers.authorization)),
           res.locals['requestId'] as string,
+          req.get('host') ? `${req.protocol}://${req.get('host')}` : null,
         ),
     }),
   );

@@ -57,7 +57,9 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         services.presence.disconnected(viewer.id);
       },
       context(ctx) {
-        return createContext(options, { viewer: ctx.extra.viewer ?? null, authFailure: null }, randomUUID());
+        const { headers, socket } = ctx.extra.request;
+        const origin = headers.host ? `${'encrypted' in socket && socket.encrypted ? 'https' : 'http'}://${headers.host}` : null;
+        return createContext(options, { viewer: ctx.extra.viewer ?? null, authFailure: null }, randomUUID(), origin);
       },
       onNext(_ctx, _id, _payload, args, result) {
         if (!('errors' in result) || !result.errors?.length) return undefined;
