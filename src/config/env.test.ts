@@ -73,3 +73,14 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ PORT: '80a' })).toThrow(/PORT/);
   });
 });
+
+describe('parseEnv: media', () => {
+  it('takes PUBLIC_URL without its trailing slash, and FILE_URL_SECRET of 32 bytes or more', () => {
+    const env = parseEnv({ PUBLIC_URL: 'https://chat.example.com/', FILE_URL_SECRET: 'f'.repeat(32) });
+    expect(env).toMatchObject({ publicUrl: 'https://chat.example.com', fileUrlSecret: 'f'.repeat(32) });
+    expect(parseEnv({})).toMatchObject({ publicUrl: undefined, fileUrlSecret: undefined });
+    expect(() => parseEnv({ PUBLIC_URL: 'chat.example.com' })).toThrow(/PUBLIC_URL/);
+    expect(() => parseEnv({ PUBLIC_URL: 'https://x.com/?a=1' })).toThrow(/PUBLIC_URL/);
+    expect(() => parseEnv({ FILE_URL_SECRET: 'short' })).toThrow(/FILE_URL_SECRET must be at least 32 bytes/);
+  });
+});

@@ -52,6 +52,10 @@ export interface Env {
    * `VAPID_SUBJECT` (mailto: or https:). Unset keys: generated once into `dataDir`.
    */
   readonly vapid: { readonly publicKey: string | undefined; readonly privateKey: string | undefined; readonly subject: string };
+  /** `PUBLIC_URL` (origin, no trailing slash): base of signed file URLs; undefined uses each request's own origin. */
+  readonly publicUrl: string | undefined;
+  /** `FILE_URL_SECRET`; undefined: generated once and kept in `dataDir`. Set it (the same) on every instance. */
+  readonly fileUrlSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +142,12 @@ export function parseEnv(source: Source): Env {
   }
   const vapidSubject = get('VAPID_SUBJECT') ?? 'mailto:admin@payamak.invalid';
   if (!/^(mailto:|https:\/\/)\S+$/.test(vapidSubject)) problems.push('VAPID_SUBJECT must be a mailto: or https:// URL');
+  const publicUrl = get('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) {
+    problems.push('PUBLIC_URL must be an http(s) URL like https://chat.example.com');
+  }
+  const fileUrlSecret = get('FILE_URL_SECRET');
+  if (fileUrlSecret !== undefined && Buffer.byteLength(fileUrlSecret) < 32) problems.push('FILE_URL_SECRET must be at least 32 bytes');
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -159,6 +169,8 @@ export function parseEnv(source: Source): Env {
     corsOrigins: Object.freeze(corsOrigins),
     introspection,
     vapid: Object.freeze({ publicKey: vapidPublicKey, privateKey: vapidPrivateKey, subject: vapidSubject }),
+    publicUrl,
+    fileUrlSecret,
   });
 }
 

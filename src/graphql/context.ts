@@ -22,6 +22,8 @@ export interface Context {
   requestId: string;
   /** The caller's address (X-Forwarded-For is believed only with TRUST_PROXY). */
   clientIp: string;
+  /** `scheme://host[:port]` the client reached us at; absolute URLs (signed file URLs) start with it. Null when unknown. */
+  origin: string | null;
 }
 
 export interface ContextFactoryDeps {
@@ -55,7 +57,7 @@ export async function authenticate(
 export function createContext(
   deps: ContextFactoryDeps,
   auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
-  request: { requestId?: string; clientIp: string },
+  request: { requestId?: string; clientIp: string; origin?: string | null },
 ): Context {
   const requestId = request.requestId ?? randomUUID();
   const context: Context = {
@@ -69,6 +71,7 @@ export function createContext(
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,
     clientIp: request.clientIp,
+    origin: request.origin ?? null,
   };
   return context;
 }

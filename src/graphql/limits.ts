@@ -59,13 +59,19 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field
 
 /** Refuses an operation whose estimated cost is over the limit, before anything runs. */
 export function checkCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): void {
-  const cost = getComplexity({
-    schema,
-    query: document,
-    variables: variables ?? {},
-    ...(operationName ? { operationName } : {}),
-    estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      ...(operationName ? { operationName } : {}),
+      estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    // Estimating coerces the variables first; a bad one is the client's mistake, said as execution would.
+    throw new GraphQLError(error instanceof Error ? error.message : 'Invalid variables', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  }
   if (cost > QUERY_LIMITS.maxCost) {
     throw new GraphQLError(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
       extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost: QUERY_LIMITS.maxCost },

@@ -6,6 +6,15 @@ import type { PubSub } from '../realtime/pubsub.js';
 import { AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
 import { ChatEvents, ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
+import {
+  FilesResolver,
+  FilesService,
+  MessageFileResolver,
+  UserAvatarResolver,
+  createFileLoaders,
+  type FileLoaders,
+  type FilesServiceOptions,
+} from './files/index.js';
 import { ChatLastMessageResolver, MessagesResolver, MessagesService, createMessageLoaders, type MessageLoaders } from './messages/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from './notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders, type UserLoaders } from './users/index.js';
@@ -20,6 +29,9 @@ export const resolvers = [
   ChatLastMessageResolver,
   NotificationsResolver,
   AdminResolver,
+  FilesResolver,
+  MessageFileResolver,
+  UserAvatarResolver,
 ] as const;
 
 /** Long-lived services shared by all requests of one server. */
@@ -31,6 +43,7 @@ export interface Services {
   messages: MessagesService;
   notifications: NotificationsService;
   admin: AdminService;
+  files: FilesService;
   /** For clients' PushManager.subscribe(). */
   vapidPublicKey: string;
 }
@@ -51,6 +64,8 @@ export interface ServiceDeps {
   typingTtlMs?: number;
   /** Waits between push retries; default 2 s, 10 s, 60 s. */
   pushRetryDelaysMs?: number[];
+  /** File store, URL signer, temporary folder, upload limiter. */
+  files: FilesServiceOptions;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -76,13 +91,19 @@ export function createServices(deps: ServiceDeps): Services {
       { ...deps.admin, onlineCount: () => deps.presence.localCount },
       logger.child({ module: 'admin' }),
     ),
+    files: new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files),
     vapidPublicKey: deps.vapid.publicKey,
   };
 }
 
 /** Per-request (or per-subscription-event) batching caches. */
-export type Loaders = UserLoaders & ChatLoaders & MessageLoaders;
+export type Loaders = UserLoaders & ChatLoaders & MessageLoaders & FileLoaders;
 
 export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>): Loaders {
-  return { ...createUserLoaders(prisma, services.presence.store), ...createChatLoaders(prisma), ...createMessageLoaders(prisma) };
+  return {
+    ...createUserLoaders(prisma, services.presence.store),
+    ...createChatLoaders(prisma),
+    ...createMessageLoaders(prisma),
+    ...createFileLoaders(prisma),
+  };
 }

@@ -22,6 +22,8 @@ export interface MessagePayload {
   text: string | null;
   replyToId: string | null;
   clientId: string | null;
+  /** Media messages: the File id, so subscribers can resolve Message.file. */
+  fileId: string | null;
   createdAt: string;
 }
 

@@ -14,8 +14,10 @@ import {
   MeDocument,
   OnNewMessageDocument,
   SendMessageDocument,
+  UploadAvatarDocument,
   UserByIdDocument,
 } from '../test/generated/graphql.js';
+import { gqlUpload } from '../test/uploads.js';
 import { LiveSubscription, connectRaw, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
 
 let server: TestServer;
@@ -166,6 +168,20 @@ describe('floods are rate limited', () => {
       expect(await other.database.prisma.message.count({ where: { chatId } })).toBe(3);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('upload floods', () => {
+  it('uploads per user are limited, before the file is stored', async () => {
+    const limitedUploads = await startTestServer({ RATE_LIMIT_UPLOADS: '1/60' });
+    try {
+      const account = await createUser(limitedUploads);
+      const upload = () => gqlUpload(limitedUploads, UploadAvatarDocument, { file: null }, { file: { data: Buffer.from('not an image\n'), name: 'a.txt' } }, { token: account.accessToken });
+      expect((await upload()).errors?.[0]?.extensions?.['code']).not.toBe('RATE_LIMITED');
+      expect(expectErrorCode(await upload(), 'RATE_LIMITED').extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+    } finally {
+      await limitedUploads.close();
     }
   });
 });

@@ -21,7 +21,8 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../test/factories.js';
-import { CreateGroupChatDocument, SendMessageDocument } from '../test/generated/graphql.js';
+import { CreateGroupChatDocument, SendMediaMessageDocument, SendMessageDocument } from '../test/generated/graphql.js';
+import { gqlUpload } from '../test/uploads.js';
 import { expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,6 +49,7 @@ const MATRIX: Record<string, Rule> = {
   notifications: { access: 'self' },
   unreadNotificationCount: { access: 'self' },
   pushPublicKey: { access: 'self' },
+  file: { access: 'chat', member: 'OK' },
   adminStats: { access: 'admin' },
   adminUsers: { access: 'admin' },
   adminMessages: { access: 'admin' },
@@ -75,6 +77,10 @@ const MATRIX: Record<string, Rule> = {
   markAllNotificationsRead: { access: 'self' },
   deleteNotification: { access: 'chat', member: 'OK' },
   registerPushSubscription: { access: 'self' },
+  uploadAvatar: { access: 'self' },
+  removeAvatar: { access: 'self' },
+  sendMediaMessage: { access: 'chat', member: 'OK' },
+  deleteFile: { access: 'chat', member: 'FORBIDDEN' },
   unregisterPushSubscription: { access: 'self' },
   adminSetUserActive: { access: 'admin' },
   adminSetUserRole: { access: 'admin' },
@@ -95,7 +101,7 @@ let server: TestServer;
 let owner: TestUser;
 let member: TestUser;
 let stranger: TestUser;
-let ids: { chat: string; message: string; notification: string };
+let ids: { chat: string; message: string; notification: string; file: string };
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -106,7 +112,9 @@ beforeAll(async () => {
   const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: chat, text: 'secret' } }, { token: owner.accessToken })).sendMessage.id;
   // Someone else's notification, for the stranger to probe.
   const notification = (await server.database.prisma.notification.create({ data: { userId: member.user.id, type: 'ADDED_TO_GROUP', title: 't' } })).id;
-  ids = { chat, message, notification };
+  const media = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: Buffer.from('a secret note\n'), name: 'note.txt' } }, { token: owner.accessToken });
+  const file = expectNoErrors(media).sendMediaMessage.file!.id;
+  ids = { chat, message, notification, file };
 });
 afterAll(async () => {
   await server?.close();
@@ -130,7 +138,9 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
       case 'memberIds':
         return owner.user.id;
       case 'id':
-        return fieldName.toLowerCase().includes('notification') ? ids.notification : fieldName === 'user' ? owner.user.id : ids.chat;
+        if (fieldName.toLowerCase().includes('notification')) return ids.notification;
+        if (fieldName === 'file' || fieldName === 'deleteFile') return ids.file;
+        return fieldName === 'user' ? owner.user.id : ids.chat;
       case 'endpoint':
         return 'https://push.example/device';
       case 'p256dh':
@@ -158,6 +168,7 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
       );
     }
     if (isEnumType(named)) return named.name === 'MessageStatus' ? 'READ' : named.name === 'Role' ? 'ADMIN' : named.getValues()[0]!.value;
+    if (named.name === 'Upload') return null; // sent as a multipart file part
     if (named.name === 'Boolean') return arg.name === 'active' ? false : true;
     if (named.name === 'Int') return 1;
     return 'x';
@@ -174,6 +185,32 @@ function operationFor(typeName: string, field: GraphQLField<unknown, unknown>) {
   const keyword = typeName === 'Query' ? 'query' : typeName === 'Mutation' ? 'mutation' : 'subscription';
   const query = `${keyword} Probe${declarations ? `(${declarations})` : ''} { ${field.name}${call ? `(${call})` : ''}${selection} }`;
   return { query, variables };
+}
+
+/** Variable paths of Upload arguments, e.g. `file` or `input.file`. */
+function uploadPaths(field: GraphQLField<unknown, unknown>): string[] {
+  return field.args.flatMap((arg) => {
+    const named = getNamedType(arg.type);
+    if (named.name === 'Upload') return [arg.name];
+    if (isInputObjectType(named)) return Object.values(named.getFields()).filter((f) => getNamedType(f.type).name === 'Upload').map((f) => `${arg.name}.${f.name}`);
+    return [];
+  });
+}
+
+/** Sends the operation as a client would: multipart when it carries a file. */
+async function send(field: GraphQLField<unknown, unknown>, query: string, variables: Record<string, unknown>, token?: string) {
+  const paths = uploadPaths(field);
+  if (paths.length === 0) return gql(server, query, variables, { token });
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify(Object.fromEntries(paths.map((p, i) => [String(i), [`variables.${p}`]]))));
+  paths.forEach((_, i) => form.append(String(i), new Blob(['probe\n'], { type: 'text/plain' }), 'probe.txt'));
+  const response = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: { 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: form,
+  });
+  return (await response.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
 const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] | undefined }) =>
@@ -194,19 +231,19 @@ describe('authorization matrix', () => {
     async (name, typeName, field) => {
       const rule = MATRIX[name]!;
       const { query, variables } = operationFor(typeName, field);
-      const signedOutResult = await gql(server, query, variables);
+      const signedOutResult = await send(field, query, variables);
       const signedOut = codeOf(signedOutResult);
       // A public operation may refuse bad credentials (UNAUTHENTICATED) but never for want of signing in.
       if (rule.access === 'public') expect(signedOutResult.errors?.[0]?.message ?? '', 'signed out').not.toMatch(/Sign in/);
       else expect(signedOut, 'signed out').toBe('UNAUTHENTICATED');
 
-      const asStranger = codeOf(await gql(server, query, variables, { token: stranger.accessToken }));
+      const asStranger = codeOf(await send(field, query, variables, stranger.accessToken));
       if (rule.access === 'chat') expect(asStranger, 'stranger').toBe('NOT_FOUND');
       if (rule.access === 'admin') expect(asStranger, 'plain user').toBe('FORBIDDEN');
       if (rule.access === 'self') expect(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'], 'self').not.toContain(asStranger);
 
       if (rule.access === 'chat' && rule.member === 'FORBIDDEN') {
-        expect(codeOf(await gql(server, query, variables, { token: member.accessToken })), 'plain member').toBe('FORBIDDEN');
+        expect(codeOf(await send(field, query, variables, member.accessToken)), 'plain member').toBe('FORBIDDEN');
       }
     },
   );
@@ -218,6 +255,7 @@ describe('authorization matrix', () => {
     expect(await server.database.prisma.message.count({ where: { chatId: ids.chat, senderId: stranger.user.id } })).toBe(0);
     expect((await server.database.prisma.user.findUniqueOrThrow({ where: { id: owner.user.id } })).active).toBe(true);
     expect(await server.database.prisma.notification.count({ where: { id: ids.notification } })).toBe(1);
+    expect(await server.database.prisma.file.count({ where: { id: ids.file } })).toBe(1);
   });
 
   const subscriptionFields = rootFields.filter(({ typeName }) => typeName === 'Subscription');

@@ -22,6 +22,9 @@ import { ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RateLimits } from '../lib/rate-limits.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
+import { LocalFileStore } from '../media/file-store.js';
+import { UrlSigner } from '../media/signed-urls.js';
+import { TempDir } from '../media/temp-file.js';
 import { createServices, type Services } from '../modules/index.js';
 import { loadVapidKeys } from '../modules/notifications/index.js';
 import { ConnectionRegistry } from '../realtime/connections.js';
@@ -29,7 +32,9 @@ import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/pr
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
 import { RedisPubSub } from '../realtime/redis-pubsub.js';
 import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
+import { fileRoutes } from './file-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer } from './websocket.js';
 
 /** A running Payamak server. */
@@ -76,6 +81,8 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const presence: PresenceStore = shared?.presence ?? new LocalPresence();
   const limits = new RateLimits(env.rateLimits, shared?.pubsub.publisher);
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
+  const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
+  await temp.init();
   const services = createServices({
     prisma,
     pubsub,
@@ -93,6 +100,13 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       version: await packageVersion(),
       startedAt: new Date(),
       connections,
+    },
+    files: {
+      store: new LocalFileStore(env.uploadDir),
+      signer: new UrlSigner({ secret: env.fileUrlSecret ?? (await loadOrCreateSecret(env.dataDir, 'file-url-secret')) }),
+      temp,
+      publicUrl: env.publicUrl,
+      uploadLimiter: { consume: async (userId: string) => void (await limits.uploads.consume(userId)) },
     },
     ...tuning,
   });
@@ -179,14 +193,17 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   });
   await apollo.start();
 
+  app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
   app.use(
     '/graphql',
+    multipartUploads({ maxFileSize: services.files.maxUploadBytes }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
         createContext({ services, prisma, logger }, await authenticate(services, bearerToken(req.headers.authorization)), {
           requestId: res.locals['requestId'] as string,
           clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+          origin: req.get('host') ? `${req.protocol}://${req.get('host')}` : null,
         }),
     }),
   );

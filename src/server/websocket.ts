@@ -131,7 +131,10 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createContext(options, { viewer, authFailure: null }, { clientIp: clientIpOf(ctx.extra.request) }),
+          contextValue: createContext(options, { viewer, authFailure: null }, {
+            clientIp: clientIpOf(ctx.extra.request),
+            origin: originOf(ctx.extra.request),
+          }),
         };
       },
       onComplete(ctx, id) {
@@ -177,6 +180,12 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
     clearInterval(sweep);
     await serverCleanup.dispose();
   };
+}
+
+/** Where the client reached us, for absolute URLs (PUBLIC_URL, when set, wins over it). */
+function originOf(request: IncomingMessage): string | null {
+  const { headers, socket } = request;
+  return headers.host ? `${'encrypted' in socket && socket.encrypted ? 'https' : 'http'}://${headers.host}` : null;
 }
 
 function clientIpOf(request: IncomingMessage): string {

@@ -15,6 +15,8 @@ import type { Topic } from '../realtime/topics.js';
 export interface TestServer extends RunningServer {
   graphqlUrl: string;
   wsUrl: string;
+  /** The server's DATA_DIR (removed by close); UPLOAD_DIR is `uploads` in it unless overridden. */
+  dataDir: string;
   /** Runs `work` and returns how many SQL statements the server sent meanwhile. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
 }
@@ -59,6 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     url,
     graphqlUrl: `${url}/graphql`,
     wsUrl: `ws://127.0.0.1:${server.port}/graphql`,
+    dataDir,
     async countStatements(work) {
       counting = { statements: 0 };
       try {

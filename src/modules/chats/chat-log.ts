@@ -15,6 +15,8 @@ export interface MessageRecord {
   text: string | null;
   replyToId: string | null;
   clientId: string | null;
+  /** Media messages: the attachment (null once the file is deleted). */
+  fileId: string | null;
   createdAt: Date;
 }
 
@@ -27,6 +29,7 @@ export const MESSAGE_SELECT = {
   text: true,
   replyToId: true,
   clientId: true,
+  fileId: true,
   createdAt: true,
 } as const;
 
@@ -38,6 +41,8 @@ export interface AppendInput {
   text: string | null;
   replyToId?: string | null;
   clientId?: string | null;
+  /** Media messages: a File row written in the same transaction. */
+  fileId?: string | null;
   /** Refuse (NOT_FOUND, nothing written) unless this user is a member when the lock is held. */
   requireMember?: string;
   /** This member has seen everything up to the new message: the sender, or the actor of a SYSTEM message. */
@@ -74,16 +79,16 @@ export async function appendMessage(tx: Tx, input: AppendInput, onSeq?: (seq: nu
       SELECT 1 WHERE ${input.requireMember ?? null}::uuid IS NULL
          OR EXISTS (SELECT 1 FROM "ChatMember" WHERE "chatId" = ${input.chatId}::uuid AND "userId" = ${input.requireMember ?? null}::uuid)
     ), inserted AS (
-      INSERT INTO "Message" ("id", "chatId", "seq", "senderId", "kind", "text", "replyToId", "clientId", "createdAt")
+      INSERT INTO "Message" ("id", "chatId", "seq", "senderId", "kind", "text", "replyToId", "clientId", "fileId", "createdAt")
       SELECT gen_random_uuid(), ${input.chatId}::uuid, ${seq}, ${input.senderId}::uuid, ${input.kind}::"MessageKind",
-             ${input.text}, ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}, now()
+             ${input.text}, ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}, ${input.fileId ?? null}::uuid, now()
       FROM allowed
       RETURNING *
     ), reader AS (
       UPDATE "ChatMember" SET "readSeq" = ${seq}, "deliveredSeq" = ${seq}
       WHERE "chatId" = ${input.chatId}::uuid AND "userId" = ${input.readBy ?? null}::uuid AND EXISTS (SELECT 1 FROM inserted)
     )
-    SELECT i."id", i."chatId", i."seq", i."senderId", i."kind"::text AS "kind", i."text", i."replyToId", i."clientId", i."createdAt",
+    SELECT i."id", i."chatId", i."seq", i."senderId", i."kind"::text AS "kind", i."text", i."replyToId", i."clientId", i."fileId", i."createdAt",
            ARRAY(SELECT "userId"::text FROM "ChatMember" WHERE "chatId" = ${input.chatId}::uuid) AS "memberIds"
     FROM inserted i`;
   const row = rows[0];

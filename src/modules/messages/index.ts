@@ -2,3 +2,4 @@ export { Message, MessageConnection, MessageKind, MessageStatus, MessageStatusEv
 export { MessagesService } from './messages.service.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
+export { MAX_TEXT, cleanClientId } from './messages.inputs.js';

@@ -14,11 +14,13 @@ export interface UserRecord {
   role: Role;
   active: boolean;
   lastSeenAt: Date | null;
+  /** The profile picture's File id (User.avatar resolves it, in the files module). */
+  avatarId: string | null;
   createdAt: Date;
 }
 
 @ObjectType('User')
-export class User implements Omit<UserRecord, 'active'> {
+export class User implements Omit<UserRecord, 'active' | 'avatarId'> {
   @Field(() => ID)
   id!: string;
 
@@ -54,6 +56,7 @@ export const USER_SELECT = {
   role: true,
   active: true,
   lastSeenAt: true,
+  avatarId: true,
   createdAt: true,
 } as const;
 

@@ -1,0 +1,63 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Which bytes of a file a URL serves. */
+export type FileVariant = 'original' | 'thumbnail';
+
+/** Options for {@link UrlSigner}. */
+export interface UrlSignerOptions {
+  /** HMAC-SHA256 key; at least 32 bytes. */
+  secret: string;
+  /** How long a URL works at least; default 3,600 s. */
+  ttlSeconds?: number;
+  /**
+   * Expiries are rounded up to a multiple of this, so the same file gets the
+   * same URL for a while and browsers can cache it; default 300 s. A URL thus
+   * works for ttlSeconds to ttlSeconds + bucketSeconds.
+   */
+  bucketSeconds?: number;
+  /** Clock in ms (tests); default Date.now. */
+  now?: () => number;
+}
+
+export type Verdict = 'valid' | 'expired' | 'invalid';
+
+/**
+ * Signed, expiring file URLs: `sig` is HMAC-SHA256 over id, variant and expiry
+ * with a server secret, so a URL works only for the file and variant it was made
+ * for, until `exp`, and cannot be made up or altered by a client.
+ */
+export class UrlSigner {
+  readonly #key: Buffer;
+  readonly #ttl: number;
+  readonly #bucket: number;
+  readonly #now: () => number;
+
+  constructor(options: UrlSignerOptions) {
+    if (Buffer.byteLength(options.secret) < 32) throw new Error('The file URL secret must be at least 32 bytes');
+    this.#key = Buffer.from(options.secret);
+    this.#ttl = options.ttlSeconds ?? 3600;
+    this.#bucket = options.bucketSeconds ?? 300;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** `/files/<id>` or `/files/<id>/thumbnail`, with `exp` (Unix seconds) and `sig`. */
+  path(id: string, variant: FileVariant): string {
+    const seconds = Math.floor(this.#now() / 1000) + this.#ttl;
+    const exp = Math.ceil(seconds / this.#bucket) * this.#bucket;
+    const route = variant === 'thumbnail' ? `/files/${encodeURIComponent(id)}/thumbnail` : `/files/${encodeURIComponent(id)}`;
+    return `${route}?exp=${exp}&sig=${this.#sign(id, variant, exp).toString('base64url')}`;
+  }
+
+  /** Checks a URL's `exp` and `sig` (as received, untrusted), in constant time. */
+  verify(id: string, variant: FileVariant, exp: unknown, sig: unknown): Verdict {
+    if (typeof exp !== 'string' || !/^\d{1,12}$/.test(exp) || typeof sig !== 'string' || !/^[\w-]{43}$/.test(sig)) return 'invalid';
+    const expected = this.#sign(id, variant, Number(exp));
+    const given = Buffer.from(sig, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    return Number(exp) * 1000 < this.#now() ? 'expired' : 'valid';
+  }
+
+  #sign(id: string, variant: FileVariant, exp: number): Buffer {
+    return createHmac('sha256', this.#key).update(`payamak-file\n${id}\n${variant}\n${exp}`).digest();
+  }
+}

@@ -1,0 +1,35 @@
+import { AppError, ErrorCode, forbidden, notFound } from '../../lib/errors.js';
+import { isUuid } from '../../lib/text.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { requireMembership, type ChatLoaders } from '../chats/index.js';
+import type { FileLoaders } from './files.loaders.js';
+import type { FileRecord } from './files.types.js';
+
+/**
+ * Who may see a file (and get its signed URLs): the members of the chat it was
+ * sent in; for avatars (no chat), any signed-in user.
+ */
+export async function canViewFile(loaders: ChatLoaders, viewer: Viewer, file: FileRecord): Promise<boolean> {
+  if (file.chatId === null) return true;
+  try {
+    await requireMembership(loaders, viewer, file.chatId);
+    return true;
+  } catch (error) {
+    if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) return false;
+    throw error;
+  }
+}
+
+/** The file, if the viewer may see it; otherwise NOT_FOUND, exactly as if it did not exist. */
+export async function requireViewableFile(loaders: ChatLoaders & FileLoaders, viewer: Viewer, id: string): Promise<FileRecord> {
+  const file = isUuid(id) ? await loaders.fileById.load(id) : null;
+  if (!file || !(await canViewFile(loaders, viewer, file))) throw notFound('File');
+  return file;
+}
+
+/** Deleting is for the uploader: others who can see the file get FORBIDDEN, everyone else NOT_FOUND. */
+export async function requireOwnFile(loaders: ChatLoaders & FileLoaders, viewer: Viewer, id: string): Promise<FileRecord> {
+  const file = await requireViewableFile(loaders, viewer, id);
+  if (file.ownerId !== viewer.id) throw forbidden('Only the uploader can delete a file');
+  return file;
+}

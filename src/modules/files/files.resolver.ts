@@ -1,0 +1,72 @@
+import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.js';
+import { CurrentViewer } from '../../graphql/current-viewer.js';
+import type { Viewer } from '../../lib/viewer.js';
+import type { MessageRecord } from '../chats/index.js';
+import { Message } from '../messages/index.js';
+import { User, type UserRecord } from '../users/index.js';
+import { SendMediaMessageInput } from './files.inputs.js';
+import { FileNode, type FileRecord } from './files.types.js';
+
+@Resolver(() => FileNode)
+export class FilesResolver {
+  @Authorized()
+  @Query(() => FileNode, { nullable: true, description: 'A file you may see (your chats, or anyone’s avatar); NOT_FOUND otherwise.' })
+  file(@Arg('id', () => ID) id: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.file(viewer, ctx.loaders, id);
+  }
+
+  @Authorized()
+  @Mutation(() => Message, {
+    description: 'Sends a file (multipart request) as an IMAGE, VIDEO, AUDIO or DOCUMENT message; with clientId, a retry returns the first message.',
+  })
+  sendMediaMessage(@Arg('input', () => SendMediaMessageInput) input: SendMediaMessageInput, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.sendMediaMessage(viewer, ctx.loaders, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: 'The uploader only. A message keeps its caption; its file becomes null.' })
+  deleteFile(@Arg('id', () => ID) id: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.deleteFile(viewer, ctx.loaders, id);
+  }
+
+  @Authorized()
+  @Mutation(() => User, { description: 'A JPEG, PNG, GIF or WebP image (≤ 5 MiB), cropped square; replaces the previous one.' })
+  uploadAvatar(@Arg('file', () => GraphQLUpload) file: Promise<FileUpload>, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.uploadAvatar(viewer, file);
+  }
+
+  @Authorized()
+  @Mutation(() => User)
+  removeAvatar(@CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.removeAvatar(viewer);
+  }
+
+  @FieldResolver(() => String, { description: 'Signed and short-lived (about an hour): fetch it, do not store it. Works without a header, e.g. in <img src>.' })
+  url(@Root() file: FileRecord, @Ctx() ctx: Context): string {
+    return ctx.services.files.url(file, 'original', ctx.origin)!;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Images: a small webp preview (signed like url); null for other files.' })
+  thumbnailUrl(@Root() file: FileRecord, @Ctx() ctx: Context): string | null {
+    return ctx.services.files.url(file, 'thumbnail', ctx.origin);
+  }
+}
+
+@Resolver(() => Message)
+export class MessageFileResolver {
+  @FieldResolver(() => FileNode, { nullable: true, description: 'Media messages: the attachment; null once the uploader deleted it.' })
+  file(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
+    // Whoever sees the message is a member of its chat, and so may see its file.
+    return message.fileId ? ctx.loaders.fileById.load(message.fileId) : null;
+  }
+}
+
+@Resolver(() => User)
+export class UserAvatarResolver {
+  @FieldResolver(() => FileNode, { nullable: true, description: 'The profile picture; null when none.' })
+  avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
+    return user.avatarId ? ctx.loaders.fileById.load(user.avatarId) : null;
+  }
+}

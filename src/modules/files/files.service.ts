@@ -1,0 +1,377 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { FileUpload } from 'graphql-upload-minimal';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { AppError, ErrorCode, badInput, conflict, isUniqueViolation, notFound } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { isUuid } from '../../lib/text.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { detectFileType, extensionOf, type DetectedType } from '../../media/file-type.js';
+import type { ByteRange, FileStore } from '../../media/file-store.js';
+import { ImageProcessor } from '../../media/image.js';
+import { MediaLimits } from '../../media/limits.js';
+import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
+import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
+import type { TempDir, UploadStream } from '../../media/temp-file.js';
+import { MESSAGE_SELECT, requireMembership, type ChatLoaders, type ChatLog, type MessageRecord } from '../chats/index.js';
+import { cleanClientId } from '../messages/index.js';
+import { USER_SELECT, type UserRecord } from '../users/index.js';
+import { cleanCaption, cleanFileName, type SendMediaMessageInput } from './files.inputs.js';
+import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
+import type { FileLoaders } from './files.loaders.js';
+import { requireOwnFile, requireViewableFile } from './files.policy.js';
+import { FILE_SELECT, type FileRecord } from './files.types.js';
+
+/** Options for {@link FilesService}. */
+export interface FilesServiceOptions {
+  store: FileStore;
+  signer: UrlSigner;
+  /** Where uploads are received before they are inspected; emptied at start-up. */
+  temp: TempDir;
+  /** Default: an {@link ImageProcessor} with {@link MediaLimits}. */
+  images?: ImageProcessor;
+  /** Default: {@link unlimitedUploads}. */
+  uploadLimiter?: UploadLimiter;
+  /** `PUBLIC_URL`: the base of file URLs. Unset: the origin each request came in on. */
+  publicUrl?: string;
+  /** Byte limits; default {@link MediaLimits} (avatar 5 MiB, media 100 MiB). */
+  limits?: { avatarBytes?: number; mediaBytes?: number };
+}
+
+/** What the HTTP route needs to serve a file's bytes. */
+export interface Download {
+  mimeType: string;
+  size: number;
+  etag: string;
+  /** `attachment` for documents (never rendered by a browser), `inline` for the rest. */
+  disposition: 'attachment' | 'inline';
+  /** Name to save the download under, its extension matching the bytes. */
+  fileName: string;
+  open(range?: ByteRange): Promise<Readable>;
+}
+
+export type DownloadResult = { status: 200; download: Download } | { status: 403 | 404 };
+
+/** An upload processed and stored, before its File row exists. */
+interface StoredUpload {
+  data: Omit<FileRecord, 'id' | 'ownerId' | 'chatId' | 'createdAt'>;
+  /** Removes the stored bytes (the row was never written, or was rolled back). */
+  discard(): Promise<void>;
+}
+
+const ACCEPTED_LIST = 'JPEG, PNG, GIF or WebP images; MP4, MOV or AVI video; MP3, WAV, OGG, M4A/AAC or WebM audio; PDF, Word (DOC, DOCX) or UTF-8 text';
+
+/**
+ * Uploads (profile pictures, media messages) and access to them. An upload is
+ * streamed to a temporary file (counted against its limit, hashed), its type is
+ * decided from its bytes, images are re-encoded without metadata, and only then
+ * is anything stored; the temporary files are removed whatever happens.
+ */
+export class FilesService {
+  readonly #store: FileStore;
+  readonly #signer: UrlSigner;
+  readonly #temp: TempDir;
+  readonly #images: ImageProcessor;
+  readonly #limiter: UploadLimiter;
+  readonly #publicUrl: string | undefined;
+  readonly #avatarBytes: number;
+  readonly #mediaBytes: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly log: ChatLog,
+    private readonly logger: Logger,
+    options: FilesServiceOptions,
+  ) {
+    this.#store = options.store;
+    this.#signer = options.signer;
+    this.#temp = options.temp;
+    this.#images = options.images ?? new ImageProcessor();
+    this.#limiter = options.uploadLimiter ?? unlimitedUploads;
+    this.#publicUrl = options.publicUrl?.replace(/\/+$/, '');
+    this.#avatarBytes = options.limits?.avatarBytes ?? MediaLimits.avatarBytes;
+    this.#mediaBytes = options.limits?.mediaBytes ?? MediaLimits.mediaBytes;
+  }
+
+  /** The largest upload any operation takes: the multipart parser's own limit. */
+  get maxUploadBytes(): number {
+    return Math.max(this.#avatarBytes, this.#mediaBytes);
+  }
+
+  /** A file the viewer may see; NOT_FOUND otherwise. */
+  file(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<FileRecord> {
+    return requireViewableFile(loaders, viewer, id);
+  }
+
+  /**
+   * A fresh signed URL for a file the caller has already shown the viewer may
+   * see. Absolute: PUBLIC_URL, else the origin of the viewer's request.
+   */
+  url(file: FileRecord, variant: FileVariant, origin: string | null): string | null {
+    if (variant === 'thumbnail' && file.thumbnailKey === null) return null;
+    return `${this.#publicUrl ?? origin ?? ''}${this.#signer.path(file.id, variant)}`;
+  }
+
+  /**
+   * Sends a file as a message (kind from the detected type, caption as its
+   * text). Everything that can be checked without the file is checked before
+   * reading it: a retry with a known clientId returns the first message and
+   * stores nothing; a stranger to the chat is refused.
+   */
+  async sendMediaMessage(viewer: Viewer, loaders: ChatLoaders, input: SendMediaMessageInput): Promise<MessageRecord> {
+    const caption = cleanCaption(input.caption);
+    const clientId = cleanClientId(input.clientId);
+    const { chatId } = input;
+    if (clientId) {
+      const first = await this.#byClientId(viewer.id, clientId, chatId);
+      if (first) return first;
+    }
+    await requireMembership(loaders, viewer, chatId);
+    const replyToId = await this.#checkReply(chatId, input.replyToId);
+    await this.#limiter.consume(viewer.id);
+
+    const stored = await this.#receive(input.file, { maxBytes: this.#mediaBytes, avatar: false });
+    try {
+      const { message } = await this.log.transaction(async (tx, append) => {
+        const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
+        return append({
+          chatId,
+          senderId: viewer.id,
+          kind: stored.data.kind,
+          text: caption,
+          replyToId,
+          clientId,
+          fileId: file.id,
+          requireMember: viewer.id,
+          readBy: viewer.id,
+        });
+      });
+      return message;
+    } catch (error) {
+      await stored.discard();
+      if (clientId && isUniqueViolation(error)) {
+        // A concurrent retry won the race: its message (and file) is the one.
+        const first = await this.#byClientId(viewer.id, clientId, chatId);
+        if (first) return first;
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces the viewer's profile picture; the previous one's bytes are removed. */
+  async uploadAvatar(viewer: Viewer, upload: Promise<FileUpload>): Promise<UserRecord> {
+    await this.#limiter.consume(viewer.id);
+    const stored = await this.#receive(upload, { maxBytes: this.#avatarBytes, avatar: true });
+    let previous: FileRecord | null;
+    try {
+      previous = await this.#setAvatar(viewer.id, async (tx) => {
+        const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId: null }, select: { id: true } });
+        return file.id;
+      });
+    } catch (error) {
+      await stored.discard();
+      throw error;
+    }
+    if (previous) await this.#removeBytes(previous);
+    return this.#user(viewer.id);
+  }
+
+  /** Clears the viewer's profile picture and removes its bytes. */
+  async removeAvatar(viewer: Viewer): Promise<UserRecord> {
+    const previous = await this.#setAvatar(viewer.id, async () => null);
+    if (previous) await this.#removeBytes(previous);
+    return this.#user(viewer.id);
+  }
+
+  /**
+   * The uploader deletes a file: its row goes (a message keeps its text, and
+   * its `file` becomes null; an avatar is cleared), then its bytes.
+   */
+  async deleteFile(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<boolean> {
+    const file = await requireOwnFile(loaders, viewer, id);
+    const { count } = await this.prisma.file.deleteMany({ where: { id: file.id, ownerId: viewer.id } });
+    if (count === 0) throw notFound('File'); // deleted meanwhile
+    loaders.fileById.clear(file.id);
+    await this.#removeBytes(file);
+    this.logger.info({ fileId: file.id, userId: viewer.id }, 'file deleted');
+    return true;
+  }
+
+  /**
+   * For `GET /files/:id[/thumbnail]`: the signature is checked first (403 for a
+   * missing, forged or expired one, without touching the database), then the
+   * file must still exist (404).
+   */
+  async download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
+    if (this.#signer.verify(id, variant, exp, sig) !== 'valid') return { status: 403 };
+    if (!isUuid(id)) return { status: 404 };
+    const file = await this.prisma.file.findUnique({ where: { id }, select: FILE_SELECT });
+    if (!file) return { status: 404 };
+    const thumbnail = variant === 'thumbnail';
+    const key = thumbnail ? file.thumbnailKey : file.storageKey;
+    const size = thumbnail ? file.thumbnailSize : file.size;
+    if (key === null || size === null) return { status: 404 };
+    return {
+      status: 200,
+      download: {
+        mimeType: thumbnail ? 'image/webp' : file.mimeType,
+        size,
+        // Stored bytes never change for an id, so the content hash identifies both variants.
+        etag: `"${file.checksum}${thumbnail ? '.t' : ''}"`,
+        disposition: !thumbnail && file.kind === 'DOCUMENT' ? 'attachment' : 'inline',
+        fileName: downloadName(file, thumbnail),
+        open: (range) => this.#store.get(key, range),
+      },
+    };
+  }
+
+  /** Receives, inspects, processes and stores one upload; every temporary file is gone when this returns or throws. */
+  async #receive(upload: Promise<FileUpload>, options: { maxBytes: number; avatar: boolean }): Promise<StoredUpload> {
+    const started = performance.now();
+    const { filename, stream } = await openUpload(upload);
+    const temp = await this.#temp.receive(stream, options.maxBytes).catch((error: unknown) => {
+      throw uploadError(error);
+    });
+    const outputs: string[] = [];
+    const keys: string[] = [];
+    const discard = async () => {
+      await Promise.all(keys.map((key) => this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error }, 'could not remove stored bytes'))));
+    };
+    try {
+      if (temp.size === 0) throw badInput('The file is empty', 'file');
+      const type = await detectFileType(temp.path);
+      if (!type) throw unsupportedMediaType(`This type of file is not accepted. Accepted: ${ACCEPTED_LIST}`);
+      if (options.avatar && type.kind !== 'IMAGE') throw unsupportedMediaType('A profile picture must be a JPEG, PNG, GIF or WebP image');
+
+      let data: StoredUpload['data'];
+      if (type.kind === 'IMAGE') {
+        const out = { main: this.#temp.newPath('.main'), thumbnail: this.#temp.newPath('.thumb') };
+        outputs.push(out.main, out.thumbnail);
+        const image = options.avatar ? await this.#images.avatar(temp.path, type, out) : await this.#images.process(temp.path, type, out);
+        const checksum = await sha256File(image.main.path);
+        keys.push(await this.#store.putFile(image.main.path));
+        keys.push(await this.#store.putFile(image.thumbnail.path));
+        data = {
+          ...fileData(type, image.main.mime, filename),
+          size: image.main.size,
+          width: image.main.width,
+          height: image.main.height,
+          checksum,
+          storageKey: keys[0]!,
+          thumbnailKey: keys[1]!,
+          thumbnailSize: image.thumbnail.size,
+        };
+      } else {
+        keys.push(await this.#store.putFile(temp.path));
+        data = {
+          ...fileData(type, type.mime, filename),
+          size: temp.size,
+          width: null,
+          height: null,
+          checksum: temp.sha256,
+          storageKey: keys[0]!,
+          thumbnailKey: null,
+          thumbnailSize: null,
+        };
+      }
+      this.logger.info(
+        { kind: data.kind, mimeType: data.mimeType, receivedBytes: temp.size, storedBytes: data.size, ms: Math.round(performance.now() - started) },
+        'upload stored',
+      );
+      return { data, discard };
+    } catch (error) {
+      await discard();
+      throw error;
+    } finally {
+      await temp.dispose();
+      await Promise.all(outputs.map((file) => rm(file, { force: true })));
+    }
+  }
+
+  /** Sets (or clears) a user's avatar under the user's row lock; returns the replaced File row, already deleted. */
+  async #setAvatar(userId: string, create: (tx: Tx) => Promise<string | null>): Promise<FileRecord | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ avatarId: string | null }[]>`
+        SELECT "avatarId"::text AS "avatarId" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      if (rows.length === 0) throw notFound('User');
+      const avatarId = await create(tx);
+      await tx.user.update({ where: { id: userId }, data: { avatarId } });
+      const previous = rows[0]!.avatarId;
+      return previous ? tx.file.delete({ where: { id: previous }, select: FILE_SELECT }) : null;
+    });
+  }
+
+  async #removeBytes(file: FileRecord): Promise<void> {
+    for (const key of [file.storageKey, file.thumbnailKey]) {
+      if (key === null) continue;
+      // The row is gone, so the bytes are unreachable either way; a failure only leaves litter.
+      await this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error, fileId: file.id }, 'could not remove file bytes'));
+    }
+  }
+
+  async #user(id: string): Promise<UserRecord> {
+    const user = await this.prisma.user.findUnique({ where: { id }, select: USER_SELECT });
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  // Same rules as MessagesService.send: one message per (sender, clientId), in one chat.
+  async #byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
+    const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
+    if (first && first.chatId !== chatId) throw conflict('clientId was already used for a message in another chat', 'clientId');
+    return first;
+  }
+
+  async #checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
+    if (replyToId === null || replyToId === undefined) return null;
+    const replied = isUuid(replyToId) ? await this.prisma.message.findUnique({ where: { id: replyToId }, select: { chatId: true } }) : null;
+    if (!replied || replied.chatId !== chatId) throw badInput('replyToId must name a message of the same chat', 'replyToId');
+    return replyToId;
+  }
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+function fileData(type: DetectedType, mimeType: string, filename: string | undefined) {
+  return { kind: type.kind, mimeType, originalName: cleanFileName(filename) };
+}
+
+/** Waits for the multipart part of an upload and opens it; the parser's errors become ours. */
+async function openUpload(upload: Promise<FileUpload>): Promise<{ filename: string | undefined; stream: UploadStream }> {
+  try {
+    const file = await upload;
+    return { filename: file.filename, stream: file.createReadStream() as unknown as UploadStream };
+  } catch (error) {
+    throw uploadError(error);
+  }
+}
+
+/**
+ * graphql-upload-minimal reports problems as HTTP errors (`status`): 413 when
+ * its limit was hit, 4xx for a broken or interrupted request.
+ */
+function uploadError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 413) return payloadTooLarge('The file is too large');
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(ErrorCode.BAD_USER_INPUT, 'The upload was incomplete or interrupted', { field: 'file' });
+  }
+  return error;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** `holiday.jpg`, with the extension the bytes call for (a text file sent as "x.png" downloads as "x.png.txt"). */
+function downloadName(file: FileRecord, thumbnail: boolean): string {
+  const ext = thumbnail ? 'webp' : (extensionOf(file.mimeType) ?? 'bin');
+  const base = file.originalName ?? 'file';
+  const stem = thumbnail ? `${base.replace(/\.[^.]*$/, '') || 'file'}-thumbnail` : base;
+  return stem.toLowerCase().endsWith(`.${ext}`) || (ext === 'jpg' && /\.jpe?g$/i.test(stem)) ? stem : `${stem}.${ext}`;
+}

@@ -1,0 +1,530 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../config/env.js';
+import { rateLimited } from '../../lib/errors.js';
+import { createLogger } from '../../lib/logger.js';
+import { LocalFileStore } from '../../media/file-store.js';
+import { UrlSigner } from '../../media/signed-urls.js';
+import { TempDir } from '../../media/temp-file.js';
+import { Topic } from '../../realtime/topics.js';
+import { ChatLog } from '../chats/index.js';
+import { createLoaders } from '../index.js';
+import { createUser, type TestUser } from '../../test/factories.js';
+import {
+  CreatePrivateChatDocument,
+  DeleteFileDocument,
+  FileByIdDocument,
+  MessageWithFileDocument,
+  OnNewMediaMessageDocument,
+  RemoveAvatarDocument,
+  SendMediaMessageDocument,
+  UploadAvatarDocument,
+  UserAvatarDocument,
+  type SendMediaMessageMutation,
+} from '../../test/generated/graphql.js';
+import {
+  SECRET_EXIF,
+  animatedGif,
+  elfExecutable,
+  jpegPhoto,
+  minimalDocx,
+  minimalPdf,
+  phonePhoto,
+  pngBomb,
+  wavTone,
+  windowsExecutable,
+  writeMp4Like,
+} from '../../test/media-fixtures.js';
+import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type GraphQLResponse, type TestServer } from '../../test/server.js';
+import { cleanFileName } from './files.inputs.js';
+import { FilesService } from './files.service.js';
+import { gqlUpload, gqlUploadFromDisk, listFiles, withPeakRss, type UploadPart } from '../../test/uploads.js';
+
+const MiB = 1024 * 1024;
+
+let server: TestServer;
+let alice: TestUser;
+let bob: TestUser;
+let stranger: TestUser;
+let chatId: string;
+let uploadDir: string;
+let tempDir: string;
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  uploadDir = path.join(server.dataDir, 'uploads');
+  tempDir = path.join(uploadDir, '.tmp');
+  [alice, bob, stranger] = await Promise.all([
+    createUser(server, { displayName: 'Alice' }),
+    createUser(server, { displayName: 'Bob' }),
+    createUser(server, { displayName: 'Stranger' }),
+  ]);
+  chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, { token: alice.accessToken })).createPrivateChat.id;
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  // Whatever a test did, success or refusal, no temporary file may stay behind.
+  expect(await listFiles(tempDir)).toEqual([]);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const as = (user: TestUser) => ({ token: user.accessToken });
+
+function sendMedia(user: TestUser, file: UploadPart, input: { caption?: string; clientId?: string; replyToId?: string; chatId?: string } = {}) {
+  return gqlUpload(server, SendMediaMessageDocument, { input: { chatId, file: null, ...input } }, { 'input.file': file }, as(user));
+}
+
+async function sent(result: GraphQLResponse<SendMediaMessageMutation>) {
+  const message = expectNoErrors(result).sendMediaMessage;
+  expect(message.file).not.toBeNull();
+  return { message, file: message.file! };
+}
+
+/** Stored bytes (original and thumbnail) of a file, read from the database row. */
+async function storedKeys(fileId: string): Promise<string[]> {
+  const row = await server.database.prisma.file.findUniqueOrThrow({ where: { id: fileId } });
+  return [row.storageKey, ...(row.thumbnailKey ? [row.thumbnailKey] : [])];
+}
+
+async function fetchBytes(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('sendMediaMessage: images', () => {
+  it('orients a phone photo by EXIF, strips every bit of metadata (GPS!), and makes a smaller webp thumbnail', async () => {
+    const png = await phonePhoto('png', 800, 400); // stored sideways: displayed 400 wide, 800 tall
+    expect((await sharp(png).metadata()).exif?.toString('latin1')).toContain(SECRET_EXIF.make);
+    const { message, file } = await sent(await sendMedia(alice, { data: png, name: 'IMG_0001.png', type: 'image/png' }, { caption: '  At the beach  ' }));
+    expect(message).toMatchObject({ kind: 'IMAGE', text: 'At the beach', senderId: alice.user.id });
+    expect(file).toMatchObject({ kind: 'IMAGE', mimeType: 'image/png', originalName: 'IMG_0001.png', width: 400, height: 800 });
+
+    const { response, bytes } = await fetchBytes(file.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(bytes.length).toBe(file.size);
+    const meta = await sharp(bytes).metadata();
+    expect(meta).toMatchObject({ format: 'png', width: 400, height: 800 });
+    expect(meta.exif).toBeUndefined();
+    expect(meta.orientation).toBeUndefined();
+    expect(meta.xmp).toBeUndefined();
+    expect(bytes.includes(Buffer.from(SECRET_EXIF.make))).toBe(false);
+    expect(bytes.includes(Buffer.from('GPS'))).toBe(false);
+    // The pixels were turned clockwise, not just relabelled: the dark end of the band drawn across
+    // the sideways original is now at the top of a band running down the picture.
+    const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    expect(pixel(10, 50)).toEqual([200, 80, 40]);
+    expect(pixel(200, 50).every((c) => c < 80)).toBe(true);
+    expect(pixel(200, 750).every((c) => c > 100)).toBe(true);
+    const stored = await readFile(path.join(uploadDir, (await storedKeys(file.id))[0]!));
+    expect(stored.equals(bytes)).toBe(true);
+
+    const thumb = await fetchBytes(file.thumbnailUrl!);
+    expect(thumb.response.headers.get('content-type')).toBe('image/webp');
+    const thumbMeta = await sharp(thumb.bytes).metadata();
+    expect(thumbMeta).toMatchObject({ format: 'webp', width: 160, height: 320 });
+    expect(thumbMeta.exif).toBeUndefined();
+    expect(thumb.bytes.length).toBeLessThan(bytes.length);
+  });
+
+  it('scales a 12-megapixel JPEG down to 2560 px on the long side (and reports how long it took)', async () => {
+    const jpeg = await jpegPhoto(4000, 3000);
+    const started = performance.now();
+    const { file } = await sent(await sendMedia(alice, { data: jpeg, name: 'big.jpg' }));
+    const ms = Math.round(performance.now() - started);
+    console.info(`[measure] 12 MP JPEG (${(jpeg.length / MiB).toFixed(1)} MiB) sent and processed in ${ms} ms`);
+    expect(file).toMatchObject({ kind: 'IMAGE', mimeType: 'image/jpeg', width: 2560, height: 1920 });
+    const { bytes } = await fetchBytes(file.url);
+    expect(await sharp(bytes).metadata()).toMatchObject({ format: 'jpeg', width: 2560, height: 1920 });
+    const thumb = await sharp((await fetchBytes(file.thumbnailUrl!)).bytes).metadata();
+    expect(thumb).toMatchObject({ format: 'webp', width: 320, height: 240 });
+  });
+
+  it('keeps a GIF animated', async () => {
+    const { file } = await sent(await sendMedia(alice, { data: await animatedGif(4, 60, 40), name: 'dance.gif' }));
+    expect(file).toMatchObject({ kind: 'IMAGE', mimeType: 'image/gif', width: 60, height: 40 });
+    const meta = await sharp((await fetchBytes(file.url)).bytes, { animated: true }).metadata();
+    expect(meta).toMatchObject({ format: 'gif', pages: 4, pageHeight: 40 });
+    // The thumbnail is the first frame, still.
+    expect((await sharp((await fetchBytes(file.thumbnailUrl!)).bytes, { animated: true }).metadata()).pages ?? 1).toBe(1);
+  });
+
+  it('refuses a 16000×16000 image from its header, without decoding it', async () => {
+    const bomb = pngBomb(16_000);
+    expect(bomb.length).toBeLessThan(100_000);
+    const { result, peakGrowth } = await withPeakRss(() => sendMedia(alice, { data: bomb, name: 'huge.png' }));
+    expect(expectErrorCode(result, 'PAYLOAD_TOO_LARGE').message).toMatch(/16000×16000 \(256 megapixels\); at most 50 megapixels/);
+    // Decoding it would take ~1 GB; refusing it must not come close.
+    console.info(`[measure] 16000x16000 PNG refused; peak RSS growth ${(peakGrowth / MiB).toFixed(1)} MiB`);
+    expect(peakGrowth).toBeLessThan(64 * MiB);
+    expect(await server.database.prisma.file.count({ where: { originalName: 'huge.png' } })).toBe(0);
+  });
+});
+
+describe('sendMediaMessage: other files', () => {
+  it('takes a PDF as a DOCUMENT, served only as an attachment', async () => {
+    const pdf = minimalPdf();
+    const { message, file } = await sent(await sendMedia(alice, { data: pdf, name: 'report.pdf', type: 'text/html' }));
+    expect(message).toMatchObject({ kind: 'DOCUMENT', text: null });
+    expect(file).toMatchObject({ kind: 'DOCUMENT', mimeType: 'application/pdf', size: pdf.length, width: null, height: null, thumbnailUrl: null });
+    const { response, bytes } = await fetchBytes(file.url);
+    expect(bytes.equals(pdf)).toBe(true);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
+  });
+
+  it('takes a .docx', async () => {
+    const { file } = await sent(await sendMedia(alice, { data: minimalDocx(), name: 'cv.docx' }));
+    expect(file).toMatchObject({ kind: 'DOCUMENT', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
+  });
+
+  it('takes UTF-8 text as a text/plain DOCUMENT, even named .png, and names the download for what it is', async () => {
+    const text = Buffer.from('Shopping list:\n- milk\n- نان\n- 🍎\n', 'utf8');
+    const txt = await sent(await sendMedia(alice, { data: text, name: 'list.txt' }));
+    expect(txt.file).toMatchObject({ kind: 'DOCUMENT', mimeType: 'text/plain', size: text.length });
+    const disguised = await sent(await sendMedia(alice, { data: Buffer.from('<html><script>alert(1)</script></html>'), name: 'cat.png', type: 'image/png' }));
+    expect(disguised.message.kind).toBe('DOCUMENT');
+    expect(disguised.file).toMatchObject({ kind: 'DOCUMENT', mimeType: 'text/plain', originalName: 'cat.png', thumbnailUrl: null });
+    const { response } = await fetchBytes(disguised.file.url);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="cat\.png\.txt"/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('takes a WAV as AUDIO and serves byte ranges for scrubbing', async () => {
+    const wav = wavTone(1);
+    const { message, file } = await sent(await sendMedia(alice, { data: wav, name: 'voice.wav' }));
+    expect(message.kind).toBe('AUDIO');
+    expect(file).toMatchObject({ kind: 'AUDIO', mimeType: 'audio/wav', size: wav.length });
+
+    const full = await fetchBytes(file.url);
+    expect(full.response.status).toBe(200);
+    expect(full.response.headers.get('accept-ranges')).toBe('bytes');
+    expect(full.response.headers.get('content-length')).toBe(String(wav.length));
+    expect(full.response.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(full.response.headers.get('cache-control')).toMatch(/^private, max-age=\d+/);
+    expect(full.response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(full.response.headers.get('content-disposition')).toMatch(/^inline; /);
+
+    const middle = await fetchBytes(file.url, { range: 'bytes=100-1099' });
+    expect(middle.response.status).toBe(206);
+    expect(middle.response.headers.get('content-range')).toBe(`bytes 100-1099/${wav.length}`);
+    expect(middle.response.headers.get('content-length')).toBe('1000');
+    expect(middle.bytes.equals(wav.subarray(100, 1100))).toBe(true);
+
+    const open = await fetchBytes(file.url, { range: `bytes=${wav.length - 10}-` });
+    expect(open.response.status).toBe(206);
+    expect(open.bytes.equals(wav.subarray(wav.length - 10))).toBe(true);
+    const suffix = await fetchBytes(file.url, { range: 'bytes=-44' });
+    expect(suffix.response.headers.get('content-range')).toBe(`bytes ${wav.length - 44}-${wav.length - 1}/${wav.length}`);
+    expect(suffix.bytes.equals(wav.subarray(wav.length - 44))).toBe(true);
+
+    for (const range of [`bytes=${wav.length}-`, 'bytes=500-100', 'bytes=abc', 'bytes=-0']) {
+      const refused = await fetchBytes(file.url, { range });
+      expect(refused.response.status, range).toBe(416);
+      expect(refused.response.headers.get('content-range')).toBe(`bytes */${wav.length}`);
+    }
+    // Several ranges at once are answered with the whole file (RFC 9110 allows it).
+    expect((await fetchBytes(file.url, { range: 'bytes=0-1,5-6' })).response.status).toBe(200);
+
+    const etag = full.response.headers.get('etag')!;
+    expect((await fetch(file.url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const stale = await fetchBytes(file.url, { range: 'bytes=0-9', 'if-range': '"something-else"' });
+    expect(stale.response.status).toBe(200);
+  });
+
+  it('refuses executables whatever they are called, and unknown binary data', async () => {
+    const before = await listFiles(uploadDir);
+    for (const [data, name] of [
+      [elfExecutable(), 'invoice.pdf'],
+      [windowsExecutable(), 'invoice.pdf'],
+      [Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x10, 0x00, 0x00]), 'notes.txt'],
+      [Buffer.from('caf\xe9 latin-1 is not UTF-8', 'latin1'), 'notes.txt'],
+    ] as const) {
+      const result = await sendMedia(alice, { data, name, type: 'application/pdf' });
+      expect(expectErrorCode(result, 'UNSUPPORTED_MEDIA_TYPE').message, name).toMatch(/not accepted/);
+    }
+    expect(expectErrorCode(await sendMedia(alice, { data: new Uint8Array(0), name: 'empty.txt' }), 'BAD_USER_INPUT').message).toMatch(/empty/);
+    expect(await listFiles(uploadDir)).toEqual(before);
+  });
+});
+
+describe('sendMediaMessage: rules', () => {
+  it('refuses a multipart request without a preflight header (CSRF), before reading it', async () => {
+    const before = await server.database.prisma.message.count();
+    const result = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId, file: null } }, { 'input.file': { data: minimalPdf(), name: 'a.pdf' } }, { ...as(alice), preflight: false });
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.message).toMatch(/CSRF/);
+    expect(await server.database.prisma.message.count()).toBe(before);
+    // x-apollo-operation-name is the other header Apollo accepts.
+    const named = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId, file: null } }, { 'input.file': { data: minimalPdf(), name: 'a.pdf' } }, {
+      ...as(alice),
+      preflight: false,
+      headers: { 'x-apollo-operation-name': 'SendMediaMessage' },
+    });
+    expectNoErrors(named);
+  });
+
+  it('refuses a stranger to the chat before storing anything, and a file sent as JSON', async () => {
+    const before = await listFiles(uploadDir);
+    const big = new Uint8Array(20 * MiB);
+    big.set(await phonePhoto('png', 64, 64));
+    expectErrorCode(await sendMedia(stranger, { data: big, name: 'x.png' }), 'NOT_FOUND');
+    expectErrorCode(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { chatId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+    expect(await listFiles(uploadDir)).toEqual(before);
+    // The connection the refused upload came in on still works.
+    expectNoErrors(await sendMedia(alice, { data: minimalPdf(), name: 'after.pdf' }));
+    const json = await gql(server, SendMediaMessageDocument, { input: { chatId, file: 'not a file' as unknown as File } }, as(alice));
+    expectErrorCode(json, 'BAD_USER_INPUT');
+    expectErrorCode(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { caption: 'bad \u0007 bell' }), 'BAD_USER_INPUT');
+  });
+
+  it('is idempotent with clientId: a retry returns the first message and stores nothing more, even racing', async () => {
+    const png = await phonePhoto('png', 120, 80);
+    const first = await sent(await sendMedia(alice, { data: png, name: 'a.png' }, { clientId: 'media-retry-1', caption: 'once' }));
+    const filesAfterFirst = await listFiles(uploadDir);
+    const retry = await sent(await sendMedia(alice, { data: png, name: 'a.png' }, { clientId: 'media-retry-1', caption: 'once' }));
+    expect(retry.message.id).toBe(first.message.id);
+    expect(retry.file.id).toBe(first.file.id);
+    expect(await listFiles(uploadDir)).toEqual(filesAfterFirst);
+
+    const racing = await Promise.all([1, 2, 3].map(() => sendMedia(alice, { data: png, name: 'race.png' }, { clientId: 'media-race' })));
+    const ids = new Set(racing.map((r) => expectNoErrors(r).sendMediaMessage.id));
+    expect(ids.size).toBe(1);
+    expect(await server.database.prisma.message.count({ where: { clientId: 'media-race' } })).toBe(1);
+    expect(await server.database.prisma.file.count({ where: { originalName: 'race.png' } })).toBe(1);
+    // One image and its thumbnail: the losers' bytes were removed.
+    expect((await listFiles(uploadDir)).length).toBe(filesAfterFirst.length + 2);
+    expectErrorCode(await sendMedia(bob, { data: png, name: 'b.png' }, { clientId: 'x'.repeat(65) }), 'BAD_USER_INPUT');
+  });
+
+  it('answers a message of the same chat, and no other', async () => {
+    const { message } = await sent(await sendMedia(bob, { data: minimalPdf(), name: 'q.pdf' }, { caption: 'question' }));
+    const reply = await sent(await sendMedia(alice, { data: wavTone(0.1), name: 'a.wav' }, { replyToId: message.id }));
+    expect((await server.database.prisma.message.findUniqueOrThrow({ where: { id: reply.message.id } })).replyToId).toBe(message.id);
+    const elsewhere = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: stranger.user.id }, as(alice))).createPrivateChat.id;
+    const there = await sent(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { chatId: elsewhere }));
+    expect(expectErrorCode(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { replyToId: there.message.id }), 'BAD_USER_INPUT').extensions?.['field']).toBe('replyToId');
+  });
+
+  it('reaches the other member live, with a file they can fetch', async () => {
+    const client = wsClient(server, bob.accessToken);
+    cleanups.push(() => client.dispose());
+    const inbox = new LiveSubscription(client, OnNewMediaMessageDocument, { chatId });
+    await waitForListeners(server, Topic.NewMessage, bob.user.id);
+    const { message, file } = await sent(await sendMedia(alice, { data: wavTone(0.5), name: 'hello.wav' }, { caption: 'listen' }));
+    const [event] = await inbox.waitFor(1);
+    expect(event!.newMessage).toMatchObject({ id: message.id, kind: 'AUDIO', text: 'listen', file: { id: file.id, kind: 'AUDIO', mimeType: 'audio/wav' } });
+    expect(message.status).toBe('SENT');
+    const { response } = await fetchBytes(event!.newMessage.file!.url);
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('file(id) and signed URLs', () => {
+  let file: NonNullable<SendMediaMessageMutation['sendMediaMessage']['file']>;
+  beforeAll(async () => {
+    file = (await sent(await sendMedia(alice, { data: await phonePhoto('jpeg', 300, 200), name: 'shared.jpg' }))).file;
+  });
+
+  it('shows the file to members of its chat and to nobody else', async () => {
+    const seen = expectNoErrors(await gql(server, FileByIdDocument, { id: file.id }, as(bob))).file!;
+    expect(seen).toMatchObject({ id: file.id, kind: 'IMAGE', mimeType: 'image/jpeg' });
+    expect(seen.url).toMatch(new RegExp(`^${server.url}/files/${file.id}\\?exp=\\d+&sig=[\\w-]{43}$`));
+    expectErrorCode(await gql(server, FileByIdDocument, { id: file.id }, as(stranger)), 'NOT_FOUND');
+    expectErrorCode(await gql(server, FileByIdDocument, { id: '00000000-0000-4000-8000-000000000000' }, as(bob)), 'NOT_FOUND');
+    expectErrorCode(await gql(server, FileByIdDocument, { id: 'nope' }, as(bob)), 'NOT_FOUND');
+    expectErrorCode(await gql(server, FileByIdDocument, { id: file.id }), 'UNAUTHENTICATED');
+  });
+
+  it('answers 403 to a missing, forged, altered or expired signature, and 404 to an unknown file', async () => {
+    const url = new URL(file.url);
+    const sig = url.searchParams.get('sig')!;
+    const exp = Number(url.searchParams.get('exp'));
+    const status = async (href: string) => (await fetch(href)).status;
+    expect(await status(file.url)).toBe(200);
+    expect(await status(`${server.url}/files/${file.id}`)).toBe(403);
+    expect(await status(`${server.url}/files/${file.id}?exp=${exp}&sig=${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`)).toBe(403);
+    expect(await status(`${server.url}/files/${file.id}?exp=${exp + 3600}&sig=${sig}`)).toBe(403);
+    // The original's signature does not open the thumbnail, nor another file.
+    expect(await status(`${server.url}/files/${file.id}/thumbnail?exp=${exp}&sig=${sig}`)).toBe(403);
+    const other = (await sent(await sendMedia(alice, { data: minimalPdf(), name: 'o.pdf' }))).file;
+    expect(await status(`${server.url}/files/${other.id}?exp=${exp}&sig=${sig}`)).toBe(403);
+
+    const secret = (await readFile(path.join(server.dataDir, 'file-url-secret'), 'utf8')).trim();
+    const past = new UrlSigner({ secret, now: () => Date.now() - 3 * 3600_000 });
+    expect(await status(`${server.url}${past.path(file.id, 'original')}`)).toBe(403);
+    const signer = new UrlSigner({ secret });
+    expect(await status(`${server.url}${signer.path(file.id, 'original')}`)).toBe(200);
+    expect(await status(`${server.url}${signer.path('00000000-0000-4000-8000-000000000000', 'original')}`)).toBe(404);
+    expect(await status(`${server.url}${signer.path(other.id, 'thumbnail')}`)).toBe(404);
+  });
+});
+
+describe('deleteFile', () => {
+  it('is for the uploader: the bytes go, the message stays with no file', async () => {
+    const { message, file } = await sent(await sendMedia(alice, { data: await phonePhoto('png', 90, 60), name: 'gone.png' }, { caption: 'soon gone' }));
+    const keys = await storedKeys(file.id);
+    expectErrorCode(await gql(server, DeleteFileDocument, { id: file.id }, as(bob)), 'FORBIDDEN');
+    expectErrorCode(await gql(server, DeleteFileDocument, { id: file.id }, as(stranger)), 'NOT_FOUND');
+    expect(expectNoErrors(await gql(server, DeleteFileDocument, { id: file.id }, as(alice))).deleteFile).toBe(true);
+
+    for (const key of keys) await expect(stat(path.join(uploadDir, key))).rejects.toMatchObject({ code: 'ENOENT' });
+    const [latest] = expectNoErrors(await gql(server, MessageWithFileDocument, { chatId }, as(bob))).messages.edges;
+    expect(latest!.node).toMatchObject({ id: message.id, kind: 'IMAGE', text: 'soon gone', file: null });
+    expect((await fetch(file.url)).status).toBe(404);
+    expectErrorCode(await gql(server, FileByIdDocument, { id: file.id }, as(alice)), 'NOT_FOUND');
+    expectErrorCode(await gql(server, DeleteFileDocument, { id: file.id }, as(alice)), 'NOT_FOUND');
+  });
+});
+
+describe('avatars', () => {
+  const avatarOf = async (user: TestUser, viewer: TestUser) => expectNoErrors(await gql(server, UserAvatarDocument, { id: user.user.id }, as(viewer))).user!.avatar;
+
+  it('crops a square 512 px webp, shown to everyone; replacing or removing it removes the old bytes', async () => {
+    const uploaded = expectNoErrors(
+      await gqlUpload(server, UploadAvatarDocument, { file: null }, { file: { data: await phonePhoto('jpeg', 900, 600), name: 'me.jpg' } }, as(bob)),
+    ).uploadAvatar.avatar!;
+    expect(uploaded).toMatchObject({ kind: 'IMAGE', mimeType: 'image/webp', width: 512, height: 512, originalName: 'me.jpg' });
+    const seen = (await avatarOf(bob, stranger))!;
+    expect(seen.id).toBe(uploaded.id);
+    const { bytes } = await fetchBytes(seen.url);
+    const meta = await sharp(bytes).metadata();
+    expect(meta).toMatchObject({ format: 'webp', width: 512, height: 512 });
+    expect(meta.exif).toBeUndefined();
+    expect(await sharp((await fetchBytes(seen.thumbnailUrl!)).bytes).metadata()).toMatchObject({ width: 128, height: 128 });
+    expectErrorCode(await gql(server, DeleteFileDocument, { id: uploaded.id }, as(stranger)), 'FORBIDDEN');
+
+    const firstKeys = await storedKeys(uploaded.id);
+    const replaced = expectNoErrors(
+      await gqlUpload(server, UploadAvatarDocument, { file: null }, { file: { data: await animatedGif(3, 200, 100), name: 'anim.gif' } }, as(bob)),
+    ).uploadAvatar.avatar!;
+    // Animated pictures become a still of their first frame; a small one is not enlarged.
+    expect(replaced).toMatchObject({ mimeType: 'image/webp', width: 100, height: 100 });
+    for (const key of firstKeys) await expect(stat(path.join(uploadDir, key))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await server.database.prisma.file.count({ where: { id: uploaded.id } })).toBe(0);
+
+    const secondKeys = await storedKeys(replaced.id);
+    expect(expectNoErrors(await gql(server, RemoveAvatarDocument, {}, as(bob))).removeAvatar.avatar).toBeNull();
+    for (const key of secondKeys) await expect(stat(path.join(uploadDir, key))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await avatarOf(bob, alice)).toBeNull();
+    expect(expectNoErrors(await gql(server, RemoveAvatarDocument, {}, as(bob))).removeAvatar.avatar).toBeNull();
+  });
+
+  it('takes images only, up to 5 MiB and 50 megapixels', async () => {
+    const before = await listFiles(uploadDir);
+    const upload = (data: Uint8Array, name: string) => gqlUpload(server, UploadAvatarDocument, { file: null }, { file: { data, name } }, as(alice));
+    expect(expectErrorCode(await upload(minimalPdf(), 'me.png'), 'UNSUPPORTED_MEDIA_TYPE').message).toMatch(/JPEG, PNG, GIF or WebP/);
+    const sixMiB = new Uint8Array(6 * MiB);
+    sixMiB.set(await phonePhoto('png', 64, 64));
+    expect(expectErrorCode(await upload(sixMiB, 'big.png'), 'PAYLOAD_TOO_LARGE').message).toMatch(/larger than 5 MiB/);
+    expectErrorCode(await upload(pngBomb(16_000), 'bomb.png'), 'PAYLOAD_TOO_LARGE');
+    expect(await listFiles(uploadDir)).toEqual(before);
+    expect(await avatarOf(alice, bob)).toBeNull();
+  });
+});
+
+describe('large uploads', () => {
+  // Sent by a child process, so this process's memory (where the server runs) shows the server's cost alone.
+  const sendFromDisk = (file: string, name: string) =>
+    gqlUploadFromDisk(server, SendMediaMessageDocument, { input: { chatId, file: null } }, 'input.file', { path: file, name }, alice.accessToken);
+
+  it('streams a 100 MB video to disk with flat memory, and refuses one byte over 100 MiB', async () => {
+    const source = path.join(server.dataDir, 'big.mp4');
+    await writeMp4Like(source, 100_000_000);
+    cleanups.push(() => rm(source, { force: true }));
+    const started = performance.now();
+    const { result, peakGrowth } = await withPeakRss(() => sendFromDisk(source, 'big.mp4'));
+    const ms = Math.round(performance.now() - started);
+    const { file } = await sent(result);
+    console.info(`[measure] 100 MB upload: ${ms} ms, server peak RSS growth ${(peakGrowth / MiB).toFixed(1)} MiB`);
+    expect(file).toMatchObject({ kind: 'VIDEO', mimeType: 'video/mp4', size: 100_000_000, thumbnailUrl: null });
+    expect(peakGrowth).toBeLessThan(40 * MiB);
+    expect((await stat(path.join(uploadDir, (await storedKeys(file.id))[0]!))).size).toBe(100_000_000);
+    const tail = await fetchBytes(file.url, { range: 'bytes=99999990-' });
+    expect(tail.response.status).toBe(206);
+    expect(tail.bytes.equals(Buffer.alloc(10, 0x5a))).toBe(true);
+    expectNoErrors(await gql(server, DeleteFileDocument, { id: file.id }, as(alice)));
+
+    const over = path.join(server.dataDir, 'over.mp4');
+    await writeMp4Like(over, 100 * MiB + 1);
+    cleanups.push(() => rm(over, { force: true }));
+    const before = await listFiles(uploadDir);
+    const refused = await withPeakRss(() => sendFromDisk(over, 'over.mp4'));
+    expect(expectErrorCode(refused.result, 'PAYLOAD_TOO_LARGE').message).toMatch(/larger than 100 MiB/);
+    console.info(`[measure] 100 MiB + 1 byte refused; server peak RSS growth ${(refused.peakGrowth / MiB).toFixed(1)} MiB`);
+    expect(refused.peakGrowth).toBeLessThan(40 * MiB);
+    expect(await listFiles(uploadDir)).toEqual(before);
+  });
+});
+
+describe('configuration and hooks', () => {
+  it('builds URLs on PUBLIC_URL and signs them with FILE_URL_SECRET when set', async () => {
+    const secret = 'another-file-url-secret-of-32-bytes-or-more';
+    const other = await startTestServer({ PUBLIC_URL: 'https://media.example.com/', FILE_URL_SECRET: secret });
+    try {
+      const [a, b] = await Promise.all([createUser(other), createUser(other)]);
+      const chat = expectNoErrors(await gql(other, CreatePrivateChatDocument, { userId: b.user.id }, as(a))).createPrivateChat.id;
+      const result = await gqlUpload(other, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: minimalPdf(), name: 'p.pdf' } }, as(a));
+      const url = new URL(expectNoErrors(result).sendMediaMessage.file!.url);
+      expect(url.origin).toBe('https://media.example.com');
+      const signer = new UrlSigner({ secret });
+      expect(signer.verify(url.pathname.split('/')[2]!, 'original', url.searchParams.get('exp'), url.searchParams.get('sig'))).toBe('valid');
+      expect((await fetch(`${other.url}${url.pathname}${url.search}`)).status).toBe(200);
+      await expect(stat(path.join(other.dataDir, 'file-url-secret'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('asks the upload limiter before reading a file', async () => {
+    const { prisma } = server.database;
+    const limited = new FilesService(prisma, new ChatLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+      store: new LocalFileStore(uploadDir),
+      signer: new UrlSigner({ secret: 'x'.repeat(32) }),
+      temp: new TempDir(tempDir),
+      uploadLimiter: {
+        async consume(userId) {
+          expect(userId).toBe(alice.user.id);
+          throw rateLimited(42);
+        },
+      },
+    });
+    const viewer = { id: alice.user.id, role: 'USER' as const, sessionId: 'test' };
+    // Never resolves: had the service waited for the file, the test would time out.
+    const neverArrives = new Promise<never>(() => undefined);
+    await expect(limited.uploadAvatar(viewer, neverArrives)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 42 } });
+    await expect(limited.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: neverArrives })).rejects.toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+    });
+  });
+});
+
+describe('cleanFileName', () => {
+  it.each([
+    ['photo.jpg', 'photo.jpg'],
+    ['C:\\Users\\me\\Desktop\\report.pdf', 'report.pdf'],
+    ['../../etc/passwd', 'passwd'],
+    ['a\u0000b\nc.txt', 'a_b_c.txt'],
+    ['"quoted" <name>.png', '_quoted_ _name_.png'],
+    ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
+    ['   spaced    out  .txt ', 'spaced out .txt'],
+    ['..', null],
+    ['', null],
+    [null, null],
+  ])('%j → %j', (raw, expected) => {
+    expect(cleanFileName(raw)).toBe(expected);
+  });
+
+  it('caps the length at 200 characters, keeping the extension', () => {
+    const name = cleanFileName(`${'ж'.repeat(300)}.docx`)!;
+    expect([...name]).toHaveLength(200);
+    expect(name.endsWith('ж.docx')).toBe(true);
+  });
+});
