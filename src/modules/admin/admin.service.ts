@@ -38,7 +38,7 @@ export class AdminService {
 
   async stats(): Promise<AdminStats> {
     const since = new Date(Date.now() - 24 * 3600 * 1000);
-    const [usersTotal, usersActive, chatsPrivate, chatsGroup, messagesTotal, messagesLast24h, notificationsTotal, notificationsUnread] =
+    const [usersTotal, usersActive, chatsPrivate, chatsGroup, messagesTotal, messagesLast24h, notificationsTotal, notificationsUnread, files] =
       await Promise.all([
         this.prisma.user.count(),
         this.prisma.user.count({ where: { active: true } }),
@@ -48,6 +48,7 @@ export class AdminService {
         this.prisma.message.count({ where: { createdAt: { gte: since } } }),
         this.prisma.notification.count(),
         this.prisma.notification.count({ where: { read: false } }),
+        this.prisma.file.aggregate({ _count: { _all: true }, _sum: { size: true, thumbnailSize: true } }),
       ]);
     return {
       usersTotal,
@@ -58,6 +59,8 @@ export class AdminService {
       chatsGroup,
       messagesTotal,
       messagesLast24h,
+      filesCount: files._count._all,
+      filesBytes: (files._sum.size ?? 0) + (files._sum.thumbnailSize ?? 0),
       notificationsTotal,
       notificationsUnread,
       webSocketsOpen: this.env.connections.count,

@@ -82,6 +82,7 @@ describe('reads', () => {
         chatsGroup: await prisma.chat.count({ where: { kind: 'GROUP' } }),
         messagesTotal: await prisma.message.count(),
         messagesLast24h: await prisma.message.count(),
+        filesCount: await prisma.file.count(),
       });
       expect(adminStats.messagesTotal).toBeGreaterThanOrEqual(3);
       expect(adminStats.usersOnline).toBeGreaterThanOrEqual(1);

@@ -11,6 +11,8 @@ export class AdminStats {
   @Field(() => Int) chatsGroup!: number;
   @Field(() => Int) messagesTotal!: number;
   @Field(() => Int) messagesLast24h!: number;
+  @Field(() => Int) filesCount!: number;
+  @Field(() => Float, { description: 'Bytes of stored originals and thumbnails.' }) filesBytes!: number;
   @Field(() => Int) notificationsTotal!: number;
   @Field(() => Int) notificationsUnread!: number;
   @Field(() => Int, { description: 'Open graphql-ws connections on this instance.' }) webSocketsOpen!: number;
