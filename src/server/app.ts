@@ -193,6 +193,11 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   });
   await apollo.start();
 
+  // A signed file URL is a capability meant for <img src> on the client's own origin, which is not ours.
+  app.use('/files', (_req, res, next) => {
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    next();
+  });
   app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
   app.use(
     '/graphql',

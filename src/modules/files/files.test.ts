@@ -210,6 +210,8 @@ describe('sendMediaMessage: other files', () => {
     expect(full.response.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
     expect(full.response.headers.get('cache-control')).toMatch(/^private, max-age=\d+/);
     expect(full.response.headers.get('x-content-type-options')).toBe('nosniff');
+    // Embeddable from the client app's own origin (<img>, <audio>), which is not ours.
+    expect(full.response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(full.response.headers.get('content-disposition')).toMatch(/^inline; /);
 
     const middle = await fetchBytes(file.url, { range: 'bytes=100-1099' });
