@@ -3,7 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { Viewer } from '../lib/viewer.js';
 import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
-import { createLoaders, type Loaders, type Services } from '../modules/index.js';
+import { createLoaders, type LoaderOptions, type Loaders, type Services } from '../modules/index.js';
 
 /** What every resolver receives, over HTTP and WebSocket alike. */
 export interface Context {
@@ -28,6 +28,8 @@ export interface ContextFactoryDeps {
   services: Services;
   prisma: PrismaClient;
   logger: Logger;
+  /** Passed to every context's loaders; the default batches. */
+  loaderOptions?: LoaderOptions;
 }
 
 /** Strips an optional `Bearer ` prefix; null when nothing usable was sent. */
@@ -62,9 +64,9 @@ export function createContext(
     ...auth,
     services: deps.services,
     prisma: deps.prisma,
-    loaders: createLoaders(deps.prisma),
+    loaders: createLoaders(deps.prisma, deps.loaderOptions),
     renewLoaders() {
-      context.loaders = createLoaders(deps.prisma);
+      context.loaders = createLoaders(deps.prisma, deps.loaderOptions);
     },
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,

@@ -81,6 +81,17 @@ export function createServices(deps: ServiceDeps): Services {
 /** Per-request (or per-subscription-event) batching caches. */
 export type Loaders = UserLoaders & ChatLoaders & MessageLoaders;
 
-export function createLoaders(prisma: PrismaClient): Loaders {
-  return { ...createUserLoaders(prisma), ...createChatLoaders(prisma), ...createMessageLoaders(prisma) };
+/** Options for {@link createLoaders}. */
+export interface LoaderOptions {
+  /**
+   * `false` makes every loader load one key per query (DataLoader's
+   * `maxBatchSize: 1`): the N+1 behaviour, for the benchmark to compare with.
+   * @defaultValue `true`
+   */
+  batch?: boolean;
+}
+
+export function createLoaders(prisma: PrismaClient, options: LoaderOptions = {}): Loaders {
+  const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
+  return { ...createUserLoaders(prisma, tuning), ...createChatLoaders(prisma, tuning), ...createMessageLoaders(prisma, tuning) };
 }

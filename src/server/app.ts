@@ -47,7 +47,13 @@ export interface StartOptions {
   env: Env;
   logger: Logger;
   /** Timings tests shorten; production uses the defaults. */
-  tuning?: { typingTtlMs?: number; pushRetryDelaysMs?: number[]; socketSweepMs?: number };
+  tuning?: {
+    typingTtlMs?: number;
+    pushRetryDelaysMs?: number[];
+    socketSweepMs?: number;
+    /** Loaders load one key per query (no batching): only for the benchmark's comparison. */
+    disableDataLoaders?: boolean;
+  };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
 }
@@ -67,6 +73,8 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
+  const { disableDataLoaders, ...serviceTuning } = tuning;
+  const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const pubsub = new InProcessPubSub();
   const connections = new ConnectionRegistry();
@@ -89,7 +97,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       startedAt: new Date(),
       connections,
     },
-    ...tuning,
+    ...serviceTuning,
   });
   services.notifications.startPurging();
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
@@ -151,6 +159,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     metrics,
     connections,
     limits,
+    ...(loaderOptions ? { loaderOptions } : {}),
     ...(tuning.socketSweepMs ? { sweepIntervalMs: tuning.socketSweepMs } : {}),
   });
 
@@ -182,7 +191,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createContext({ services, prisma, logger }, await authenticate(services, bearerToken(req.headers.authorization)), {
+        createContext({ services, prisma, logger, ...(loaderOptions ? { loaderOptions } : {}) }, await authenticate(services, bearerToken(req.headers.authorization)), {
           requestId: res.locals['requestId'] as string,
           clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         }),
