@@ -14,7 +14,8 @@
  *
  * For diagnosis (numbers not comparable with a full run): --shape=<part of a
  * delivery shape's name>, --rates=300,600, --saturation, --who=ours|floor,
- * --run-ms=10000.
+ * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
+ * --connections=2000.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -55,6 +56,8 @@ function parseOptions(argv: string[]): BenchOptions {
     saturation: argv.includes('--saturation'),
     ...(value('who') ? { who: value('who') } : {}),
     ...(runMs ? { runMs: Number(runMs) } : {}),
+    serverNodeArgs: value('server-node-args')?.split(',') ?? [],
+    ...(value('connections') ? { connections: Number(value('connections')) } : {}),
   };
 }
 
@@ -79,10 +82,14 @@ async function main(): Promise<number> {
     const base = { databaseUrl: postgres.url, tmp, jwtSecret: randomBytes(32).toString('base64url'), repoRoot };
 
     progress('starting Payamak (child process; applies the migrations)');
-    const ours = await startPayamakChild(base, 'payamak', options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmp, 'profile')}`] : []);
+    const ours = await startPayamakChild(base, 'payamak', [
+      ...options.serverNodeArgs,
+      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmp, 'profile')}`] : []),
+    ]);
     cleanups.push(() => ours.stop());
     const floor = await startFloorChild(base, 'floor');
     cleanups.push(() => floor.stop());
+    progress(`Payamak pid ${ours.pid}, floor pid ${floor.pid}`);
 
     const ctx: BenchContext = {
       ...base,

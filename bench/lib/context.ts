@@ -20,6 +20,10 @@ export interface BenchOptions {
   who?: string;
   /** Diagnosis only: length of each fixed-rate run, ms. */
   runMs?: number;
+  /** Diagnosis only: extra `node` arguments for the Payamak child (e.g. --perf-basic-prof). */
+  serverNodeArgs: string[];
+  /** Diagnosis only: connections to ramp instead of 10,000. */
+  connections?: number;
 }
 
 export interface BenchContext {

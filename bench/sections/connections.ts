@@ -104,6 +104,7 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     const childLimit = await openFilesLimit(rawServer.pid);
     count = Math.min(TARGET, ownLimit - FD_HEADROOM, childLimit - FD_HEADROOM);
     if (ctx.options.quick) count = Math.min(count, 2_000);
+    if (ctx.options.connections) count = Math.min(count, ctx.options.connections);
     limitNote = `open-files limit: load generator ${ownLimit}, servers ${childLimit} (raised to the hard limit)`;
     if (count < TARGET) ctx.report.note(`connections: ${count} instead of ${TARGET} (${limitNote})`);
     progress(`connections: ${count} raw ws connections`);
