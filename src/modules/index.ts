@@ -91,7 +91,49 @@ export interface LoaderOptions {
   batch?: boolean;
 }
 
+/**
+ * A request's (or a subscription event's) loaders. Each module's loaders are
+ * made on first use: most operations touch one module's or none (a
+ * subscription renews its loaders for every event it delivers, and holds a
+ * set for its whole life).
+ */
 export function createLoaders(prisma: PrismaClient, options: LoaderOptions = {}): Loaders {
-  const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
-  return { ...createUserLoaders(prisma, tuning), ...createChatLoaders(prisma, tuning), ...createMessageLoaders(prisma, tuning) };
+  return new LazyLoaders(prisma, options.batch === false ? { maxBatchSize: 1 } : undefined);
+}
+
+class LazyLoaders implements Loaders {
+  #users: UserLoaders | undefined;
+  #chats: ChatLoaders | undefined;
+  #messages: MessageLoaders | undefined;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly tuning: { maxBatchSize?: number } | undefined,
+  ) {}
+
+  get userById() {
+    return (this.#users ??= createUserLoaders(this.prisma, this.tuning)).userById;
+  }
+  get chatById() {
+    return this.#chatLoaders().chatById;
+  }
+  get membersByChat() {
+    return this.#chatLoaders().membersByChat;
+  }
+  get memberOf() {
+    return this.#chatLoaders().memberOf;
+  }
+  get messageById() {
+    return this.#messageLoaders().messageById;
+  }
+  get messageByChatSeq() {
+    return this.#messageLoaders().messageByChatSeq;
+  }
+
+  #chatLoaders(): ChatLoaders {
+    return (this.#chats ??= createChatLoaders(this.prisma, this.tuning));
+  }
+  #messageLoaders(): MessageLoaders {
+    return (this.#messages ??= createMessageLoaders(this.prisma, this.tuning));
+  }
 }
