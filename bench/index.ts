@@ -15,7 +15,7 @@
  * For diagnosis (numbers not comparable with a full run): --shape=<part of a
  * delivery shape's name>, --rates=300,600, --saturation, --who=ours|floor,
  * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
- * --connections=2000.
+ * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -58,6 +58,7 @@ function parseOptions(argv: string[]): BenchOptions {
     ...(runMs ? { runMs: Number(runMs) } : {}),
     serverNodeArgs: value('server-node-args')?.split(',') ?? [],
     ...(value('connections') ? { connections: Number(value('connections')) } : {}),
+    ...(value('log-level') ? { logLevel: value('log-level') } : {}),
   };
 }
 
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
     cleanups.push(() => postgres.stop());
     const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
     cleanups.push(() => pool.end());
-    const base = { databaseUrl: postgres.url, tmp, jwtSecret: randomBytes(32).toString('base64url'), repoRoot };
+    const base = { databaseUrl: postgres.url, tmp, jwtSecret: randomBytes(32).toString('base64url'), repoRoot, logLevel: options.logLevel ?? 'warn' };
 
     progress('starting Payamak (child process; applies the migrations)');
     const ours = await startPayamakChild(base, 'payamak', [

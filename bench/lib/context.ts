@@ -24,9 +24,13 @@ export interface BenchOptions {
   serverNodeArgs: string[];
   /** Diagnosis only: connections to ramp instead of 10,000. */
   connections?: number;
+  /** Diagnosis only: Payamak's LOG_LEVEL (default warn). */
+  logLevel?: string;
 }
 
 export interface BenchContext {
+  /** Payamak's LOG_LEVEL: warn unless --log-level says otherwise. */
+  logLevel: string;
   options: BenchOptions;
   repoRoot: string;
   /** Temporary folder of this run: database cluster, server data, logs, profiles. */
@@ -48,7 +52,7 @@ export interface BenchContext {
   startFloor(name: string, args?: string[]): Promise<ServerChild>;
 }
 
-export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret'>, name: string): Record<string, string> {
+export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret'> & { logLevel?: string }, name: string): Record<string, string> {
   const dataDir = path.join(ctx.tmp, `${name}-data`);
   return {
     NODE_ENV: 'production',
@@ -58,7 +62,7 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
     DATA_DIR: dataDir,
     UPLOAD_DIR: path.join(dataDir, 'uploads'),
     JWT_SECRET: ctx.jwtSecret,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: ctx.logLevel ?? 'warn',
     RATE_LIMIT_API: '0',
     RATE_LIMIT_AUTH: '0',
     RATE_LIMIT_MESSAGES: '0',
@@ -69,7 +73,7 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
 }
 
 export function startPayamakChild(
-  ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret' | 'repoRoot'>,
+  ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret' | 'repoRoot'> & { logLevel?: string },
   name: string,
   extraNodeArgs: string[] = [],
 ): Promise<ServerChild> {
