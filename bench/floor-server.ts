@@ -111,7 +111,6 @@ const server = createServer((req, res) => {
     }
   })();
 });
-server.keepAliveTimeout = 60_000;
 
 const wss = new WebSocketServer({ server, path: '/ws' });
 wss.on('connection', (ws, req) => {

@@ -113,9 +113,13 @@ async function main(): Promise<number> {
       const delivery = await deliverySection(ctx);
       report.data['delivery'] = delivery;
       judgeDelivery(report, delivery);
-      const violations = deliveryViolations(delivery.runs);
+      const allRuns = [...delivery.runs, ...delivery.searchRuns];
+      const violations = deliveryViolations(allRuns);
       for (const v of violations) report.note(`NOT EXACTLY ONCE: ${v}`);
-      if (delivery.runs.some(hardViolation)) exitCode = 1;
+      if (allRuns.some(hardViolation)) {
+        report.note('ASSERTION FAILED: a delivery no overload explains (duplicate, misdelivered, out of order, or lost with every subscription up)');
+        exitCode = 1;
+      }
     }
     if (wants('chats')) report.data['chatList'] = await chatListSection(ctx);
     if (wants('media')) report.data['media'] = await mediaSection(ctx);
@@ -170,8 +174,8 @@ function judgeDelivery(report: Report, delivery: Awaited<ReturnType<typeof deliv
     const ratio = s.floor && s.ours !== null ? s.ours / s.floor : null;
     report.target(
       `≥ 40% of the floor's sustained rate (${s.shape})`,
-      `ours ${s.ours ?? 'none'} msg/s vs floor ${s.floor ?? 'none'} msg/s (of 100/500/1000 tried)`,
-      ratio === null ? null : ratio >= 0.4,
+      `ours ${s.ours ?? 'none'} msg/s vs floor ${s.floorBounded ? '' : '≥ '}${s.floor ?? 'none'} msg/s` + (ratio === null ? '' : ` (${fmt(100 * ratio)}%${s.floorBounded ? '' : ' or less'})`),
+      ratio === null ? (s.ours === null && s.floor !== null ? false : null) : ratio >= 0.4,
     );
   }
   const grid = `${GRID.groups} groups × ${GRID.members} members`;
@@ -185,8 +189,9 @@ function judgeDelivery(report: Report, delivery: Awaited<ReturnType<typeof deliv
   if (floorSat && oursSat) {
     report.target('DESIGN: saturation ≥ half the floor\'s, 20 groups × 10', `ours ${fmt(oursSat.achievedRate)} msg/s vs floor ${fmt(floorSat.achievedRate)} msg/s (${fmt((100 * oursSat.achievedRate) / floorSat.achievedRate)}%)`, oursSat.achievedRate >= floorSat.achievedRate / 2);
   }
-  const violations = deliveryViolations(delivery.runs);
-  report.target('every message delivered exactly once', violations.length === 0 ? `all ${delivery.runs.length} runs` : `${violations.length} run(s) not (see notes)`, violations.length === 0);
+  const allRuns = [...delivery.runs, ...delivery.searchRuns];
+  const violations = deliveryViolations(allRuns);
+  report.target('every message delivered exactly once', violations.length === 0 ? `all ${allRuns.length} runs` : `${violations.length} run(s) not (see notes)`, violations.length === 0);
 }
 
 async function describeSetup(pool: pg.Pool): Promise<Record<string, unknown>> {

@@ -17,7 +17,22 @@ export function getText(url: string, timeoutMs = 30_000): Promise<HttpResult> {
   return request(url, 'GET', undefined, {}, timeoutMs);
 }
 
-function request(url: string, method: string, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+/**
+ * A keep-alive socket the server has just closed for idleness (Node's
+ * keepAliveTimeout, 5 s) can be picked for a request at that moment: the
+ * request then fails with ECONNRESET before the server read it. As Node's
+ * documentation advises, such a request is sent again, once, on a new socket.
+ */
+async function request(url: string, method: string, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
+  try {
+    return await requestOnce(url, method, payload, headers, timeoutMs);
+  } catch (error) {
+    if ((error as { retryable?: boolean }).retryable) return requestOnce(url, method, payload, headers, timeoutMs);
+    throw error;
+  }
+}
+
+function requestOnce(url: string, method: string, payload: Buffer | undefined, headers: Record<string, string>, timeoutMs: number): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
@@ -26,7 +41,10 @@ function request(url: string, method: string, payload: Buffer | undefined, heade
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === 'ECONNRESET') Object.assign(error, { retryable: true });
+      reject(error);
+    });
     req.end(payload);
   });
 }

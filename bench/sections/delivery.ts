@@ -13,7 +13,7 @@ import { floorTransport, payamakTransport } from '../lib/transports.js';
 import { FANOUTS, RATES } from './floor.js';
 
 export const GRID = { groups: 20, members: 10 } as const;
-export const GRID_RATES = [500, 1000] as const;
+export const GRID_RATES = [500, 1000, 1500] as const;
 
 interface ShapePlan {
   name: string;
@@ -23,6 +23,8 @@ interface ShapePlan {
   senderReceives: boolean;
   rates: readonly number[];
   saturation: boolean;
+  /** Narrow the sustained rate down between the fixed rates (the shapes the targets are about). */
+  search: boolean;
 }
 
 function plans(): ShapePlan[] {
@@ -32,6 +34,7 @@ function plans(): ShapePlan[] {
     senderReceives: false,
     rates: RATES,
     saturation: false,
+    search: n === 10,
   }));
   const grid: ShapePlan = {
     name: `${GRID.groups} groups × ${GRID.members} members`,
@@ -39,6 +42,7 @@ function plans(): ShapePlan[] {
     senderReceives: true,
     rates: GRID_RATES,
     saturation: true,
+    search: true,
   };
   return [...singles, grid];
 }
@@ -56,10 +60,32 @@ function shapeFor(plan: ShapePlan, users: Member[], chatIds: string[]): Shape {
   return { name: plan.name, groups, receivers };
 }
 
+export interface Sustained {
+  shape: string;
+  /** Highest rate tried that was delivered exactly once with e2e p99 < 100 ms; null when none was. */
+  floor: number | null;
+  ours: number | null;
+  /** False when even the highest rate tried was sustained (the true figure is higher). */
+  floorBounded: boolean;
+  oursBounded: boolean;
+  /** The rates tried between the fixed ones, with ✓ or ✗. */
+  probes: { floor: string; ours: string };
+}
+
 export interface DeliveryResults {
   runs: RunResult[];
-  /** Per shape and transport: the highest fixed rate delivered exactly once with e2e p99 < 100 ms. */
-  sustained: { shape: string; floor: number | null; ours: number | null }[];
+  /** Runs of the sustained-rate search (between the fixed rates). */
+  searchRuns: RunResult[];
+  sustained: Sustained[];
+}
+
+/** The highest sustained rate of some runs, and the lowest rate above it that was not. */
+function bracket(list: RunResult[]): { best: number | null; failing: number | null } {
+  const rated = list.filter((r) => r.rate !== 'saturation');
+  const ok = rated.filter((r) => sustained(r)).map((r) => r.rate as number);
+  const best = ok.length ? Math.max(...ok) : null;
+  const above = rated.filter((r) => !sustained(r) && (r.rate as number) > (best ?? 0)).map((r) => r.rate as number);
+  return { best, failing: above.length ? Math.min(...above) : null };
 }
 
 export async function deliverySection(ctx: BenchContext): Promise<DeliveryResults> {
@@ -111,8 +137,10 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
     [payamakTransport(ctx.ours.url, ctx.ours.pid), users, oursChats],
   ];
 
+  const searchRuns: RunResult[] = [];
   for (const plan of all) {
     const byTransport = new Map<string, RunResult[]>();
+    const searched = new Map<string, RunResult[]>();
     for (const [transport, members, chats] of transports) {
       if (ctx.options.who && transport.name !== ctx.options.who) continue;
       progress(`delivery: ${plan.name}, ${transport.name}`);
@@ -128,6 +156,19 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
         if (plan.saturation) {
           await bench.connect();
           own.push(await bench.run({ rate: 'saturation', durationMs: Math.round(ctx.runMs * 1.5), concurrency: 32 }));
+        }
+        if (plan.search && !ctx.options.rates) {
+          // Bisect between the best sustained rate and the next one that was not, to 50 msg/s (≤ 3 probes).
+          const probes: RunResult[] = [];
+          for (let i = 0; i < 3; i++) {
+            const { best, failing } = bracket([...own, ...probes]);
+            if (failing === null || failing - (best ?? 0) <= 50) break;
+            const rate = Math.round(((best ?? 0) + failing) / 2 / 50) * 50;
+            await bench.connect();
+            probes.push(await bench.run({ rate, durationMs: Math.round(ctx.runMs * 0.75) }));
+          }
+          searched.set(transport.name, probes);
+          searchRuns.push(...probes);
         }
       } finally {
         bench.close();
@@ -156,20 +197,41 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
         );
       }
     }
-    const best = (list: RunResult[]) => {
-      const ok = list.filter((r) => r.rate !== 'saturation' && sustained(r)).map((r) => r.rate as number);
-      return ok.length ? Math.max(...ok) : null;
-    };
-    sustainedRates.push({ shape: plan.name, floor: best(floorRuns), ours: best(oursRuns) });
+    const floorAll = [...floorRuns, ...(searched.get('floor') ?? [])];
+    const oursAll = [...oursRuns, ...(searched.get('ours') ?? [])];
+    const probes = (list: RunResult[]) => list.map((r) => `${r.rate} ${sustained(r) ? '✓' : '✗'}`).join(', ');
+    sustainedRates.push({
+      shape: plan.name,
+      floor: bracket(floorAll).best,
+      ours: bracket(oursAll).best,
+      floorBounded: bracket(floorAll).failing !== null,
+      oursBounded: bracket(oursAll).failing !== null,
+      probes: { floor: probes(searched.get('floor') ?? []), ours: probes(searched.get('ours') ?? []) },
+    });
   }
   ctx.report.print(table);
 
-  const summary = ctx.report.table('2. Highest fixed rate sustained (exactly once, e2e p99 < 100 ms)', ['shape', 'floor msg/s', 'ours msg/s', 'ours/floor']);
+  const summary = ctx.report.table('2. Highest rate sustained: exactly once, e2e p99 < 100 ms (fixed rates, then bisection probes of 1.5 s)', [
+    'shape',
+    'floor msg/s',
+    'ours msg/s',
+    'ours/floor',
+    'floor probes',
+    'ours probes',
+  ]);
+  const shown = (rate: number | null, bounded: boolean) => (rate === null ? 'none' : bounded ? String(rate) : `≥ ${rate}`);
   for (const s of sustainedRates) {
-    summary.add(s.shape, s.floor ?? 'none', s.ours ?? 'none', s.floor && s.ours !== null ? `${fmt((100 * s.ours) / s.floor)}%` : '–');
+    summary.add(
+      s.shape,
+      shown(s.floor, s.floorBounded),
+      shown(s.ours, s.oursBounded),
+      s.floor && s.ours !== null ? `${s.floorBounded ? '' : '≤ '}${fmt((100 * s.ours) / s.floor)}%` : '–',
+      s.probes.floor || '–',
+      s.probes.ours || '–',
+    );
   }
   ctx.report.print(summary);
-  return { runs, sustained: sustainedRates };
+  return { runs, searchRuns, sustained: sustainedRates };
 }
 
 function describeDelivery(run: RunResult): string {
