@@ -294,6 +294,7 @@ async function withSchemaEngine<T>(databaseUrl: string, logger: Logger | undefin
   const runtime = await loadSchemaEngine();
   const connection = createMigrationConnection(databaseUrl, logger);
   let engine: SchemaEngine | undefined;
+  enginesRunning++;
   try {
     lastPanicMessage = undefined;
     engine = await runtime.SchemaEngine.new({ datamodels: undefined }, (line: string) => logEngineLine(logger, line), connection.adapterFactory);
@@ -307,8 +308,13 @@ async function withSchemaEngine<T>(databaseUrl: string, logger: Logger | undefin
   } finally {
     engine?.free();
     await connection.close();
+    // Once used, an AsyncLocalStorage keeps Node's promise hooks on for the life of the process
+    // (Node 20), and every promise of the server pays for them; off again when no engine needs it.
+    if (--enginesRunning === 0) charColumnsOfCall.disable();
   }
 }
+
+let enginesRunning = 0;
 
 interface MigrationConnection {
   adapterFactory: object;

@@ -3,7 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { Viewer } from '../lib/viewer.js';
 import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
-import { createLoaders, type Loaders, type Services } from '../modules/index.js';
+import { createLoaders, type LoaderOptions, type Loaders, type Services } from '../modules/index.js';
 
 /** What every resolver receives, over HTTP and WebSocket alike. */
 export interface Context {
@@ -12,7 +12,7 @@ export interface Context {
   authFailure: AuthFailure | null;
   services: Services;
   prisma: PrismaClient;
-  loaders: Loaders;
+  readonly loaders: Loaders;
   /**
    * Replaces the loaders. A subscription's context lives as long as the
    * subscription, so each event starts with empty caches (no stale members).
@@ -30,6 +30,8 @@ export interface ContextFactoryDeps {
   services: Services;
   prisma: PrismaClient;
   logger: Logger;
+  /** Passed to every context's loaders; the default batches. */
+  loaderOptions?: LoaderOptions;
 }
 
 /** Strips an optional `Bearer ` prefix; null when nothing usable was sent. */
@@ -60,13 +62,17 @@ export function createContext(
   request: { requestId?: string; clientIp: string; origin?: string | null },
 ): Context {
   const requestId = request.requestId ?? randomUUID();
+  let loaders: Loaders | undefined;
   const context: Context = {
     ...auth,
     services: deps.services,
     prisma: deps.prisma,
-    loaders: createLoaders(deps.prisma, deps.services),
+    get loaders() {
+      // Made on first use: a subscription event that resolves only scalars never builds any.
+      return (loaders ??= createLoaders(deps.prisma, deps.services, deps.loaderOptions));
+    },
     renewLoaders() {
-      context.loaders = createLoaders(deps.prisma, deps.services);
+      loaders = undefined;
     },
     logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
     requestId,

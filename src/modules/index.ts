@@ -99,11 +99,22 @@ export function createServices(deps: ServiceDeps): Services {
 /** Per-request (or per-subscription-event) batching caches. */
 export type Loaders = UserLoaders & ChatLoaders & MessageLoaders & FileLoaders;
 
-export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>): Loaders {
+/** Options for {@link createLoaders}. */
+export interface LoaderOptions {
+  /**
+   * `false` makes every loader load one key per query (DataLoader's
+   * `maxBatchSize: 1`): the N+1 behaviour, for the benchmark to compare with.
+   * @defaultValue `true`
+   */
+  batch?: boolean;
+}
+
+export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>, options: LoaderOptions = {}): Loaders {
+  const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
   return {
-    ...createUserLoaders(prisma, services.presence.store),
-    ...createChatLoaders(prisma),
-    ...createMessageLoaders(prisma),
+    ...createUserLoaders(prisma, services.presence.store, tuning),
+    ...createChatLoaders(prisma, tuning),
+    ...createMessageLoaders(prisma, tuning),
     ...createFileLoaders(prisma),
   };
 }

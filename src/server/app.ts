@@ -54,7 +54,13 @@ export interface StartOptions {
   env: Env;
   logger: Logger;
   /** Timings tests shorten; production uses the defaults. */
-  tuning?: { typingTtlMs?: number; pushRetryDelaysMs?: number[]; socketSweepMs?: number };
+  tuning?: {
+    typingTtlMs?: number;
+    pushRetryDelaysMs?: number[];
+    socketSweepMs?: number;
+    /** Loaders load one key per query (no batching): only for the benchmark's comparison. */
+    disableDataLoaders?: boolean;
+  };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
 }
@@ -74,6 +80,8 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
+  const { disableDataLoaders, ...serviceTuning } = tuning;
+  const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
   const shared = env.redisUrl ? createRedisParts(env.redisUrl, logger, connections) : undefined;
@@ -108,7 +116,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       publicUrl: env.publicUrl,
       uploadLimiter: { consume: async (userId: string) => void (await limits.uploads.consume(userId)) },
     },
-    ...tuning,
+    ...serviceTuning,
   });
   services.notifications.startPurging();
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
@@ -167,6 +175,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     metrics,
     connections,
     limits,
+    ...(loaderOptions ? { loaderOptions } : {}),
     ...(tuning.socketSweepMs ? { sweepIntervalMs: tuning.socketSweepMs } : {}),
   });
 
@@ -205,7 +214,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createContext({ services, prisma, logger }, await authenticate(services, bearerToken(req.headers.authorization)), {
+        createContext({ services, prisma, logger, ...(loaderOptions ? { loaderOptions } : {}) }, await authenticate(services, bearerToken(req.headers.authorization)), {
           requestId: res.locals['requestId'] as string,
           clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
           origin: req.get('host') ? `${req.protocol}://${req.get('host')}` : null,

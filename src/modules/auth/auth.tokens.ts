@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /** Claims we put in an access token, beside iss, aud, iat, exp. */
@@ -31,10 +31,15 @@ export class InvalidTokenError extends Error {
 export class TokenIssuer {
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
-  readonly #secret: string;
+  /**
+   * The secret as a KeyObject, made once. Given a string, jsonwebtoken first
+   * tries to parse it as a PEM public key on every call, and fails, before
+   * making this same key: ~0.5 ms per request, most of `me`'s CPU time.
+   */
+  readonly #secret: KeyObject;
 
   constructor(options: TokenIssuerOptions) {
-    this.#secret = options.secret;
+    this.#secret = createSecretKey(Buffer.from(options.secret));
     this.accessTtlSeconds = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtlSeconds = options.refreshTtlSeconds ?? 30 * 24 * 3600;
   }

@@ -12,13 +12,13 @@ export interface ChatLoaders {
 
 export const memberKey = (chatId: string, userId: string) => `${chatId}:${userId}`;
 
-export function createChatLoaders(prisma: PrismaClient): ChatLoaders {
+export function createChatLoaders(prisma: PrismaClient, options?: { maxBatchSize?: number }): ChatLoaders {
   return {
     chatById: new DataLoader(async (ids) => {
       const rows = await prisma.chat.findMany({ where: { id: { in: [...ids] } }, select: CHAT_SELECT });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, options),
     membersByChat: new DataLoader(async (chatIds) => {
       const rows = await prisma.chatMember.findMany({
         where: { chatId: { in: [...chatIds] } },
@@ -28,7 +28,7 @@ export function createChatLoaders(prisma: PrismaClient): ChatLoaders {
       const byChat = new Map<string, MemberRecord[]>(chatIds.map((id) => [id, []]));
       for (const row of rows) byChat.get(row.chatId)!.push(row);
       return chatIds.map((id) => byChat.get(id)!);
-    }),
+    }, options),
     memberOf: new DataLoader(async (keys) => {
       const pairs = keys.map((key) => {
         const [chatId, userId] = key.split(':');
@@ -37,6 +37,6 @@ export function createChatLoaders(prisma: PrismaClient): ChatLoaders {
       const rows = await prisma.chatMember.findMany({ where: { OR: pairs }, select: MEMBER_SELECT });
       const byKey = new Map(rows.map((row) => [memberKey(row.chatId, row.userId), row]));
       return keys.map((key) => byKey.get(key) ?? null);
-    }),
+    }, options),
   };
 }

@@ -8,7 +8,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import { guardByMembership } from '../../realtime/membership-guard.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
-import { MESSAGE_SELECT, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, requireMember, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
 import { MessageStatus } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 
@@ -45,7 +45,7 @@ export class MessagesService {
     await this.limits.messages.consume(viewer.id);
     // Checked before taking the chat's lock, so strangers cannot make members wait;
     // appendMessage checks again under the lock.
-    await requireMembership(loaders, viewer, chatId);
+    await requireMember(loaders, viewer, chatId);
     const replyToId = await this.checkReply(chatId, input.replyToId);
     try {
       const { message } = await this.log.append({

@@ -9,16 +9,20 @@ export interface UserLoaders {
   onlineById: DataLoader<string, boolean>;
 }
 
-export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceStore, 'online'>): UserLoaders {
+export function createUserLoaders(
+  prisma: PrismaClient,
+  presence: Pick<PresenceStore, 'online'>,
+  options?: { maxBatchSize?: number },
+): UserLoaders {
   return {
     onlineById: new DataLoader(async (ids) => {
       const online = await presence.online(ids);
       return ids.map((id) => online.has(id));
-    }),
+    }, options),
     userById: new DataLoader(async (ids) => {
       const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } }, select: USER_SELECT });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, options),
   };
 }

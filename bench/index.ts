@@ -1,0 +1,222 @@
+/**
+ * `npm run bench`: Payamak against the floor of DESIGN.md, on loopback only.
+ *
+ * Starts embedded PostgreSQL (durable defaults: fsync and synchronous commit
+ * on) in a temporary folder, Payamak as a child process exactly as deployed
+ * (`node --import tsx src/index.ts`, NODE_ENV=production, rate limits off) and
+ * the floor server as another, then runs the sections, prints Markdown tables
+ * and writes bench/results.json.
+ *
+ *   npm run bench                          everything (~3 minutes)
+ *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media
+ *   npm run bench -- --quick               shorter runs, to try it out
+ *   npm run bench -- --profile             Payamak under --cpu-prof; prints its hottest functions
+ *
+ * For diagnosis (numbers not comparable with a full run): --shape=<part of a
+ * delivery shape's name>, --rates=300,600, --saturation, --who=ours|floor,
+ * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
+ * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { findRepoRoot } from '../src/db/migrations.js';
+import { startFloorChild, startPayamakChild, type BenchContext, type BenchOptions } from './lib/context.js';
+import { agent } from './lib/http.js';
+import { Report, progress } from './lib/report.js';
+import { fmt, nowMs } from './lib/stats.js';
+import { printTopFunctions } from './profile-top.js';
+import { chatListSection } from './sections/chat-list.js';
+import { connectionsSection } from './sections/connections.js';
+import { deliverySection, deliveryViolations, GRID, hardViolation } from './sections/delivery.js';
+import { rawPgFloor, rawWebSocketFloor } from './sections/floor.js';
+import { mediaSection } from './sections/media.js';
+
+const SECTIONS = ['floor', 'delivery', 'connections', 'chats', 'media'] as const;
+
+function parseOptions(argv: string[]): BenchOptions {
+  const only = new Set<string>();
+  for (const arg of argv) {
+    if (arg.startsWith('--only=')) for (const name of arg.slice(7).split(',')) if (name) only.add(name);
+  }
+  for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section "${name}"; sections: ${SECTIONS.join(', ')}`);
+  const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const rates = value('rates');
+  const runMs = value('run-ms');
+  return {
+    only,
+    quick: argv.includes('--quick'),
+    profile: argv.includes('--profile'),
+    ...(value('shape') ? { shape: value('shape') } : {}),
+    ...(rates ? { rates: rates.split(',').map(Number) } : {}),
+    saturation: argv.includes('--saturation'),
+    ...(value('who') ? { who: value('who') } : {}),
+    ...(runMs ? { runMs: Number(runMs) } : {}),
+    serverNodeArgs: value('server-node-args')?.split(',') ?? [],
+    ...(value('connections') ? { connections: Number(value('connections')) } : {}),
+    ...(value('log-level') ? { logLevel: value('log-level') } : {}),
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const wants = (name: (typeof SECTIONS)[number]) => options.only.size === 0 || options.only.has(name);
+  const startedAt = nowMs();
+  const repoRoot = findRepoRoot();
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'payamak-bench-'));
+  // As root, PostgreSQL runs as the "postgres" user, which must be able to pass through (not list) this folder.
+  await chmod(tmp, 0o711);
+  const report = new Report();
+  const logger = pino({ level: 'warn', base: { service: 'payamak-bench' } }, pino.destination(2));
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let exitCode = 0;
+  try {
+    progress(`starting embedded PostgreSQL (durable: fsync and synchronous_commit on) in ${tmp}`);
+    const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'db'), logger, databaseName: 'payamak_bench', durable: true });
+    cleanups.push(() => postgres.stop());
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
+    cleanups.push(() => pool.end());
+    const base = { databaseUrl: postgres.url, tmp, jwtSecret: randomBytes(32).toString('base64url'), repoRoot, logLevel: options.logLevel ?? 'warn' };
+
+    progress('starting Payamak (child process; applies the migrations)');
+    const ours = await startPayamakChild(base, 'payamak', [
+      ...options.serverNodeArgs,
+      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmp, 'profile')}`] : []),
+    ]);
+    cleanups.push(() => ours.stop());
+    const floor = await startFloorChild(base, 'floor');
+    cleanups.push(() => floor.stop());
+    progress(`Payamak pid ${ours.pid}, floor pid ${floor.pid}`);
+
+    const ctx: BenchContext = {
+      ...base,
+      options,
+      pool,
+      ours,
+      floor,
+      report,
+      runMs: options.quick ? 1000 : 2000,
+      startPayamak: (name, extra) => startPayamakChild(base, name, extra),
+      startFloor: (name, args) => startFloorChild(base, name, args),
+    };
+    report.data['setup'] = await describeSetup(pool);
+
+    if (wants('floor')) {
+      report.data['rawWebSocket'] = await rawWebSocketFloor(ctx);
+      report.data['rawPg'] = await rawPgFloor(ctx);
+    }
+    if (wants('delivery')) {
+      const delivery = await deliverySection(ctx);
+      report.data['delivery'] = delivery;
+      judgeDelivery(report, delivery);
+      const allRuns = [...delivery.runs, ...delivery.searchRuns];
+      const violations = deliveryViolations(allRuns);
+      for (const v of violations) report.note(`NOT EXACTLY ONCE: ${v}`);
+      if (allRuns.some(hardViolation)) {
+        report.note('ASSERTION FAILED: a delivery no overload explains (duplicate, misdelivered, out of order, or lost with every subscription up)');
+        exitCode = 1;
+      }
+    }
+    if (wants('chats')) report.data['chatList'] = await chatListSection(ctx);
+    if (wants('media')) report.data['media'] = await mediaSection(ctx);
+    // Last: it leaves thousands of sockets' worth of work behind in its own server.
+    if (wants('connections')) report.data['connections'] = await connectionsSection(ctx);
+
+    if (options.profile) {
+      await ours.stop();
+      const dir = path.join(tmp, 'profile');
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+      for (const file of files) await printTopFunctions(path.join(dir, file), 25);
+    }
+  } catch (error) {
+    exitCode = 1;
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`logs of the servers under test: ${tmp}/*.log\n`);
+  } finally {
+    agent.destroy();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+
+  const targets = report.table('Targets', ['target', 'measured', 'met']);
+  for (const t of report.targets) targets.add(t.name, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED');
+  report.print(targets);
+  const seconds = (nowMs() - startedAt) / 1000;
+  process.stdout.write(`\nbench took ${fmt(seconds)} s\n`);
+  const results = {
+    date: new Date().toISOString(),
+    durationSeconds: Math.round(seconds),
+    options: { ...options, only: [...options.only] },
+    machine: describeMachine(),
+    ...report.data,
+    targets: report.targets,
+    notes: report.notes,
+    tables: report.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows })),
+  };
+  const file = path.join(repoRoot, 'bench', 'results.json');
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`results written to ${path.relative(process.cwd(), file)}\n`);
+  if (exitCode === 0 && !options.profile) await rm(tmp, { recursive: true, force: true });
+  else process.stdout.write(`kept ${tmp} (logs${options.profile ? ', CPU profiles' : ''})\n`);
+  return exitCode;
+}
+
+function judgeDelivery(report: Report, delivery: Awaited<ReturnType<typeof deliverySection>>): void {
+  const find = (shape: string, transport: string, rate: number | 'saturation') =>
+    delivery.runs.find((r) => r.shape === shape && r.transport === transport && r.rate === rate);
+  const ten = find('1 group, 10 subscribers', 'ours', 500);
+  if (ten) report.target('delivery p99 < 50 ms at 500 msg/s into a 10-member group', `e2e p99 ${fmt(ten.e2e.p99)} ms (10 subscribers + sender)`, ten.e2e.p99 < 50);
+  for (const s of delivery.sustained) {
+    if (s.shape !== '1 group, 10 subscribers' && !s.shape.startsWith(`${GRID.groups} groups`)) continue;
+    const ratio = s.floor && s.ours !== null ? s.ours / s.floor : null;
+    report.target(
+      `≥ 40% of the floor's sustained rate (${s.shape})`,
+      `ours ${s.ours ?? 'none'} msg/s vs floor ${s.floorBounded ? '' : '≥ '}${s.floor ?? 'none'} msg/s` + (ratio === null ? '' : ` (${fmt(100 * ratio)}%${s.floorBounded ? '' : ' or less'})`),
+      ratio === null ? (s.ours === null && s.floor !== null ? false : null) : ratio >= 0.4,
+    );
+  }
+  const grid = `${GRID.groups} groups × ${GRID.members} members`;
+  const floor500 = find(grid, 'floor', 500);
+  const ours500 = find(grid, 'ours', 500);
+  if (floor500 && ours500) {
+    report.target('DESIGN: e2e p99 ≤ 2× floor at 500 msg/s, 20 groups × 10', `ours ${fmt(ours500.e2e.p99)} ms vs floor ${fmt(floor500.e2e.p99)} ms (${fmt(ours500.e2e.p99 / floor500.e2e.p99)}×)`, ours500.e2e.p99 <= 2 * floor500.e2e.p99);
+  }
+  const floorSat = find(grid, 'floor', 'saturation');
+  const oursSat = find(grid, 'ours', 'saturation');
+  if (floorSat && oursSat) {
+    report.target('DESIGN: saturation ≥ half the floor\'s, 20 groups × 10', `ours ${fmt(oursSat.achievedRate)} msg/s vs floor ${fmt(floorSat.achievedRate)} msg/s (${fmt((100 * oursSat.achievedRate) / floorSat.achievedRate)}%)`, oursSat.achievedRate >= floorSat.achievedRate / 2);
+  }
+  const allRuns = [...delivery.runs, ...delivery.searchRuns];
+  const violations = deliveryViolations(allRuns);
+  report.target('every message delivered exactly once', violations.length === 0 ? `all ${allRuns.length} runs` : `${violations.length} run(s) not (see notes)`, violations.length === 0);
+}
+
+async function describeSetup(pool: pg.Pool): Promise<Record<string, unknown>> {
+  const { rows } = await pool.query<{ name: string; setting: string }>(
+    "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers')",
+  );
+  return { postgres: Object.fromEntries(rows.map((r) => [r.name, r.setting])), durable: true };
+}
+
+function describeMachine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,101 @@
+/** What every section of the benchmark gets: the database, the servers under test, the report. */
+import path from 'node:path';
+import type pg from 'pg';
+import { spawnServer, type ServerChild } from './proc.js';
+import type { Report } from './report.js';
+
+export interface BenchOptions {
+  /** Sections to run (all when empty). */
+  only: Set<string>;
+  /** Shorter runs, for trying the benchmark out; not for reporting. */
+  quick: boolean;
+  /** Start Payamak with --cpu-prof and print its hottest functions at the end. */
+  profile: boolean;
+  /** Diagnosis only: delivery shapes whose name contains this. */
+  shape?: string;
+  /** Diagnosis only: these fixed rates instead of the standard ones (and no saturation run unless `saturation`). */
+  rates?: number[];
+  saturation: boolean;
+  /** Diagnosis only: `ours` or `floor`. */
+  who?: string;
+  /** Diagnosis only: length of each fixed-rate run, ms. */
+  runMs?: number;
+  /** Diagnosis only: extra `node` arguments for the Payamak child (e.g. --perf-basic-prof). */
+  serverNodeArgs: string[];
+  /** Diagnosis only: connections to ramp instead of 10,000. */
+  connections?: number;
+  /** Diagnosis only: Payamak's LOG_LEVEL (default warn). */
+  logLevel?: string;
+}
+
+export interface BenchContext {
+  /** Payamak's LOG_LEVEL: warn unless --log-level says otherwise. */
+  logLevel: string;
+  options: BenchOptions;
+  repoRoot: string;
+  /** Temporary folder of this run: database cluster, server data, logs, profiles. */
+  tmp: string;
+  databaseUrl: string;
+  /** The load generator's own pool: seeding and the raw pg floor. */
+  pool: pg.Pool;
+  jwtSecret: string;
+  /** Payamak as deployed: `node --import tsx src/index.ts`, NODE_ENV=production. */
+  ours: ServerChild;
+  /** bench/floor-server.ts on the same database. */
+  floor: ServerChild;
+  report: Report;
+  /** Milliseconds of a measured run at a fixed rate. */
+  runMs: number;
+  /** Starts another Payamak child on the same database (e.g. a fresh one for connection counts). */
+  startPayamak(name: string, extraNodeArgs?: string[]): Promise<ServerChild>;
+  /** Starts another floor child (`--no-db` for WebSockets only). */
+  startFloor(name: string, args?: string[]): Promise<ServerChild>;
+}
+
+export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret'> & { logLevel?: string }, name: string): Record<string, string> {
+  const dataDir = path.join(ctx.tmp, `${name}-data`);
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: ctx.databaseUrl,
+    DATA_DIR: dataDir,
+    UPLOAD_DIR: path.join(dataDir, 'uploads'),
+    JWT_SECRET: ctx.jwtSecret,
+    LOG_LEVEL: ctx.logLevel ?? 'warn',
+    RATE_LIMIT_API: '0',
+    RATE_LIMIT_AUTH: '0',
+    RATE_LIMIT_MESSAGES: '0',
+    RATE_LIMIT_UPLOADS: '0',
+    // Only so the media section can ask the schema whether uploads exist.
+    ENABLE_INTROSPECTION: 'true',
+  };
+}
+
+export function startPayamakChild(
+  ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret' | 'repoRoot'> & { logLevel?: string },
+  name: string,
+  extraNodeArgs: string[] = [],
+): Promise<ServerChild> {
+  return spawnServer({
+    name,
+    nodeArgs: [...extraNodeArgs, '--import', 'tsx', 'src/index.ts'],
+    env: payamakEnv(ctx, name),
+    cwd: ctx.repoRoot,
+    logFile: path.join(ctx.tmp, `${name}.log`),
+  });
+}
+
+export function startFloorChild(
+  ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'repoRoot'>,
+  name: string,
+  args: string[] = [],
+): Promise<ServerChild> {
+  return spawnServer({
+    name,
+    nodeArgs: ['--import', 'tsx', 'bench/floor-server.ts', ...args],
+    env: { FLOOR_DATABASE_URL: ctx.databaseUrl },
+    cwd: ctx.repoRoot,
+    logFile: path.join(ctx.tmp, `${name}.log`),
+  });
+}

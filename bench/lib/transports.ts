@@ -1,0 +1,97 @@
+/** The two ways a message travels in the delivery runs: the floor's and Payamak's. */
+import { randomUUID } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { Group, Member, OnFrame, ReceiverHandle, Transport } from './delivery.js';
+import { postJson } from './http.js';
+
+interface FrameMessage {
+  chatId: string;
+  seq: number;
+  clientId: string;
+}
+
+/** Raw `ws` sockets and a JSON POST to bench/floor-server.ts. */
+export function floorTransport(baseUrl: string, pid?: number): Transport {
+  const wsBase = baseUrl.replace('http', 'ws');
+  return {
+    name: 'floor',
+    ...(pid === undefined ? {} : { pid }),
+    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void): Promise<ReceiverHandle> {
+      return new Promise((resolve, reject) => {
+        const socket = new WebSocket(`${wsBase}/ws?user=${member.userId}&sub=${randomUUID()}`);
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data)) as { payload: { data: { newMessage: FrameMessage } } };
+          const message = frame.payload.data.newMessage;
+          onFrame(message.clientId, message.chatId, message.seq);
+        });
+        socket.once('open', () => resolve({ close: () => socket.terminate() }));
+        socket.once('error', reject);
+        socket.once('close', (code) => onEnd(`closed ${code}`));
+      });
+    },
+    async send(group: Group, text: string, clientId: string): Promise<void> {
+      const result = await postJson(`${baseUrl}/send`, { chatId: group.chatId, senderId: group.sender.userId, text, clientId });
+      if (result.status !== 200) throw new Error(`floor /send: HTTP ${result.status} ${result.body.slice(0, 200)}`);
+    },
+  };
+}
+
+/** The scalar fields of a message: what a client needs, and what the floor sends. */
+export const NEW_MESSAGE_SUBSCRIPTION = 'subscription OnNewMessage { newMessage { id chatId seq senderId kind text clientId createdAt } }';
+export const SEND_MESSAGE_MUTATION =
+  'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
+
+/** graphql-ws' own client per receiver (authenticated in connection_init) and sendMessage over HTTP. */
+export function payamakTransport(baseUrl: string, pid?: number): Transport {
+  const wsUrl = `${baseUrl.replace('http', 'ws')}/graphql`;
+  return {
+    name: 'ours',
+    ...(pid === undefined ? {} : { pid }),
+    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void): Promise<ReceiverHandle> {
+      return new Promise((resolve, reject) => {
+        let connected = false;
+        const client = createClient({
+          url: wsUrl,
+          webSocketImpl: WebSocket,
+          lazy: false,
+          retryAttempts: 0,
+          connectionParams: { authorization: `Bearer ${member.token}` },
+          onNonLazyError: (error) => {
+            if (!connected) reject(error instanceof Error ? error : new Error(`graphql-ws connect failed: ${String((error as { code?: number }).code ?? error)}`));
+          },
+          on: {
+            connected: () => {
+              connected = true;
+              resolve({ close: () => void client.dispose() });
+            },
+            closed: (event) => {
+              if (connected) onEnd(`closed ${(event as { code?: number }).code ?? ''}`);
+            },
+          },
+        });
+        client.subscribe<{ newMessage: FrameMessage }>(
+          { query: NEW_MESSAGE_SUBSCRIPTION },
+          {
+            next: (result) => {
+              const message = result.data?.newMessage;
+              if (message) onFrame(message.clientId, message.chatId, message.seq);
+            },
+            error: (error) => onEnd(`subscription error: ${JSON.stringify(error).slice(0, 200)}`),
+            complete: () => onEnd('subscription completed'),
+          },
+        );
+      });
+    },
+    async send(group: Group, text: string, clientId: string): Promise<void> {
+      const result = await postJson(
+        `${baseUrl}/graphql`,
+        { query: SEND_MESSAGE_MUTATION, variables: { input: { chatId: group.chatId, text, clientId } } },
+        { authorization: `Bearer ${group.sender.token}` },
+      );
+      if (result.status !== 200 || result.body.includes('"errors"')) {
+        throw new Error(`sendMessage: HTTP ${result.status} ${result.body.slice(0, 200)}`);
+      }
+    },
+  };
+}

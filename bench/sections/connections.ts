@@ -1,0 +1,290 @@
+/**
+ * Section 3: idle connections. Ramps authenticated graphql-ws connections,
+ * each holding a `newMessage` and a `presence` subscription, into a fresh
+ * Payamak process, and the same number of raw `ws` connections into a fresh
+ * raw server; reports resident memory per connection, connect times and
+ * Payamak's event-loop delay (prom-client's, from /metrics).
+ */
+import { randomUUID } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { BenchContext } from '../lib/context.js';
+import { graphql, scrapeMetrics } from '../lib/http.js';
+import { openFilesLimit, rssBytes, type ServerChild } from '../lib/proc.js';
+import { progress } from '../lib/report.js';
+import { insertUsers, sessionsFor } from '../lib/seed.js';
+import { Samples, fmt, nowMs, sleep, type Summary } from '../lib/stats.js';
+import { NEW_MESSAGE_SUBSCRIPTION, SEND_MESSAGE_MUTATION } from '../lib/transports.js';
+
+const TARGET = 10_000;
+const CONCURRENCY = 200;
+/** Descriptors besides the sockets: files, database connections, the HTTP agent. */
+const FD_HEADROOM = 1_000;
+const PRESENCE_SUBSCRIPTION = 'subscription OnPresence { presence { userId status lastSeenAt } }';
+/** Connections checked at the end to prove their two subscriptions live. */
+const SAMPLE = 20;
+
+export interface RampResult {
+  server: 'raw ws' | 'ours';
+  connections: number;
+  rampSeconds: number;
+  connect: Summary;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  rssPerConnectionBytes: number;
+  heapPerConnectionBytes?: number;
+  failures: number;
+}
+
+export interface ConnectionResults {
+  target: number;
+  count: number;
+  limitNote: string;
+  raw: RampResult;
+  ours: RampResult & {
+    eventLoopRamp: EventLoop;
+    eventLoopIdle: EventLoop;
+    liveness: { presence: number; newMessage: number; sample: number };
+  };
+}
+
+interface EventLoop {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Runs `open` for `count` items, `concurrency` at a time, timing each; bounded by `deadlineMs`. */
+async function ramp(count: number, deadlineMs: number, open: (i: number) => Promise<void>): Promise<{ times: Samples; failures: number; seconds: number }> {
+  const times = new Samples();
+  let failures = 0;
+  let next = 0;
+  const start = nowMs();
+  const worker = async () => {
+    while (next < count && nowMs() - start < deadlineMs) {
+      const i = next++;
+      const t0 = nowMs();
+      try {
+        await open(i);
+        times.push(nowMs() - t0);
+      } catch {
+        failures++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { times, failures, seconds: (nowMs() - start) / 1000 };
+}
+
+/** RSS once it stops moving: three reads 250 ms apart within 0.5% (at most `maxMs`). */
+async function settledRss(pid: number, maxMs = 4_000): Promise<number> {
+  const deadline = nowMs() + maxMs;
+  const reads: number[] = [await rssBytes(pid)];
+  while (nowMs() < deadline) {
+    await sleep(250);
+    reads.push(await rssBytes(pid));
+    const last = reads.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) <= Math.max(...last) * 0.005) break;
+  }
+  return reads.at(-1)!;
+}
+
+function eventLoop(metrics: Map<string, number>): EventLoop {
+  const ms = (name: string) => (metrics.get(name) ?? NaN) * 1000;
+  return { p50Ms: ms('nodejs_eventloop_lag_p50_seconds'), p99Ms: ms('nodejs_eventloop_lag_p99_seconds'), maxMs: ms('nodejs_eventloop_lag_max_seconds') };
+}
+
+export async function connectionsSection(ctx: BenchContext): Promise<ConnectionResults> {
+  const ownLimit = await openFilesLimit('self');
+  const rawServer = await ctx.startFloor('raw-ws', ['--no-db']);
+  let count: number;
+  let limitNote: string;
+  let raw: RampResult;
+  try {
+    const childLimit = await openFilesLimit(rawServer.pid);
+    count = Math.min(TARGET, ownLimit - FD_HEADROOM, childLimit - FD_HEADROOM);
+    if (ctx.options.quick) count = Math.min(count, 2_000);
+    if (ctx.options.connections) count = Math.min(count, ctx.options.connections);
+    limitNote = `open-files limit: load generator ${ownLimit}, servers ${childLimit} (raised to the hard limit)`;
+    if (count < TARGET) ctx.report.note(`connections: ${count} instead of ${TARGET} (${limitNote})`);
+    progress(`connections: ${count} raw ws connections`);
+    raw = await rampRaw(rawServer, count);
+  } finally {
+    await rawServer.kill();
+  }
+
+  // One user per connection, each with a session and a token from the server's own issuer.
+  progress(`connections: seeding ${count + SAMPLE + 1} users and sessions`);
+  const userIds = await insertUsers(ctx.pool, count + 1, `conn${Date.now().toString(36)}_`);
+  const members = await sessionsFor(ctx.pool, userIds, ctx.jwtSecret);
+  const prober = members.pop()!;
+  // The last connections ramped share a group with the prober: its presence and its message must reach them.
+  const sample = members.slice(-SAMPLE);
+  const { rows } = await ctx.pool.query<{ id: string }>(`INSERT INTO "Chat" ("id", "kind", "title") VALUES (gen_random_uuid(), 'GROUP', 'liveness') RETURNING "id"::text AS "id"`);
+  const chatId = rows[0]!.id;
+  await ctx.pool.query(`INSERT INTO "ChatMember" ("chatId", "userId") SELECT $1::uuid, u FROM unnest($2::uuid[]) AS u`, [
+    chatId,
+    [prober.userId, ...sample.map((m) => m.userId)],
+  ]);
+
+  const server = await ctx.startPayamak('payamak-connections');
+  const clients: Client[] = [];
+  try {
+    progress(`connections: ${count} graphql-ws connections with 2 subscriptions each`);
+    await sleep(1000);
+    await scrapeMetrics(server.url); // prom-client resets its event-loop histogram at every scrape
+    const rssBefore = await settledRss(server.pid);
+    const heapBefore = (await scrapeMetrics(server.url)).get('nodejs_heap_size_used_bytes') ?? NaN;
+    const seen = { presence: new Set<number>(), newMessage: new Set<number>() };
+    const sampleStart = members.length - SAMPLE;
+    const wsUrl = `${server.url.replace('http', 'ws')}/graphql`;
+    const result = await ramp(members.length, 45_000, (i) => {
+      const member = members[i]!;
+      return new Promise<void>((resolve, reject) => {
+        const client = createClient({
+          url: wsUrl,
+          webSocketImpl: WebSocket,
+          lazy: false,
+          retryAttempts: 0,
+          connectionParams: { authorization: `Bearer ${member.token}` },
+          onNonLazyError: (error) => reject(error instanceof Error ? error : new Error('connect failed')),
+          on: { connected: () => resolve() },
+        });
+        clients.push(client);
+        client.subscribe({ query: NEW_MESSAGE_SUBSCRIPTION }, { next: () => i >= sampleStart && seen.newMessage.add(i), error: () => undefined, complete: () => undefined });
+        client.subscribe({ query: PRESENCE_SUBSCRIPTION }, { next: () => i >= sampleStart && seen.presence.add(i), error: () => undefined, complete: () => undefined });
+      });
+    });
+    const rampMetrics = await waitForConnections(server, members.length - result.failures);
+    const rssAfter = await settledRss(server.pid);
+    const heapAfter = (await scrapeMetrics(server.url)).get('nodejs_heap_size_used_bytes') ?? NaN;
+    await sleep(3000);
+    const idleMetrics = await scrapeMetrics(server.url);
+
+    // Liveness: the prober comes online (presence) and sends a message (newMessage) to the sample.
+    const proberClient = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${prober.token}` },
+      onNonLazyError: () => undefined, // the server is killed at the end: not news
+    });
+    clients.push(proberClient);
+    proberClient.subscribe({ query: PRESENCE_SUBSCRIPTION }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await sleep(300);
+    await graphql(server.url, SEND_MESSAGE_MUTATION, { input: { chatId, text: 'liveness', clientId: randomUUID() } }, prober.token);
+    const deadline = nowMs() + 5_000;
+    while ((seen.presence.size < SAMPLE || seen.newMessage.size < SAMPLE) && nowMs() < deadline) await sleep(20);
+
+    const connected = members.length - result.failures;
+    const ours: ConnectionResults['ours'] = {
+      server: 'ours',
+      connections: connected,
+      rampSeconds: result.seconds,
+      connect: result.times.summary(),
+      rssBeforeBytes: rssBefore,
+      rssAfterBytes: rssAfter,
+      rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
+      heapPerConnectionBytes: (heapAfter - heapBefore) / connected,
+      failures: result.failures,
+      eventLoopRamp: eventLoop(rampMetrics),
+      eventLoopIdle: eventLoop(idleMetrics),
+      liveness: { presence: seen.presence.size, newMessage: seen.newMessage.size, sample: SAMPLE },
+    };
+    report(ctx, raw, ours, count, limitNote);
+    return { target: TARGET, count, limitNote, raw, ours };
+  } finally {
+    // Killed rather than drained: draining would make it record every user going offline.
+    await server.kill();
+    for (const client of clients) void client.dispose();
+  }
+}
+
+async function rampRaw(server: ServerChild, count: number): Promise<RampResult> {
+  const url = `${server.url.replace('http', 'ws')}/ws`;
+  const sockets: WebSocket[] = [];
+  await sleep(500);
+  const rssBefore = await settledRss(server.pid);
+  try {
+    const result = await ramp(count, 30_000, (i) => {
+      return new Promise<void>((resolve, reject) => {
+        const socket = new WebSocket(`${url}?user=raw${i}&sub=${randomUUID()}`);
+        sockets.push(socket);
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+    });
+    const rssAfter = await settledRss(server.pid);
+    const connected = count - result.failures;
+    return {
+      server: 'raw ws',
+      connections: connected,
+      rampSeconds: result.seconds,
+      connect: result.times.summary(),
+      rssBeforeBytes: rssBefore,
+      rssAfterBytes: rssAfter,
+      rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
+      failures: result.failures,
+    };
+  } finally {
+    for (const socket of sockets) socket.terminate();
+  }
+}
+
+/** Waits (≤ 15 s) until the server counts `expected` open graphql-ws connections; returns that scrape. */
+async function waitForConnections(server: ServerChild, expected: number): Promise<Map<string, number>> {
+  const deadline = nowMs() + 15_000;
+  for (;;) {
+    const metrics = await scrapeMetrics(server.url);
+    if ((metrics.get('websocket_connections') ?? 0) >= expected || nowMs() > deadline) return metrics;
+    await sleep(250);
+  }
+}
+
+function report(ctx: BenchContext, raw: RampResult, ours: ConnectionResults['ours'], count: number, limitNote: string): void {
+  const table = ctx.report.table(`3. Connections: ${count} idle connections ramped ${CONCURRENCY} at a time (${limitNote})`, [
+    'server',
+    'connected',
+    'ramp s',
+    'connect p50 ms',
+    'connect p99 ms',
+    'RSS before MB',
+    'RSS after MB',
+    'RSS per connection KB',
+    'ours/raw',
+  ]);
+  const kb = (b: number) => fmt(b / 1024);
+  const mb = (b: number) => fmt(b / 2 ** 20);
+  table.add('raw ws (no subscriptions)', raw.connections, fmt(raw.rampSeconds), fmt(raw.connect.p50), fmt(raw.connect.p99), mb(raw.rssBeforeBytes), mb(raw.rssAfterBytes), kb(raw.rssPerConnectionBytes), '');
+  table.add(
+    'ours (graphql-ws, newMessage + presence)',
+    ours.connections,
+    fmt(ours.rampSeconds),
+    fmt(ours.connect.p50),
+    fmt(ours.connect.p99),
+    mb(ours.rssBeforeBytes),
+    mb(ours.rssAfterBytes),
+    kb(ours.rssPerConnectionBytes),
+    `${fmt(ours.rssPerConnectionBytes / raw.rssPerConnectionBytes)}×`,
+  );
+  ctx.report.print(table);
+  const loop = ctx.report.table('3. Payamak event-loop delay (prom-client monitorEventLoopDelay via /metrics; includes its 10 ms sampling interval)', [
+    'window',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+  ]);
+  loop.add('during the ramp', fmt(ours.eventLoopRamp.p50Ms), fmt(ours.eventLoopRamp.p99Ms), fmt(ours.eventLoopRamp.maxMs));
+  loop.add(`idle, ${ours.connections} connections, 3 s`, fmt(ours.eventLoopIdle.p50Ms), fmt(ours.eventLoopIdle.p99Ms), fmt(ours.eventLoopIdle.maxMs));
+  ctx.report.print(loop);
+  ctx.report.note(
+    `connections: heap per connection ${kb(ours.heapPerConnectionBytes ?? NaN)} KB; liveness of the last ${ours.liveness.sample} connections: ` +
+      `presence ${ours.liveness.presence}/${ours.liveness.sample}, newMessage ${ours.liveness.newMessage}/${ours.liveness.sample}`,
+  );
+  ctx.report.target(
+    '≤ 20 KB RSS per idle connection with two subscriptions',
+    `${kb(ours.rssPerConnectionBytes)} KB (raw ws: ${kb(raw.rssPerConnectionBytes)} KB) at ${ours.connections} connections`,
+    ours.rssPerConnectionBytes <= 20 * 1024,
+  );
+}
