@@ -17,7 +17,8 @@ import { progress } from '../lib/report.js';
 import { createGroup, registerUsers } from '../lib/seed.js';
 import { fmt, nowMs, sleep } from '../lib/stats.js';
 
-const SIZE = 100 * 2 ** 20;
+// 100 MB (decimal): a file of exactly 100 MiB meets the parser's limit and is refused as too large.
+const SIZE = 100_000_000;
 
 export interface MediaResults {
   skipped?: string;
