@@ -145,12 +145,19 @@ async function main(): Promise<number> {
   for (const t of report.targets) targets.add(t.name, t.measured, t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED');
   report.print(targets);
   const seconds = (nowMs() - startedAt) / 1000;
-  process.stdout.write(`\nbench took ${fmt(seconds)} s\n`);
+  const machine = describeMachine();
+  const pgVersion = ((report.data['setup'] as { postgres?: Record<string, string> } | undefined)?.postgres ?? {})['server_version'] ?? '?';
+  process.stdout.write(
+    `\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${machine['cpus']} × ${machine['cpuModel']}, ${machine['memoryGiB']} GiB, ` +
+      `${machine['os']}, Node ${machine['node']}, PostgreSQL ${pgVersion} (embedded, durable); ` +
+      `load average at start ${loadAverageAtStart.join(' ')}, at end ${(machine['loadAverageAtEnd'] as number[]).join(' ')}\n`,
+  );
+  process.stdout.write(`bench took ${fmt(seconds)} s\n`);
   const results = {
     date: new Date().toISOString(),
     durationSeconds: Math.round(seconds),
     options: { ...options, only: [...options.only] },
-    machine: describeMachine(),
+    machine,
     ...report.data,
     targets: report.targets,
     notes: report.notes,
@@ -201,6 +208,8 @@ async function describeSetup(pool: pg.Pool): Promise<Record<string, unknown>> {
   return { postgres: Object.fromEntries(rows.map((r) => [r.name, r.setting])), durable: true };
 }
 
+const loadAverageAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+
 function describeMachine(): Record<string, unknown> {
   const cpus = os.cpus();
   return {
@@ -209,7 +218,9 @@ function describeMachine(): Record<string, unknown> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    // 1, 5 and 15 minute load averages: other work on the machine shows here.
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 

@@ -224,8 +224,9 @@ export class DeliveryBench {
   async run(options: { rate: number | 'saturation'; durationMs: number; concurrency?: number; maxInFlight?: number }): Promise<RunResult> {
     const { rate, durationMs } = options;
     const { groups } = this.shape;
-    // More than half a second of sends unanswered (at least 100): the server is not keeping up; stop adding to its queue.
-    const maxInFlight = options.maxInFlight ?? (rate === 'saturation' ? Infinity : Math.max(100, rate / 2));
+    // More than a quarter second of sends unanswered (at least 50): the server is not keeping up (that rate
+    // cannot meet p99 < 100 ms); stop adding to its queue.
+    const maxInFlight = options.maxInFlight ?? (rate === 'saturation' ? Infinity : Math.max(50, rate / 4));
     const capacity = rate === 'saturation' ? Math.ceil((durationMs / 1000) * 20_000) : Math.round((rate * durationMs) / 1000);
     const tag = `r${++runCounter}`;
     const tally = new Tally(tag, capacity, this.#slots.length, (r, i) => this.#groupOfReceiver[r]!.has(i % groups.length));

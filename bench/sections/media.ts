@@ -96,7 +96,7 @@ export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
  * filled with a repeating non-zero pattern: what file-type detection sees as
  * video/mp4, without being a playable video.
  */
-async function writeMp4Like(file: string, size: number): Promise<void> {
+export async function writeMp4Like(file: string, size: number): Promise<void> {
   const existing = await stat(file).catch(() => undefined);
   if (existing?.size === size) return;
   const handle = await open(file, 'w');
@@ -124,7 +124,7 @@ async function writeMp4Like(file: string, size: number): Promise<void> {
 }
 
 /** One multipart request (operations, map, file) with a known Content-Length, the file part streamed from disk. */
-function uploadMultipart(url: string, token: string, chatId: string, file: string, inputTypeName: string): Promise<{ status: number; body: string }> {
+export function uploadMultipart(url: string, token: string, chatId: string, file: string, inputTypeName: string): Promise<{ status: number; body: string }> {
   const boundary = `----payamak-bench-${randomUUID()}`;
   const operations = JSON.stringify({
     query: `mutation SendMedia($input: ${inputTypeName}!) { sendMediaMessage(input: $input) { id } }`,
