@@ -1,6 +1,6 @@
 /** The two ways a message travels in the delivery runs: the floor's and Payamak's. */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Group, Member, OnFrame, ReceiverHandle, Transport } from './delivery.js';
 import { postJson } from './http.js';
@@ -12,6 +12,22 @@ interface FrameMessage {
 }
 
 /** Raw `ws` sockets and a JSON POST to bench/floor-server.ts. */
+/** A graphql-ws client as an app opens it: connect at once, token in connection_init, no retries. */
+export function benchClient(
+  wsUrl: string,
+  token: string | undefined,
+  options: { onNonLazyError: (error: unknown) => void; on?: ClientOptions['on'] },
+): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${token}` },
+    ...options,
+  });
+}
+
 export function floorTransport(baseUrl: string, pid?: number): Transport {
   const wsBase = baseUrl.replace('http', 'ws');
   return {
@@ -51,12 +67,7 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
     openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void): Promise<ReceiverHandle> {
       return new Promise((resolve, reject) => {
         let connected = false;
-        const client = createClient({
-          url: wsUrl,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          connectionParams: { authorization: `Bearer ${member.token}` },
+        const client = benchClient(wsUrl, member.token, {
           onNonLazyError: (error) => {
             if (!connected) reject(error instanceof Error ? error : new Error(`graphql-ws connect failed: ${String((error as { code?: number }).code ?? error)}`));
           },

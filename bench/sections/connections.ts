@@ -6,7 +6,7 @@
  * Payamak's event-loop delay (prom-client's, from /metrics).
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { BenchContext } from '../lib/context.js';
 import { graphql, scrapeMetrics } from '../lib/http.js';
@@ -14,7 +14,7 @@ import { openFilesLimit, rssBytes, type ServerChild } from '../lib/proc.js';
 import { progress } from '../lib/report.js';
 import { insertUsers, sessionsFor } from '../lib/seed.js';
 import { Samples, fmt, nowMs, sleep, type Summary } from '../lib/stats.js';
-import { NEW_MESSAGE_SUBSCRIPTION, SEND_MESSAGE_MUTATION } from '../lib/transports.js';
+import { NEW_MESSAGE_SUBSCRIPTION, SEND_MESSAGE_MUTATION, benchClient } from '../lib/transports.js';
 
 const TARGET = 10_000;
 const CONCURRENCY = 200;
@@ -141,12 +141,7 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     const result = await ramp(members.length, 45_000, (i) => {
       const member = members[i]!;
       return new Promise<void>((resolve, reject) => {
-        const client = createClient({
-          url: wsUrl,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          connectionParams: { authorization: `Bearer ${member.token}` },
+        const client = benchClient(wsUrl, member.token, {
           onNonLazyError: (error) => reject(error instanceof Error ? error : new Error('connect failed')),
           on: { connected: () => resolve() },
         });
@@ -162,12 +157,7 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     const idleMetrics = await scrapeMetrics(server.url);
 
     // Liveness: the prober comes online (presence) and sends a message (newMessage) to the sample.
-    const proberClient = createClient({
-      url: wsUrl,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${prober.token}` },
+    const proberClient = benchClient(wsUrl, prober.token, {
       onNonLazyError: () => undefined, // the server is killed at the end: not news
     });
     clients.push(proberClient);
