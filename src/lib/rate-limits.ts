@@ -37,6 +37,11 @@ export class Limiter {
       throw error;
     }
   }
+
+  /** Gives back points consumed for work that turned out to cost nothing (e.g. a retried send). */
+  async refund(key: string, points = 1): Promise<void> {
+    await this.#limiter?.reward(key, points);
+  }
 }
 
 /**

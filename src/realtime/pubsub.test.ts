@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PublishQueue } from '../modules/chats/chat-log.js';
 import { InProcessPubSub, SubscriberOverflowError } from './pubsub.js';
 import { Topic, type TypingPayload } from './topics.js';
-
-describe('PublishQueue', () => {
-  it('releases a chat\'s publications in seq order whatever order commits finish in, and skips rolled-back ones', () => {
-    const queue = new PublishQueue();
-    const published: number[] = [];
-    const [t1, t2, t3, t4] = [1, 2, 3, 4].map((seq) => queue.reserve('chat', seq));
-    const other = queue.reserve('other-chat', 9);
-    t3!.ready(() => published.push(3));
-    t2!.ready(() => published.push(2));
-    other.ready(() => published.push(9)); // another chat is never held back
-    expect(published).toEqual([9]);
-    t1!.cancel(); // rolled back: nothing to publish, and it holds nothing up
-    expect(published).toEqual([9, 2, 3]);
-    t4!.ready(() => published.push(4));
-    expect(published).toEqual([9, 2, 3, 4]);
-  });
-});
 
 describe('InProcessPubSub', () => {
   const typing = (typing: boolean): TypingPayload => ({ chatId: 'c', userId: 'u', typing });

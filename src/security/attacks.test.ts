@@ -170,6 +170,23 @@ describe('floods are rate limited', () => {
       await other.close();
     }
   });
+
+  it('retries of a stored send cost nothing and are answered even over the limit', async () => {
+    const other = await startTestServer({ RATE_LIMIT_MESSAGES: '2/60' });
+    try {
+      const [a, b] = [await createUser(other), await createUser(other)];
+      const chatId = expectNoErrors(await gql(other, CreatePrivateChatDocument, { userId: b.user.id }, { token: a.accessToken })).createPrivateChat.id;
+      const send = async (clientId: string) => gql(other, SendMessageDocument, { input: { chatId, text: clientId, clientId } }, { token: a.accessToken });
+      const first = expectNoErrors(await send('once')).sendMessage.id;
+      for (let i = 0; i < 3; i++) expect(expectNoErrors(await send('once')).sendMessage.id).toBe(first);
+      expectNoErrors(await send('second')); // the budget of 2 was not spent by the retries
+      expectErrorCode(await send('third'), 'RATE_LIMITED');
+      expect(expectNoErrors(await send('once')).sendMessage.id).toBe(first);
+      expect(await other.database.prisma.message.count({ where: { chatId } })).toBe(2);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('upload floods', () => {

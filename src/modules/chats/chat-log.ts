@@ -1,9 +1,10 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
-import { notFound } from '../../lib/errors.js';
+import { badInput, conflict, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload } from '../../realtime/topics.js';
 import type { ChatEvents } from './chat-events.js';
+import { PublishQueue, type Ticket } from './publish-queue.js';
 
 /** A Message row as resolvers pass it around. */
 export interface MessageRecord {
@@ -57,45 +58,46 @@ export interface Appended {
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-/**
- * Appends a message to a chat's log inside the caller's transaction.
- *
- * The first statement takes the chat row's lock and the next seq, so seq is
- * gapless and in commit order per chat. The second runs with a snapshot taken
- * after the lock was granted (READ COMMITTED), so a member removed a moment ago
- * is seen as removed: they can neither send nor be listed as a recipient.
- */
-export async function appendMessage(tx: Tx, input: AppendInput, onSeq?: (seq: number) => void): Promise<Appended> {
-  const locked = await tx.$queryRaw<{ lastSeq: number }[]>`
-    UPDATE "Chat" SET "lastSeq" = "lastSeq" + 1, "updatedAt" = now()
-    WHERE "id" = ${input.chatId}::uuid
-    RETURNING "lastSeq"`;
-  const seq = locked[0]?.lastSeq;
-  if (seq === undefined) throw notFound('Chat');
-  onSeq?.(seq);
+/** The same answer whether the replied message does not exist or is in another chat: nothing to learn by probing. */
+export const replyElsewhere = () => badInput('replyToId must name a message of the same chat', 'replyToId');
+/** A sender's clientId names one message, in one chat. */
+export const clientIdElsewhere = () => conflict('clientId was already used for a message in another chat', 'clientId');
 
-  const rows = await tx.$queryRaw<(MessageRecord & { memberIds: string[] })[]>`
-    WITH allowed AS (
-      SELECT 1 WHERE ${input.requireMember ?? null}::uuid IS NULL
-         OR EXISTS (SELECT 1 FROM "ChatMember" WHERE "chatId" = ${input.chatId}::uuid AND "userId" = ${input.requireMember ?? null}::uuid)
-    ), inserted AS (
-      INSERT INTO "Message" ("id", "chatId", "seq", "senderId", "kind", "text", "replyToId", "clientId", "fileId", "createdAt")
-      SELECT gen_random_uuid(), ${input.chatId}::uuid, ${seq}, ${input.senderId}::uuid, ${input.kind}::"MessageKind",
-             ${input.text}, ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}, ${input.fileId ?? null}::uuid, now()
-      FROM allowed
-      RETURNING *
-    ), reader AS (
-      UPDATE "ChatMember" SET "readSeq" = ${seq}, "deliveredSeq" = ${seq}
-      WHERE "chatId" = ${input.chatId}::uuid AND "userId" = ${input.readBy ?? null}::uuid AND EXISTS (SELECT 1 FROM inserted)
-    )
-    SELECT i."id", i."chatId", i."seq", i."senderId", i."kind"::text AS "kind", i."text", i."replyToId", i."clientId", i."fileId", i."createdAt",
-           ARRAY(SELECT "userId"::text FROM "ChatMember" WHERE "chatId" = ${input.chatId}::uuid) AS "memberIds"
-    FROM inserted i`;
-  const row = rows[0];
-  // Thrown inside the transaction, so the seq taken above is rolled back with it.
-  if (!row) throw notFound('Chat');
-  const { memberIds, ...message } = row;
-  return { message, memberIds };
+type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply';
+
+interface AppendRow extends Omit<MessageRecord, 'kind'> {
+  outcome: AppendOutcome;
+  kind: MessageKind;
+  memberIds: string[] | null;
+}
+
+/**
+ * Runs `payamak_append_message` (migration 20261125113000): takes the chat
+ * row's lock and the next seq, inserts the message and moves the reader's
+ * watermarks, in one statement. Membership is read again after the lock is
+ * granted, so a member removed a moment ago can neither send nor be listed
+ * as a recipient. In a transaction, the lock is held until it ends.
+ */
+async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): Promise<AppendRow> {
+  const rows = await db.$queryRaw<AppendRow[]>`
+    SELECT * FROM "payamak_append_message"(
+      ${input.chatId}::uuid, ${input.senderId}::uuid, ${input.kind}::"MessageKind", ${input.text},
+      ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}::varchar, ${input.fileId ?? null}::uuid,
+      ${input.requireMember ?? null}::uuid, ${input.readBy ?? null}::uuid, ${returnExisting})`;
+  const row = rows[0]!;
+  if (row.outcome === 'not_member') throw notFound('Chat');
+  if (row.outcome === 'bad_reply') throw replyElsewhere();
+  return row;
+}
+
+function toAppended(row: AppendRow): Appended {
+  const { outcome: _outcome, memberIds, ...message } = row;
+  return { message, memberIds: memberIds ?? [] };
+}
+
+/** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
+export async function appendMessage(tx: Tx, input: AppendInput): Promise<Appended> {
+  return toAppended(await callAppend(tx, input, false));
 }
 
 export function toMessagePayload(message: MessageRecord): MessagePayload {
@@ -134,7 +136,9 @@ export class ChatLog {
     try {
       result = await this.prisma.$transaction((tx) =>
         work(tx, async (input) => {
-          const appended = await appendMessage(tx, input, (seq) => tickets.push(this.#queue.reserve(input.chatId, seq)));
+          const appended = await appendMessage(tx, input);
+          // Still inside the transaction, so the chat's lock is held: no later seq can be taken yet.
+          tickets.push(this.#queue.reserve(input.chatId, appended.message.seq));
           appendedList.push(appended);
           return appended;
         }),
@@ -145,71 +149,38 @@ export class ChatLog {
     }
     tickets.forEach((ticket, i) => {
       const appended = appendedList[i]!;
-      ticket.ready(() => {
-        beforePublish?.(appended);
-        this.pubsub.publishMany(Topic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
-        this.events?.emit('messageAppended', appended);
-      });
+      ticket.ready(() => this.#publish(appended, beforePublish));
     });
     return result;
   }
 
-  /** Appends one message in its own transaction. */
-  append(input: AppendInput): Promise<Appended> {
-    return this.transaction((_tx, append) => append(input));
-  }
-}
-
-interface Ticket {
-  ready(publish: () => void): void;
-  cancel(): void;
-}
-
-interface Slot {
-  seq: number;
-  publish?: () => void;
-  cancelled?: boolean;
-}
-
-/**
- * Releases publications per chat in seq order. Seqs are reserved in order (the
- * chat row lock hands them out one transaction at a time), but commits are
- * acknowledged on different connections and may reach us out of order; a slot
- * is released only when every earlier slot of its chat is published or
- * cancelled (rolled back).
- */
-export class PublishQueue {
-  readonly #chats = new Map<string, Slot[]>();
-
-  reserve(chatId: string, seq: number): Ticket {
-    const slot: Slot = { seq };
-    let slots = this.#chats.get(chatId);
-    if (!slots) this.#chats.set(chatId, (slots = []));
-    slots.push(slot);
-    return {
-      ready: (publish) => {
-        slot.publish = publish;
-        this.#flush(chatId);
-      },
-      cancel: () => {
-        slot.cancelled = true;
-        this.#flush(chatId);
-      },
-    };
-  }
-
-  #flush(chatId: string): void {
-    const slots = this.#chats.get(chatId);
-    if (!slots) return;
-    while (slots.length > 0 && (slots[0]!.publish || slots[0]!.cancelled)) {
-      const slot = slots.shift()!;
-      try {
-        slot.publish?.();
-      } catch {
-        // A failed publish must not hold back the chat's later messages; the
-        // pub/sub reports its own failures, and clients catch up with afterSeq.
-      }
+  /**
+   * Appends one message in one round trip, its own transaction. With
+   * `returnExisting`, a clientId the sender already used returns that first
+   * message (`existing: true`, in whatever chat it is) and writes nothing.
+   */
+  async append(input: AppendInput, options: { returnExisting?: boolean } = {}): Promise<Appended & { existing: boolean }> {
+    const flight = this.#queue.depart(input.chatId);
+    let row: AppendRow;
+    try {
+      row = await callAppend(this.prisma, input, options.returnExisting ?? false);
+    } catch (error) {
+      flight.cancel();
+      throw error;
     }
-    if (slots.length === 0) this.#chats.delete(chatId);
+    const appended = toAppended(row);
+    if (row.outcome === 'existing') {
+      flight.cancel();
+      return { ...appended, existing: true };
+    }
+    flight.land(appended.message.seq, () => this.#publish(appended));
+    return { ...appended, existing: false };
+  }
+
+  #publish(appended: Appended, beforePublish?: (appended: Appended) => void): void {
+    beforePublish?.(appended);
+    this.pubsub.publishMany(Topic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
+    this.events?.emit('messageAppended', appended);
   }
 }
+

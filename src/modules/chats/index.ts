@@ -1,5 +1,5 @@
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-export { ChatLog, toMessagePayload, fromMessagePayload, MESSAGE_SELECT, type MessageRecord, type Appended } from './chat-log.js';
+export { ChatLog, replyElsewhere, clientIdElsewhere, toMessagePayload, fromMessagePayload, MESSAGE_SELECT, type MessageRecord, type Appended } from './chat-log.js';
 export { ChatsService } from './chats.service.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
 export { requireMember, requireMembership, requireGroupAdmin, type Membership } from './chats.policy.js';

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { AppError, ErrorCode, badInput, conflict, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { AppError, ErrorCode, badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -15,7 +15,7 @@ import { MediaLimits } from '../../media/limits.js';
 import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir, UploadStream } from '../../media/temp-file.js';
-import { MESSAGE_SELECT, requireMembership, type ChatLoaders, type ChatLog, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, requireMembership, type ChatLoaders, type ChatLog, type MessageRecord } from '../chats/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { cleanCaption, cleanFileName, type SendMediaMessageInput } from './files.inputs.js';
@@ -320,14 +320,14 @@ export class FilesService {
   // Same rules as MessagesService.send: one message per (sender, clientId), in one chat.
   async #byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
     const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
-    if (first && first.chatId !== chatId) throw conflict('clientId was already used for a message in another chat', 'clientId');
+    if (first && first.chatId !== chatId) throw clientIdElsewhere();
     return first;
   }
 
   async #checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
     if (replyToId === null || replyToId === undefined) return null;
     const replied = isUuid(replyToId) ? await this.prisma.message.findUnique({ where: { id: replyToId }, select: { chatId: true } }) : null;
-    if (!replied || replied.chatId !== chatId) throw badInput('replyToId must name a message of the same chat', 'replyToId');
+    if (!replied || replied.chatId !== chatId) throw replyElsewhere();
     return replyToId;
   }
 }

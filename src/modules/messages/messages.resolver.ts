@@ -41,7 +41,7 @@ export class MessagesResolver {
   @Authorized()
   @Mutation(() => Message, { description: 'With clientId, a retry returns the first message instead of sending a second.' })
   sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
-    return ctx.services.messages.send(viewer, ctx.loaders, input);
+    return ctx.services.messages.send(viewer, input);
   }
 
   @Authorized()

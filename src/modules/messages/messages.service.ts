@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { badInput, conflict, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
 import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import type { RateLimits } from '../../lib/rate-limits.js';
@@ -8,7 +8,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import { guardByMembership } from '../../realtime/membership-guard.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
-import { MESSAGE_SELECT, requireMember, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
 import { MessageStatus } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 
@@ -20,6 +20,7 @@ export interface MessageListArgs {
 }
 
 type Receipt = Exclude<MessageStatus, 'SENT'>;
+
 
 export class MessagesService {
   constructor(
@@ -34,33 +35,35 @@ export class MessagesService {
    * Sends a text message. With a clientId, a retry (even a concurrent one)
    * returns the message the first attempt stored; there is never a second.
    */
-  async send(viewer: Viewer, loaders: ChatLoaders, input: SendMessageInput): Promise<MessageRecord> {
+  async send(viewer: Viewer, input: SendMessageInput): Promise<MessageRecord> {
     const text = cleanMessageText(input.text);
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
-    if (clientId) {
-      const first = await this.byClientId(viewer.id, clientId, chatId);
-      if (first) return first; // a retry costs nothing from the budget
-    }
-    await this.limits.messages.consume(viewer.id);
-    // Checked before taking the chat's lock, so strangers cannot make members wait;
-    // appendMessage checks again under the lock.
-    await requireMember(loaders, viewer, chatId);
-    const replyToId = await this.checkReply(chatId, input.replyToId);
+    if (!isUuid(chatId)) throw notFound('Chat');
+    const replyToId = input.replyToId ?? null;
+    if (replyToId !== null && !isUuid(replyToId)) throw replyElsewhere();
     try {
-      const { message } = await this.log.append({
-        chatId,
-        senderId: viewer.id,
-        kind: 'TEXT',
-        text,
-        replyToId,
-        clientId,
-        requireMember: viewer.id,
-        readBy: viewer.id,
-      });
+      await this.limits.messages.consume(viewer.id);
+    } catch (error) {
+      // A retry of a stored send is answered even over the limit.
+      const first = clientId ? await this.byClientId(viewer.id, clientId, chatId) : null;
+      if (first) return first;
+      throw error;
+    }
+    try {
+      // One round trip: a retry is answered from the first message, a stranger refused, the reply checked.
+      const { message, existing } = await this.log.append(
+        { chatId, senderId: viewer.id, kind: 'TEXT', text, replyToId, clientId, requireMember: viewer.id, readBy: viewer.id },
+        { returnExisting: true },
+      );
+      if (existing) {
+        await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
+        if (message.chatId !== chatId) throw clientIdElsewhere();
+      }
       return message;
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
+        // A concurrent retry committed first.
         const first = await this.byClientId(viewer.id, clientId, chatId);
         if (first) return first;
       }
@@ -182,15 +185,8 @@ export class MessagesService {
 
   private async byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
     const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
-    if (first && first.chatId !== chatId) throw conflict('clientId was already used for a message in another chat', 'clientId');
+    if (first && first.chatId !== chatId) throw clientIdElsewhere();
     return first;
   }
 
-  private async checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
-    if (replyToId === null || replyToId === undefined) return null;
-    const replied = isUuid(replyToId) ? await this.prisma.message.findUnique({ where: { id: replyToId }, select: { chatId: true } }) : null;
-    // Same answer whether it does not exist or is in another chat: nothing to learn by probing.
-    if (!replied || replied.chatId !== chatId) throw badInput('replyToId must name a message of the same chat', 'replyToId');
-    return replyToId;
-  }
 }
