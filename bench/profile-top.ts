@@ -1,7 +1,10 @@
 /**
  * The hottest functions of a V8 CPU profile (`node --cpu-prof`) by self time.
  *
- *   npx tsx bench/profile-top.ts path/to/file.cpuprofile [count] [--inclusive]
+ *   npx tsx bench/profile-top.ts path/to/file.cpuprofile [count] [--inclusive] [--last=SECONDS]
+ *
+ * --last counts only the profile's final seconds: the steady state of a run,
+ * without start-up (module loading, seeding users).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,8 +24,9 @@ interface Profile {
   endTime: number;
 }
 
-export async function printTopFunctions(file: string, count = 25, inclusive = false): Promise<void> {
+export async function printTopFunctions(file: string, count = 25, inclusive = false, lastSeconds?: number): Promise<void> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as Profile;
+  if (lastSeconds !== undefined) keepLast(profile, lastSeconds);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<string, number>();
   let total = 0;
@@ -84,6 +88,16 @@ export async function printTopFunctions(file: string, count = 25, inclusive = fa
   }
 }
 
+/** Drops the samples before the final `seconds` (their time deltas become 0). */
+function keepLast(profile: Profile, seconds: number): void {
+  const from = profile.endTime - seconds * 1e6;
+  let at = profile.startTime;
+  profile.timeDeltas = profile.timeDeltas.map((delta) => {
+    at += delta;
+    return at < from ? 0 : delta;
+  });
+}
+
 function shorten(url: string): string {
   const clean = url.replace(/^file:\/\//, '');
   const nm = clean.lastIndexOf('node_modules/');
@@ -101,11 +115,12 @@ function packageOf(key: string): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2).filter((a) => a !== '--inclusive');
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const last = process.argv.find((a) => a.startsWith('--last='));
   const [file, count] = args;
   if (!file) {
     process.stderr.write('usage: tsx bench/profile-top.ts file.cpuprofile [count]\n');
     process.exit(2);
   }
-  await printTopFunctions(file, count ? Number(count) : 25, process.argv.includes('--inclusive'));
+  await printTopFunctions(file, count ? Number(count) : 25, process.argv.includes('--inclusive'), last ? Number(last.slice(7)) : undefined);
 }

@@ -18,7 +18,7 @@ export interface Context {
    * subscription, so each event starts with empty caches (no stale members).
    */
   renewLoaders(): void;
-  logger: Logger;
+  readonly logger: Logger;
   requestId: string;
   /** The caller's address (X-Forwarded-For is believed only with TRUST_PROXY). */
   clientIp: string;
@@ -63,6 +63,7 @@ export function createContext(
 ): Context {
   const requestId = request.requestId ?? randomUUID();
   let loaders: Loaders | undefined;
+  let logger: Logger | undefined;
   const context: Context = {
     ...auth,
     services: deps.services,
@@ -74,7 +75,10 @@ export function createContext(
     renewLoaders() {
       loaders = undefined;
     },
-    logger: deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }),
+    get logger() {
+      // Made on first use too: most operations log nothing.
+      return (logger ??= deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }));
+    },
     requestId,
     clientIp: request.clientIp,
     origin: request.origin ?? null,

@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, getNullableType, isListType, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { BREAK, GraphQLError, Kind, getNullableType, isListType, visit, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { createRequire } from 'node:module';
 import type { ComplexityEstimator, getComplexity as GetComplexity, simpleEstimator as SimpleEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../lib/errors.js';
@@ -57,8 +57,45 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity, field
   return undefined;
 };
 
+/**
+ * Costs of documents whose cost does not depend on their variables, by
+ * operation name. Parsed documents are cached and reused by Apollo and by our
+ * WebSocket server, so the same object comes back for the same query text.
+ */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number>>();
+
+/** The estimate reads variables only through `first` and `@include`/`@skip` arguments. */
+function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = false;
+  visit(document, {
+    Argument(node) {
+      if (node.value.kind === Kind.VARIABLE && (node.name.value === 'first' || node.name.value === 'if')) {
+        depends = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return depends;
+}
+
 /** Refuses an operation whose estimated cost is over the limit, before anything runs. */
 export function checkCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): void {
+  const known = fixedCosts.get(document)?.get(operationName ?? '');
+  const cost = known ?? estimateCost(schema, document, variables, operationName);
+  if (known === undefined && !costDependsOnVariables(document)) {
+    let byName = fixedCosts.get(document);
+    if (!byName) fixedCosts.set(document, (byName = new Map()));
+    byName.set(operationName ?? '', cost);
+  }
+  if (cost > QUERY_LIMITS.maxCost) {
+    throw new GraphQLError(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost: QUERY_LIMITS.maxCost },
+    });
+  }
+}
+
+function estimateCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null): number {
   let cost: number;
   try {
     cost = getComplexity({
@@ -72,9 +109,5 @@ export function checkCost(schema: GraphQLSchema, document: DocumentNode, variabl
     // Estimating coerces the variables first; a bad one is the client's mistake, said as execution would.
     throw new GraphQLError(error instanceof Error ? error.message : 'Invalid variables', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
   }
-  if (cost > QUERY_LIMITS.maxCost) {
-    throw new GraphQLError(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost: QUERY_LIMITS.maxCost },
-    });
-  }
+  return cost;
 }

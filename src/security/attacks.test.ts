@@ -103,6 +103,15 @@ describe('query bombs are refused before they run', () => {
     expect(error.extensions?.['cost']).toBeGreaterThan(error.extensions?.['maxCost'] as number);
   });
 
+  it('too expensive through variables: the same document is estimated again for each request', async () => {
+    const { accessToken } = await createUser(server);
+    const page = 'chats(first: $n) { edges { node { members { user { id } } lastMessage { chat { members { user { id } } } } } } }';
+    const query = `query Pages($n: Int) { ${Array.from({ length: 10 }, (_, i) => `p${i}: ${page}`).join(' ')} }`;
+    expectNoErrors(await gql(server, query, { n: 1 }, { token: accessToken }));
+    expect(expectErrorCode(await gql(server, query, { n: 100 }, { token: accessToken }), 'BAD_USER_INPUT').message).toMatch(/too expensive/);
+    expectNoErrors(await gql(server, query, { n: 1 }, { token: accessToken }));
+  });
+
   it('a 1 MB body, and batched requests', async () => {
     const big = await post({ query: `{ __typename } #${'x'.repeat(1_048_576)}` });
     expect(big.status).toBe(413);

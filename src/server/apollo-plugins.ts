@@ -4,6 +4,7 @@ import type { Context } from '../graphql/context.js';
 import { isClientError } from '../graphql/errors.js';
 import { checkCost } from '../graphql/limits.js';
 import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
 import { rateLimitHeaders, type Limiter } from '../lib/rate-limits.js';
 import type { Metrics } from './metrics.js';
 
@@ -18,7 +19,7 @@ export function rootFieldOf(operation: OperationDefinitionNode | null | undefine
  * passwords and message text), logs unexpected errors with their stack, and
  * records metrics.
  */
-export function operationLogPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+export function operationLogPlugin(metrics: Metrics, logger: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
@@ -41,7 +42,8 @@ export function operationLogPlugin(metrics: Metrics): ApolloServerPlugin<Context
             (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
           metrics.graphqlOperations.inc({ type, field, transport: 'http', outcome: failed ? 'error' : 'ok' });
           metrics.graphqlDuration.observe({ type, field, transport: 'http' }, seconds);
-          contextValue.logger.info(
+          // Checked on the root logger: the context's child logger is made on first use.
+          if (logger.isLevelEnabled('info')) contextValue.logger.info(
             { operation: operation?.name?.value ?? null, type, field, ms: Math.round(seconds * 1000), ok: !failed },
             'graphql operation',
           );

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
@@ -192,7 +192,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      operationLogPlugin(metrics),
+      // Installed by default; its per-field hook makes Apollo wrap every resolver, for
+      // Cache-Control hints that a per-viewer messaging API never gives.
+      ApolloServerPluginCacheControlDisabled(),
+      operationLogPlugin(metrics, logger),
       queryCostPlugin(),
       rateLimitPlugin(limits.api),
       env.introspection
