@@ -17,6 +17,9 @@ export interface RedisPubSubOptions {
 
 type Listener = (payload: unknown) => void;
 
+/** Events remembered by their text, to hand one parsed object to all their local receivers. */
+const RECENT_EVENTS = 256;
+
 /**
  * Pub/sub across instances through Redis PUBLISH/SUBSCRIBE. Each instance
  * subscribes to a user's channel only while one of that user's subscriptions
@@ -31,6 +34,7 @@ export class RedisPubSub implements PubSub {
   readonly #maxQueue: number;
   readonly #logger: Logger;
   #wasReady = false;
+  readonly #recent = new Map<string, unknown>();
 
   constructor(options: RedisPubSubOptions) {
     this.#prefix = options.prefix ?? 'payamak';
@@ -124,12 +128,18 @@ export class RedisPubSub implements PubSub {
   #deliver(channel: string, message: string): void {
     const listeners = this.#listeners.get(channel);
     if (!listeners) return;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(message);
-    } catch {
-      this.#logger.error({ channel }, 'unreadable event on redis');
-      return;
+    // One event reaches each member's channel as the same text: parse it once, so
+    // every local subscriber gets one payload object (and subscriptions can render it once).
+    let payload = this.#recent.get(message);
+    if (payload === undefined) {
+      try {
+        payload = JSON.parse(message) as unknown;
+      } catch {
+        this.#logger.error({ channel }, 'unreadable event on redis');
+        return;
+      }
+      if (this.#recent.size >= RECENT_EVENTS) this.#recent.delete(this.#recent.keys().next().value!);
+      this.#recent.set(message, payload);
     }
     for (const listener of [...listeners]) listener(payload);
   }

@@ -12,6 +12,7 @@ import type { Limiter } from '../lib/rate-limits.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { Metrics } from './metrics.js';
+import { sharedSubscribe } from './shared-subscriptions.js';
 
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
@@ -77,6 +78,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
   const serverCleanup = useServer<Record<string, unknown>, ConnectionState>(
     {
       schema,
+      subscribe: sharedSubscribe,
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3000,
       async onConnect(ctx) {
         const token = bearerToken(ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization']);

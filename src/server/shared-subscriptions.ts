@@ -1,0 +1,161 @@
+import {
+  Kind,
+  createSourceEventStream,
+  execute,
+  getNamedType,
+  getOperationAST,
+  isLeafType,
+  subscribe,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type SelectionSetNode,
+} from 'graphql';
+
+/**
+ * Event fields that are plain properties of the published payload: the same
+ * value for every member who receives the event, whoever they are. Anything
+ * else (a message's status, sender, chat, file URL) is resolved per viewer.
+ */
+const SAME_FOR_EVERY_VIEWER: Record<string, ReadonlySet<string>> = {
+  Message: new Set(['id', 'chatId', 'seq', 'senderId', 'kind', 'text', 'clientId', 'createdAt']),
+  MessageStatusEvent: new Set(['chatId', 'messageId', 'seq', 'userId', 'status', 'at']),
+  TypingEvent: new Set(['chatId', 'userId', 'typing']),
+  PresenceEvent: new Set(['userId', 'status', 'lastSeenAt']),
+};
+
+/**
+ * graphql-ws' `subscribe`, rendering each event once per distinct operation
+ * rather than once per subscriber, when that cannot change what anyone sees.
+ *
+ * Who receives an event is still decided per subscription (its own source
+ * stream: the viewer's topic, the membership guard). Only the rendering is
+ * shared: for an operation that selects nothing but plain payload fields, the
+ * result of the first subscriber to render an event is reused by everyone else
+ * who renders the same payload object with the same document, operation and
+ * variables. A message into a group of 100 is executed once, not 100 times.
+ */
+export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const shareKey = shareKeyOf(args);
+  if (shareKey === null) return subscribe(args);
+  return (async () => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
+    return mapAsyncIterator(stream, (payload) => renderOnce(payload, shareKey, args));
+  })();
+}
+
+/** Renders per payload object: an entry lives as long as the payload does. */
+const rendered = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
+
+function renderOnce(payload: unknown, shareKey: string, args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+  if (typeof payload !== 'object' || payload === null) return execute({ ...args, rootValue: payload });
+  let byKey = rendered.get(payload);
+  if (!byKey) rendered.set(payload, (byKey = new Map()));
+  let result = byKey.get(shareKey);
+  if (!result) {
+    result = execute({ ...args, rootValue: payload });
+    byKey.set(shareKey, result);
+  }
+  return result;
+}
+
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+/** Per document and operation name: whether its events may be rendered once for everyone. */
+const shareable = new WeakMap<DocumentNode, Map<string, boolean>>();
+
+function shareKeyOf(args: ExecutionArgs): string | null {
+  const { document, operationName } = args;
+  let byName = shareable.get(document);
+  if (!byName) shareable.set(document, (byName = new Map()));
+  let ok = byName.get(operationName ?? '');
+  if (ok === undefined) {
+    ok = selectsOnlySharedFields(args);
+    byName.set(operationName ?? '', ok);
+  }
+  if (!ok) return null;
+  let id = documentIds.get(document);
+  if (id === undefined) documentIds.set(document, (id = nextDocumentId++));
+  return `${id}:${operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`;
+}
+
+function selectsOnlySharedFields({ schema, document, operationName }: ExecutionArgs): boolean {
+  const operation = getOperationAST(document, operationName);
+  const root = schema.getSubscriptionType();
+  if (!operation || operation.operation !== 'subscription' || !root) return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const rootFields = [...fieldsOf(operation.selectionSet, fragments)];
+  if (rootFields.length !== 1) return false;
+  const [rootField] = rootFields;
+  const field = root.getFields()[rootField!.name.value];
+  if (!field || !rootField!.selectionSet) return false;
+  const eventType = getNamedType(field.type) as GraphQLObjectType;
+  const allowed = SAME_FOR_EVERY_VIEWER[eventType.name];
+  if (!allowed) return false;
+  for (const selected of fieldsOf(rootField!.selectionSet, fragments)) {
+    const name = selected.name.value;
+    if (name === '__typename') continue;
+    const eventField = eventType.getFields()[name];
+    if (!allowed.has(name) || !eventField || !isLeafType(getNamedType(eventField.type))) return false;
+  }
+  return true;
+}
+
+/** The fields of a selection set, through fragments and inline fragments. */
+function* fieldsOf(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): Generator<FieldNode> {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) yield selection;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) yield* fieldsOf(selection.selectionSet, fragments, seen);
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) yield* fieldsOf(fragment.selectionSet, fragments, seen);
+    }
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** As graphql-js maps a source stream to results: return and throw reach the source. */
+function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  const close = async () => {
+    await iterator.return?.();
+  };
+  return {
+    async next() {
+      const result = await iterator.next();
+      if (result.done) return { value: undefined, done: true };
+      try {
+        return { value: await map(result.value), done: false };
+      } catch (error) {
+        await close().catch(() => undefined);
+        throw error;
+      }
+    },
+    async return() {
+      await close();
+      return { value: undefined, done: true };
+    },
+    async throw(error: unknown) {
+      if (iterator.throw) {
+        const result = await iterator.throw(error);
+        if (!result.done) return { value: await map(result.value), done: false };
+      }
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
