@@ -3,7 +3,8 @@
  *
  * Starts embedded PostgreSQL (durable defaults: fsync and synchronous commit
  * on) in a temporary folder, Payamak as a child process exactly as deployed
- * (`node --import tsx src/index.ts`, NODE_ENV=production, rate limits off) and
+ * (built as `npm start` builds it, then `node dist/index.js`, NODE_ENV=production,
+ * rate limits off) and
  * the floor server as another, then runs the sections, prints Markdown tables
  * and writes bench/results.json.
  *
@@ -25,7 +26,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { findRepoRoot } from '../src/db/migrations.js';
-import { startFloorChild, startPayamakChild, type BenchContext, type BenchOptions } from './lib/context.js';
+import { buildPayamak, startFloorChild, startPayamakChild, type BenchContext, type BenchOptions } from './lib/context.js';
 import { agent } from './lib/http.js';
 import { Report, progress } from './lib/report.js';
 import { fmt, nowMs } from './lib/stats.js';
@@ -82,7 +83,9 @@ async function main(): Promise<number> {
     cleanups.push(() => pool.end());
     const base = { databaseUrl: postgres.url, tmp, jwtSecret: randomBytes(32).toString('base64url'), repoRoot, logLevel: options.logLevel ?? 'warn' };
 
-    progress('starting Payamak (child process; applies the migrations)');
+    progress('building Payamak (tsc -p tsconfig.build.json, as npm start does)');
+    buildPayamak(repoRoot);
+    progress('starting Payamak (child process: node dist/index.js; applies the migrations)');
     const ours = await startPayamakChild(base, 'payamak', [
       ...options.serverNodeArgs,
       ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmp, 'profile')}`] : []),
@@ -100,7 +103,7 @@ async function main(): Promise<number> {
       floor,
       report,
       runMs: options.quick ? 1000 : 2000,
-      startPayamak: (name, extra) => startPayamakChild(base, name, extra),
+      startPayamak: (name, extra) => startPayamakChild(base, name, [...options.serverNodeArgs, ...(extra ?? [])]),
       startFloor: (name, args) => startFloorChild(base, name, args),
     };
     report.data['setup'] = await describeSetup(pool);

@@ -102,13 +102,13 @@ function shorten(url: string): string {
   const clean = url.replace(/^file:\/\//, '');
   const nm = clean.lastIndexOf('node_modules/');
   if (nm >= 0) return clean.slice(nm + 'node_modules/'.length);
-  const src = clean.indexOf('/src/');
+  const src = clean.search(/\/(src|dist)\//);
   return src >= 0 ? clean.slice(src + 1) : clean;
 }
 
 function packageOf(key: string): string {
   const where = key.slice(key.lastIndexOf(' ') + 1);
-  if (where.startsWith('src/')) return 'ours (src/)';
+  if (where.startsWith('src/') || where.startsWith('dist/')) return 'ours (src/)';
   if (where.startsWith('node:') || !where.includes('/')) return 'node internals / GC / native';
   const parts = where.split('/');
   return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;

@@ -1,4 +1,5 @@
 /** What every section of the benchmark gets: the database, the servers under test, the report. */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 import { spawnServer, type ServerChild } from './proc.js';
@@ -39,7 +40,7 @@ export interface BenchContext {
   /** The load generator's own pool: seeding and the raw pg floor. */
   pool: pg.Pool;
   jwtSecret: string;
-  /** Payamak as deployed: `node --import tsx src/index.ts`, NODE_ENV=production. */
+  /** Payamak as deployed: `node dist/index.js` (what `npm start` runs, built by {@link buildPayamak}), NODE_ENV=production. */
   ours: ServerChild;
   /** bench/floor-server.ts on the same database. */
   floor: ServerChild;
@@ -72,6 +73,19 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
   };
 }
 
+/**
+ * Compiles src/ to dist/ as `npm start` does. The benchmark measures that
+ * build, not tsx: tsx's transform names every function it creates at run time
+ * (esbuild keepNames), which costs CPU and ~250 bytes per closure.
+ */
+export function buildPayamak(repoRoot: string): void {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${result.status})`);
+}
+
 export function startPayamakChild(
   ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtSecret' | 'repoRoot'> & { logLevel?: string },
   name: string,
@@ -79,7 +93,7 @@ export function startPayamakChild(
 ): Promise<ServerChild> {
   return spawnServer({
     name,
-    nodeArgs: [...extraNodeArgs, '--import', 'tsx', 'src/index.ts'],
+    nodeArgs: [...extraNodeArgs, 'dist/index.js'],
     env: payamakEnv(ctx, name),
     cwd: ctx.repoRoot,
     logFile: path.join(ctx.tmp, `${name}.log`),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../lib/logger.js';
+import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
 import { createLoaders, type LoaderOptions, type Loaders, type Services } from '../modules/index.js';
@@ -14,8 +15,10 @@ export interface Context {
   prisma: PrismaClient;
   readonly loaders: Loaders;
   /**
-   * Replaces the loaders. A subscription's context lives as long as the
-   * subscription, so each event starts with empty caches (no stale members).
+   * Drops the loaders (new ones are made on next use). A subscription's context
+   * lives as long as the subscription: its caches are dropped after setting it
+   * up and after each event (see server/shared-subscriptions.ts), so no event
+   * sees stale members and an idle socket holds none.
    */
   renewLoaders(): void;
   readonly logger: Logger;
@@ -61,7 +64,7 @@ export function createContext(
   auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
   request: { requestId?: string; clientIp: string; origin?: string | null },
 ): Context {
-  const requestId = request.requestId ?? randomUUID();
+  const requestId = request.requestId ?? flatString(randomUUID());
   let loaders: Loaders | undefined;
   let logger: Logger | undefined;
   const context: Context = {

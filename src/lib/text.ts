@@ -36,3 +36,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/**
+ * The same text as one flat string. Strings built by concatenation (template
+ * literals, `crypto.randomUUID()`) are trees of pieces, ~20 of them for a
+ * UUID; one kept for a connection's life is worth flattening.
+ */
+export function flatString(text: string): string {
+  return (' ' + text).slice(1);
+}

@@ -12,45 +12,43 @@ export function guardByMembership<T extends { chatId: string }>(
   source: AsyncIterableIterator<T>,
   chatId?: string,
 ): AsyncIterableIterator<T> {
+  // Promise chains rather than async functions and a second iterator: an idle
+  // subscription then holds one pending promise, not suspended frames (memory per socket).
   const left = new Set<string>();
-  const membership = pubsub.subscribe(Topic.Membership, userId);
   let finished = false;
+  const done: IteratorResult<T> = { value: undefined, done: true };
 
   const finish = async (): Promise<IteratorResult<T>> => {
     if (!finished) {
       finished = true;
-      await membership.return?.();
+      stopWatching();
       await source.return?.();
     }
-    return { value: undefined, done: true };
+    return done;
   };
 
-  void (async () => {
-    for await (const event of membership) {
-      if (event.change === 'LEFT') {
-        left.add(event.chatId);
-        if (event.chatId === chatId) void finish();
-      } else {
-        left.delete(event.chatId);
-      }
+  const stopWatching = pubsub.listen(Topic.Membership, userId, (event) => {
+    if (event.change === 'LEFT') {
+      left.add(event.chatId);
+      if (event.chatId === chatId) void finish();
+    } else {
+      left.delete(event.chatId);
     }
-  })().catch(() => undefined);
+  });
 
-  return {
-    async next() {
-      for (;;) {
-        let result: IteratorResult<T>;
-        try {
-          result = await source.next();
-        } catch (error) {
-          await finish();
-          throw error;
-        }
+  const pull = (): Promise<IteratorResult<T>> =>
+    source.next().then(
+      (result) => {
         if (result.done || finished) return finish();
         const { chatId: eventChat } = result.value;
         if ((chatId === undefined || eventChat === chatId) && !left.has(eventChat)) return result;
-      }
-    },
+        return pull();
+      },
+      (error: unknown) => finish().then(() => Promise.reject(error)),
+    );
+
+  return {
+    next: pull,
     return: finish,
     [Symbol.asyncIterator]() {
       return this;

@@ -1,3 +1,4 @@
+import { flatString } from '../lib/text.js';
 import type { TopicPayloads, Topic } from './topics.js';
 
 /**
@@ -10,6 +11,12 @@ export interface PubSub {
   /** Publishes the same payload to several users' topics. */
   publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void;
   subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]>;
+  /**
+   * Calls `listener` with each event of the topic, synchronously, until the
+   * returned function is called. For internal watchers: no queue, no iterator.
+   * `onError`: the transport could not start listening (Redis).
+   */
+  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void, onError?: (error: Error) => void): () => void;
   /** Live subscriptions to one user's topic on this instance (tests wait on it before publishing). */
   listenerCount(topic: Topic, userId: string): number;
   /** Round trip to the transport in ms; rejects when it is down. */
@@ -56,17 +63,19 @@ export class InProcessPubSub implements PubSub {
   }
 
   subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
-    const topicKey = key(topic, userId);
-    const iterator = new QueueIterator<TopicPayloads[T]>(this.#maxQueue, () => {
-      const set = this.#listeners.get(topicKey);
-      set?.delete(listener);
-      if (set?.size === 0) this.#listeners.delete(topicKey);
-    });
-    const listener: Listener = (payload) => iterator.push(payload as TopicPayloads[T]);
+    return queueOf(this, topic, userId, this.#maxQueue);
+  }
+
+  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void): () => void {
+    const topicKey = flatString(key(topic, userId)); // kept for the listener's life
     let set = this.#listeners.get(topicKey);
     if (!set) this.#listeners.set(topicKey, (set = new Set()));
-    set.add(listener);
-    return iterator;
+    const added = listener as Listener;
+    set.add(added);
+    return () => {
+      set.delete(added);
+      if (set.size === 0 && this.#listeners.get(topicKey) === set) this.#listeners.delete(topicKey);
+    };
   }
 
   listenerCount(topic: Topic, userId: string): number {
@@ -90,6 +99,19 @@ export class InProcessPubSub implements PubSub {
 }
 
 const key = (topic: string, userId: string) => `${topic}:${userId}`;
+
+/** A subscription as an async iterator over {@link PubSub.listen}, with a bounded queue. */
+export function queueOf<T extends Topic>(pubsub: Pick<PubSub, 'listen'>, topic: T, userId: string, maxQueue: number): QueueIterator<TopicPayloads[T]> {
+  let stop = (): void => undefined;
+  const iterator = new QueueIterator<TopicPayloads[T]>(maxQueue, () => stop());
+  stop = pubsub.listen(
+    topic,
+    userId,
+    (payload) => iterator.push(payload),
+    (error) => iterator.fail(error),
+  );
+  return iterator;
+}
 
 /** A push-fed async iterator with a bounded queue; `return()` unsubscribes. */
 export class QueueIterator<T> implements AsyncIterableIterator<T> {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import { QueueIterator, type PubSub } from './pubsub.js';
+import { flatString } from '../lib/text.js';
+import { queueOf, type PubSub } from './pubsub.js';
 import type { Topic, TopicPayloads } from './topics.js';
 
 /** Options for {@link RedisPubSub}. */
@@ -75,29 +76,30 @@ export class RedisPubSub implements PubSub {
   }
 
   subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
-    const channel = this.#channel(topic, userId);
-    const iterator = new QueueIterator<TopicPayloads[T]>(this.#maxQueue, () => {
-      const set = this.#listeners.get(channel);
-      set?.delete(listener);
-      if (set?.size === 0) {
-        this.#listeners.delete(channel);
-        this.#subscriber.unsubscribe(channel).catch(() => undefined);
-      }
-    });
-    const listener: Listener = (payload) => iterator.push(payload as TopicPayloads[T]);
+    return queueOf(this, topic, userId, this.#maxQueue);
+  }
+
+  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void, onError?: (error: Error) => void): () => void {
+    const channel = flatString(this.#channel(topic, userId)); // kept for the listener's life
     let set = this.#listeners.get(channel);
     if (!set) {
       this.#listeners.set(channel, (set = new Set()));
       this.#subscriber.subscribe(channel).catch((error: unknown) => {
         this.#logger.error({ err: error, channel }, 'redis subscribe failed');
-        iterator.fail(new Error('Live events are unavailable; reconnect'));
+        onError?.(new Error('Live events are unavailable; reconnect'));
       });
     }
-    set.add(listener);
-    return iterator;
+    const added = listener as Listener;
+    set.add(added);
+    return () => {
+      set.delete(added);
+      if (set.size === 0 && this.#listeners.get(channel) === set) {
+        this.#listeners.delete(channel);
+        this.#subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    };
   }
 
-  /** Round trip to Redis in ms; rejects when it is unreachable. */
   async ping(): Promise<number> {
     const started = performance.now();
     await this.publisher.ping();

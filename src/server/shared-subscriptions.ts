@@ -5,7 +5,6 @@ import {
   getNamedType,
   getOperationAST,
   isLeafType,
-  subscribe,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -28,8 +27,9 @@ const SAME_FOR_EVERY_VIEWER: Record<string, ReadonlySet<string>> = {
 };
 
 /**
- * graphql-ws' `subscribe`, rendering each event once per distinct operation
- * rather than once per subscriber, when that cannot change what anyone sees.
+ * graphql-ws' `subscribe` (graphql-js' own, plus two things). It renders each
+ * event once per distinct operation rather than once per subscriber, when that
+ * cannot change what anyone sees; and it keeps no DataLoaders between events.
  *
  * Who receives an event is still decided per subscription (its own source
  * stream: the viewer's topic, the membership guard). Only the rendering is
@@ -40,12 +40,22 @@ const SAME_FOR_EVERY_VIEWER: Record<string, ReadonlySet<string>> = {
  */
 export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const shareKey = shareKeyOf(args);
-  if (shareKey === null) return subscribe(args);
   return (async () => {
     const stream = await createSourceEventStream(args);
+    // A subscription's context lives as long as it does: caches filled while
+    // subscribing (and while rendering an event) are dropped, not kept per socket.
+    dropLoaders(args.contextValue);
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
-    return mapAsyncIterator(stream, (payload) => renderOnce(payload, shareKey, args));
+    return mapAsyncIterator(stream, async (payload) => {
+      const result = await (shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args));
+      dropLoaders(args.contextValue);
+      return result;
+    });
   })();
+}
+
+function dropLoaders(context: unknown): void {
+  (context as { renewLoaders?: () => void } | undefined)?.renewLoaders?.();
 }
 
 /** Renders per payload object: an entry lives as long as the payload does. */
@@ -125,32 +135,34 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** As graphql-js maps a source stream to results: return and throw reach the source. */
-function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => U | Promise<U>): AsyncIterableIterator<U> {
+/**
+ * As graphql-js maps a source stream to results: return and throw reach the
+ * source. Promise chains, not async functions: an idle subscription holds one
+ * pending promise rather than a suspended frame.
+ */
+function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => Promise<U>): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
   const close = async () => {
     await iterator.return?.();
   };
+  const mapResult = (result: IteratorResult<T>): Promise<IteratorResult<U>> | IteratorResult<U> => {
+    if (result.done) return { value: undefined, done: true };
+    return map(result.value).then(
+      (value) => ({ value, done: false }),
+      (error: unknown) => close().then(
+        () => Promise.reject(error),
+        () => Promise.reject(error),
+      ),
+    );
+  };
   return {
-    async next() {
-      const result = await iterator.next();
-      if (result.done) return { value: undefined, done: true };
-      try {
-        return { value: await map(result.value), done: false };
-      } catch (error) {
-        await close().catch(() => undefined);
-        throw error;
-      }
-    },
+    next: () => iterator.next().then(mapResult),
     async return() {
       await close();
       return { value: undefined, done: true };
     },
     async throw(error: unknown) {
-      if (iterator.throw) {
-        const result = await iterator.throw(error);
-        if (!result.done) return { value: await map(result.value), done: false };
-      }
+      if (iterator.throw) return mapResult(await iterator.throw(error));
       await close();
       throw error;
     },

@@ -9,6 +9,7 @@ import { formatError, isClientError } from '../graphql/errors.js';
 import { QUERY_LIMITS, checkCost, limitRules } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
 import type { Limiter } from '../lib/rate-limits.js';
+import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { Metrics } from './metrics.js';
@@ -17,6 +18,9 @@ import { sharedSubscribe } from './shared-subscriptions.js';
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
   viewer?: Viewer;
+  /** Read from the upgrade request in onConnect; the request itself is not kept. */
+  clientIp?: string;
+  origin?: string | null;
   /** Names this socket in presence, which counts connections, not users. */
   connectionId?: string;
   /** Ids of this socket's running subscriptions. */
@@ -90,7 +94,13 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           return false;
         }
         ctx.extra.viewer = viewer;
-        ctx.extra.connectionId = randomUUID();
+        ctx.extra.clientIp = clientIpOf(ctx.extra.request);
+        const origin = originOf(ctx.extra.request);
+        ctx.extra.origin = origin === null ? null : flatString(origin);
+        // Kept by graphql-ws for the socket's life otherwise: ~1.5 KB of headers and the bearer token per idle socket.
+        (ctx.extra as { request?: IncomingMessage }).request = undefined;
+        (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+        ctx.extra.connectionId = flatString(randomUUID());
         ctx.extra.subscriptions = new Set();
         const evicted = connections.add(viewer.id, { socket: ctx.extra.socket, sessionId: viewer.sessionId }, maxSockets);
         for (const { socket } of evicted) socket.close(SocketClose.TooManyConnections, 'Too many connections for this user');
@@ -109,10 +119,13 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       async onSubscribe(ctx, id, payload) {
         const viewer = ctx.extra.viewer!;
         const cached = documents.get(payload.query);
+        // graphql-ws keeps the payload for the operation's life; the cache's copy of the
+        // text lets the received message (which the parsed text may point into) go.
+        if (cached) (payload as { query: string }).query = cached.query;
         let document: DocumentNode;
         try {
           await options.limits.api.consume(`user:${viewer.id}`);
-          document = cached ?? parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          document = cached?.document ?? parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
         } catch (error) {
           return [asClientError(error)];
         }
@@ -141,8 +154,8 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: createContext(options, { viewer, authFailure: null }, {
-            clientIp: clientIpOf(ctx.extra.request),
-            origin: originOf(ctx.extra.request),
+            clientIp: ctx.extra.clientIp!,
+            origin: ctx.extra.origin ?? null,
           }),
         };
       },
@@ -204,25 +217,31 @@ function originOf(request: IncomingMessage): string | null {
  * validating again. Only valid documents are kept; the oldest goes first.
  */
 class DocumentCache {
-  readonly #documents = new Map<string, DocumentNode>();
+  readonly #documents = new Map<string, { query: string; document: DocumentNode }>();
 
   constructor(private readonly size: number) {}
 
-  get(query: string): DocumentNode | undefined {
-    const document = this.#documents.get(query);
-    if (document) {
+  get(query: string): { query: string; document: DocumentNode } | undefined {
+    const entry = this.#documents.get(query);
+    if (entry) {
       // Most recently used last, so eviction drops the least recently used.
       this.#documents.delete(query);
-      this.#documents.set(query, document);
+      this.#documents.set(entry.query, entry);
     }
-    return document;
+    return entry;
   }
 
   set(query: string, document: DocumentNode): void {
     if (this.size <= 0 || query.length > MAX_CACHED_QUERY_LENGTH) return;
     if (this.#documents.size >= this.size) this.#documents.delete(this.#documents.keys().next().value!);
-    this.#documents.set(query, document);
+    // A flat copy: the text as received may be a slice of the whole WebSocket message.
+    const own = flatten(query);
+    this.#documents.set(own, { query: own, document });
   }
+}
+
+function flatten(text: string): string {
+  return (' ' + text).slice(1);
 }
 
 /** Longer documents are parsed every time rather than kept (a cache of 1,000 stays under ~16 MB). */

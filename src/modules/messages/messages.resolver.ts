@@ -83,8 +83,7 @@ export class MessagesResolver {
     subscribe: ({ args, context }: SubscriptionData) =>
       context.services.messages.subscribeMessages(subscriber(context), context.loaders, args['chatId'] as string | null),
   })
-  newMessage(@Root() payload: MessagePayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null, @Ctx() ctx: Context): MessageRecord {
-    ctx.renewLoaders();
+  newMessage(@Root() payload: MessagePayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): MessageRecord {
     return fromMessagePayload(payload);
   }
 
