@@ -64,27 +64,50 @@ export function createContext(
   auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
   request: { requestId?: string; clientIp: string; origin?: string | null },
 ): Context {
-  const requestId = request.requestId ?? flatString(randomUUID());
-  let loaders: Loaders | undefined;
-  let logger: Logger | undefined;
-  const context: Context = {
-    ...auth,
-    services: deps.services,
-    prisma: deps.prisma,
-    get loaders() {
-      // Made on first use: a subscription event that resolves only scalars never builds any.
-      return (loaders ??= createLoaders(deps.prisma, deps.services, deps.loaderOptions));
-    },
-    renewLoaders() {
-      loaders = undefined;
-    },
-    get logger() {
-      // Made on first use too: most operations log nothing.
-      return (logger ??= deps.logger.child({ requestId, ...(auth.viewer ? { userId: auth.viewer.id } : {}) }));
-    },
-    requestId,
-    clientIp: request.clientIp,
-    origin: request.origin ?? null,
-  };
-  return context;
+  return new RequestContext(deps, auth, request);
+}
+
+/**
+ * A class, so the lazy getters live on its prototype rather than as closures
+ * per context. No #private fields: Apollo shallow-copies the context for each
+ * operation (prototype and own properties), which private fields do not survive.
+ */
+class RequestContext implements Context {
+  readonly viewer: Viewer | null;
+  readonly authFailure: AuthFailure | null;
+  readonly services: Services;
+  readonly prisma: PrismaClient;
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly origin: string | null;
+  private madeLoaders: Loaders | undefined;
+  private madeLogger: Logger | undefined;
+
+  constructor(
+    private readonly deps: ContextFactoryDeps,
+    auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
+    request: { requestId?: string; clientIp: string; origin?: string | null },
+  ) {
+    this.viewer = auth.viewer;
+    this.authFailure = auth.authFailure;
+    this.services = deps.services;
+    this.prisma = deps.prisma;
+    this.requestId = request.requestId ?? flatString(randomUUID());
+    this.clientIp = request.clientIp;
+    this.origin = request.origin ?? null;
+  }
+
+  get loaders(): Loaders {
+    // Made on first use: a subscription event that resolves only scalars never builds any.
+    return (this.madeLoaders ??= createLoaders(this.deps.prisma, this.deps.services, this.deps.loaderOptions));
+  }
+
+  renewLoaders(): void {
+    this.madeLoaders = undefined;
+  }
+
+  get logger(): Logger {
+    // Made on first use too: most operations log nothing.
+    return (this.madeLogger ??= this.deps.logger.child({ requestId: this.requestId, ...(this.viewer ? { userId: this.viewer.id } : {}) }));
+  }
 }

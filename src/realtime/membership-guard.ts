@@ -12,46 +12,60 @@ export function guardByMembership<T extends { chatId: string }>(
   source: AsyncIterableIterator<T>,
   chatId?: string,
 ): AsyncIterableIterator<T> {
-  // Promise chains rather than async functions and a second iterator: an idle
-  // subscription then holds one pending promise, not suspended frames (memory per socket).
-  const left = new Set<string>();
-  let finished = false;
-  const done: IteratorResult<T> = { value: undefined, done: true };
+  return new MembershipGuard(pubsub, userId, source, chatId);
+}
 
-  const finish = async (): Promise<IteratorResult<T>> => {
-    if (!finished) {
-      finished = true;
-      stopWatching();
-      await source.return?.();
-    }
-    return done;
-  };
+const DONE: IteratorResult<never> = { value: undefined, done: true };
 
-  const stopWatching = pubsub.listen(Topic.Membership, userId, (event) => {
-    if (event.change === 'LEFT') {
-      left.add(event.chatId);
-      if (event.chatId === chatId) void finish();
-    } else {
-      left.delete(event.chatId);
-    }
-  });
+/**
+ * A class with promise chains rather than closures and async functions: an
+ * idle subscription then holds one small object and one pending promise
+ * (memory per socket is a benchmark target).
+ */
+class MembershipGuard<T extends { chatId: string }> implements AsyncIterableIterator<T> {
+  /** Chats left since subscribing; made on the first departure. */
+  #left: Set<string> | undefined;
+  #finished = false;
+  readonly #stopWatching: () => void;
 
-  const pull = (): Promise<IteratorResult<T>> =>
-    source.next().then(
+  constructor(
+    pubsub: PubSub,
+    userId: string,
+    private readonly source: AsyncIterableIterator<T>,
+    private readonly chatId: string | undefined,
+  ) {
+    this.#stopWatching = pubsub.listen(Topic.Membership, userId, (event) => {
+      if (event.change === 'LEFT') {
+        (this.#left ??= new Set()).add(event.chatId);
+        if (event.chatId === chatId) void this.return();
+      } else {
+        this.#left?.delete(event.chatId);
+      }
+    });
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.source.next().then(
       (result) => {
-        if (result.done || finished) return finish();
+        if (result.done || this.#finished) return this.return();
         const { chatId: eventChat } = result.value;
-        if ((chatId === undefined || eventChat === chatId) && !left.has(eventChat)) return result;
-        return pull();
+        if ((this.chatId === undefined || eventChat === this.chatId) && !this.#left?.has(eventChat)) return result;
+        return this.next();
       },
-      (error: unknown) => finish().then(() => Promise.reject(error)),
+      (error: unknown) => this.return().then(() => Promise.reject(error)),
     );
+  }
 
-  return {
-    next: pull,
-    return: finish,
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#stopWatching();
+      await this.source.return?.();
+    }
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }

@@ -46,7 +46,7 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
     // subscribing (and while rendering an event) are dropped, not kept per socket.
     dropLoaders(args.contextValue);
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
-    return mapAsyncIterator(stream, async (payload) => {
+    return new MappedIterator(stream, async (payload) => {
       const result = await (shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args));
       dropLoaders(args.contextValue);
       return result;
@@ -137,37 +137,46 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 
 /**
  * As graphql-js maps a source stream to results: return and throw reach the
- * source. Promise chains, not async functions: an idle subscription holds one
- * pending promise rather than a suspended frame.
+ * source. A class with promise chains, not closures and async functions: an
+ * idle subscription holds one small object and one pending promise.
  */
-function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => Promise<U>): AsyncIterableIterator<U> {
-  const iterator = source[Symbol.asyncIterator]();
-  const close = async () => {
-    await iterator.return?.();
-  };
-  const mapResult = (result: IteratorResult<T>): Promise<IteratorResult<U>> | IteratorResult<U> => {
+class MappedIterator<T, U> implements AsyncIterableIterator<U> {
+  readonly #source: AsyncIterator<T>;
+
+  constructor(
+    source: AsyncIterable<T>,
+    private readonly map: (value: T) => Promise<U>,
+  ) {
+    this.#source = source[Symbol.asyncIterator]();
+  }
+
+  next(): Promise<IteratorResult<U>> {
+    return this.#source.next().then((result) => this.#mapResult(result));
+  }
+
+  async return(): Promise<IteratorResult<U>> {
+    await this.#source.return?.();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<U>> {
+    if (this.#source.throw) return this.#mapResult(await this.#source.throw(error));
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #mapResult(result: IteratorResult<T>): Promise<IteratorResult<U>> | IteratorResult<U> {
     if (result.done) return { value: undefined, done: true };
-    return map(result.value).then(
+    return this.map(result.value).then(
       (value) => ({ value, done: false }),
-      (error: unknown) => close().then(
+      (error: unknown) => this.return().then(
         () => Promise.reject(error),
         () => Promise.reject(error),
       ),
     );
-  };
-  return {
-    next: () => iterator.next().then(mapResult),
-    async return() {
-      await close();
-      return { value: undefined, done: true };
-    },
-    async throw(error: unknown) {
-      if (iterator.throw) return mapResult(await iterator.throw(error));
-      await close();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  }
 }

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from '../graphql/context.js';
+import { authenticate, bearerToken, createContext, type Context, type ContextFactoryDeps } from '../graphql/context.js';
 import { formatError, isClientError } from '../graphql/errors.js';
 import { QUERY_LIMITS, checkCost, limitRules } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
@@ -12,6 +11,7 @@ import type { Limiter } from '../lib/rate-limits.js';
 import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
+import { serveGraphqlWs } from './graphql-ws-adapter.js';
 import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
 
@@ -25,6 +25,8 @@ type ConnectionState = {
   connectionId?: string;
   /** Ids of this socket's running subscriptions. */
   subscriptions?: Set<string>;
+  /** Shared by the socket's subscriptions (their loaders are dropped after every event). */
+  subscriptionContext?: Context;
 };
 
 /** Options for {@link attachWebSocketServer}; defaults in parentheses. */
@@ -79,7 +81,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
   const documents = new DocumentCache(options.documentCacheSize ?? 1000);
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
 
-  const serverCleanup = useServer<Record<string, unknown>, ConnectionState>(
+  const serverCleanup = serveGraphqlWs<ConnectionState>(
     {
       schema,
       subscribe: sharedSubscribe,
@@ -94,11 +96,12 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           return false;
         }
         ctx.extra.viewer = viewer;
-        ctx.extra.clientIp = clientIpOf(ctx.extra.request);
-        const origin = originOf(ctx.extra.request);
+        const request = ctx.extra.request!;
+        ctx.extra.clientIp = clientIpOf(request);
+        const origin = originOf(request);
         ctx.extra.origin = origin === null ? null : flatString(origin);
-        // Kept by graphql-ws for the socket's life otherwise: ~1.5 KB of headers and the bearer token per idle socket.
-        (ctx.extra as { request?: IncomingMessage }).request = undefined;
+        // Kept for the socket's life otherwise: ~1.5 KB of headers and the bearer token per idle socket.
+        ctx.extra.request = undefined;
         (ctx as { connectionParams?: unknown }).connectionParams = undefined;
         ctx.extra.connectionId = flatString(randomUUID());
         ctx.extra.subscriptions = new Set();
@@ -141,6 +144,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         } catch (error) {
           return [asClientError(error)];
         }
+        const newContext = () => createContext(options, { viewer, authFailure: null }, { clientIp: ctx.extra.clientIp!, origin: ctx.extra.origin ?? null });
         if (operation.operation === 'subscription') {
           const running = ctx.extra.subscriptions!;
           if (running.size >= maxSubscriptions) {
@@ -153,10 +157,8 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: createContext(options, { viewer, authFailure: null }, {
-            clientIp: ctx.extra.clientIp!,
-            origin: ctx.extra.origin ?? null,
-          }),
+          // Queries and mutations get fresh loaders, as over HTTP.
+          contextValue: operation.operation === 'subscription' ? (ctx.extra.subscriptionContext ??= newContext()) : newContext(),
         };
       },
       onComplete(ctx, id) {
@@ -177,6 +179,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       },
     },
     wsServer,
+    logger,
     options.keepAliveMs ?? 12_000,
   );
 
