@@ -58,6 +58,8 @@ export interface StartOptions {
     typingTtlMs?: number;
     pushRetryDelaysMs?: number[];
     socketSweepMs?: number;
+    /** WebSocket keep-alive ping interval (12 s). */
+    keepAliveMs?: number;
     /** Loaders load one key per query (no batching): only for the benchmark's comparison. */
     disableDataLoaders?: boolean;
   };
@@ -177,6 +179,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     limits,
     ...(loaderOptions ? { loaderOptions } : {}),
     ...(tuning.socketSweepMs ? { sweepIntervalMs: tuning.socketSweepMs } : {}),
+    ...(tuning.keepAliveMs ? { keepAliveMs: tuning.keepAliveMs } : {}),
   });
 
   const apollo = new ApolloServer<Context>({

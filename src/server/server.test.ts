@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../test/factories.js';
@@ -109,6 +110,30 @@ describe('GraphQL over WebSocket', () => {
     expect(await connectRaw(server, { authorization: 'Bearer nope' })).toMatchObject({ acked: false, code: 4401 });
     const expired = jwt.sign({ sid: 'x', exp: 1 }, 'test-secret-that-is-at-least-32-bytes-long', { subject: 'x' });
     expect(await connectRaw(server, { authorization: expired })).toMatchObject({ acked: false, code: 4401 });
+  });
+
+  it('keeps sockets that answer pings and drops one that stops answering', async () => {
+    const pinging = await startTestServer({}, { keepAliveMs: 400 });
+    const { accessToken } = await createUser(pinging);
+    const open = (autoPong: boolean) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(pinging.wsUrl, 'graphql-transport-ws', { autoPong });
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: accessToken } })));
+        socket.on('message', (data) => (JSON.parse(String(data)) as { type: string }).type === 'connection_ack' && resolve(socket));
+        socket.on('error', reject);
+      });
+    const [answering, silent] = await Promise.all([open(true), open(false)]);
+    const closes = new Map<WebSocket, number>();
+    for (const socket of [answering, silent]) socket.on('close', (code) => closes.set(socket, code));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(closes.get(silent)).toBe(1006); // terminated: no close frame
+      expect(closes.has(answering)).toBe(false);
+      expect(answering.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      answering.close();
+      await pinging.close();
+    }
   });
 
   it('closes with 4403 for a deactivated user', async () => {

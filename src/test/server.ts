@@ -25,7 +25,10 @@ export interface TestServer extends RunningServer {
  * A real server on 127.0.0.1, a free port, its own fresh database (cloned from
  * the migrated template) and its own data directory. `env` overrides variables.
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { shareDatabaseWith?: TestServer } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { shareDatabaseWith?: TestServer; keepAliveMs?: number } = {},
+): Promise<TestServer> {
   // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.
   const database = options.shareDatabaseWith
     ? { url: options.shareDatabaseWith.database.url, drop: async () => undefined }
@@ -50,7 +53,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
-    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100], socketSweepMs: 200 },
+    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100], socketSweepMs: 200, ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) },
     onQuery: () => {
       if (counting) counting.statements += 1;
     },
