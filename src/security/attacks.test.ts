@@ -313,6 +313,7 @@ describe('production', () => {
     expect(await page.text()).not.toMatch(/embeddable-sandbox/);
     const introspection = await gql(production, '{ __schema { types { name } } }');
     expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
   });
 
   it('masks unexpected errors: no stack, SQL or file path', async () => {
