@@ -21,6 +21,7 @@ export interface SocketExtra {
  *   per subscription).
  * - One keep-alive timer for all sockets instead of an interval per socket: a
  *   socket that has not answered the previous ping is terminated.
+ * - Frames are queued on the socket without waiting for each to be written.
  */
 export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
   options: ServerOptions<Record<string, unknown> | undefined, SocketExtra & E>,
@@ -48,11 +49,12 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (error) => (error ? reject(error) : resolve()));
-          }),
+        // Not waiting for each frame to be written: a promise and a callback per
+        // frame for nothing, since a socket that falls behind is cut off by its
+        // buffered amount (onNext) and write errors close it ('error' above).
+        send: (data) => {
+          if (socket.readyState === socket.OPEN) socket.send(data);
+        },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
