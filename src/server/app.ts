@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +31,7 @@ import { ConnectionRegistry } from '../realtime/connections.js';
 import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/presence.js';
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
 import { RedisPubSub } from '../realtime/redis-pubsub.js';
+import { graphqlFastPath } from './graphql-fast-path.js';
 import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -68,12 +69,13 @@ export interface StartOptions {
 }
 
 const JSON_BODY_LIMIT = '1mb';
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Helmet's headers, worked out once: with our options they are the same for
  * every response, and helmet otherwise runs eleven middlewares per request.
  */
-function fixedHeaders(middleware: (req: Request, res: Response, next: (error?: unknown) => void) => void): (req: Request, res: Response, next: () => void) => void {
+function recordHeaders(middleware: (req: Request, res: Response, next: (error?: unknown) => void) => void): { set: [string, string][]; removed: string[] } {
   const set: [string, string][] = [];
   const removed: string[] = [];
   const recorder = {
@@ -85,12 +87,9 @@ function fixedHeaders(middleware: (req: Request, res: Response, next: (error?: u
     finished = true;
   });
   if (!finished) throw new Error('helmet did not finish synchronously');
-  return (_req, res, next) => {
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of removed) res.removeHeader(name);
-    next();
-  };
+  return { set, removed };
 }
+
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 export async function startServer({ env, logger, tuning = {}, onQuery }: StartOptions): Promise<RunningServer> {
@@ -151,27 +150,34 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const metrics = createMetrics();
   const schema = await getSchema();
   const app = express();
-  const httpServer = createServer(app);
+  // POST /graphql from apps goes straight to Apollo once it is started (see graphql-fast-path.ts).
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const httpServer = createServer((req, res) => {
+    if (!fastPath?.(req, res)) app(req, res);
+  });
   app.disable('x-powered-by');
   // Express hashes every response body for a weak ETag; GraphQL POST answers are never
   // revalidated, and /files sets its own (the content's sha256).
   app.set('etag', false);
   if (env.trustProxy !== undefined) app.set('trust proxy', env.trustProxy);
-  app.use(
-    fixedHeaders(
-      helmet({
-        // Sandbox's page loads Apollo's scripts from their CDN; in production there is no Sandbox and the strict default applies.
-        contentSecurityPolicy: env.introspection ? false : undefined,
-        crossOriginEmbedderPolicy: false,
-      }),
-    ),
+  const securityHeaders = recordHeaders(
+    helmet({
+      // Sandbox's page loads Apollo's scripts from their CDN; in production there is no Sandbox and the strict default applies.
+      contentSecurityPolicy: env.introspection ? false : undefined,
+      crossOriginEmbedderPolicy: false,
+    }),
   );
+  app.use((_req, res, next) => {
+    for (const [name, value] of securityHeaders.set) res.setHeader(name, value);
+    for (const name of securityHeaders.removed) res.removeHeader(name);
+    next();
+  });
   // Browsers on other origins may call only from CORS_ORIGINS (none by default); apps and curl are unaffected.
   app.use(cors({ origin: env.corsOrigins.length > 0 ? [...env.corsOrigins] : false, maxAge: 600 }));
 
+  const requestIdOf = (header: string | undefined) => (header !== undefined && REQUEST_ID.test(header) ? header : randomUUID());
   app.use((req, res, next) => {
-    const header = req.header('x-request-id');
-    const requestId = header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+    const requestId = requestIdOf(req.header('x-request-id'));
     res.locals['requestId'] = requestId;
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
@@ -235,6 +241,8 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     ],
   });
   await apollo.start();
+  const graphqlContext = async (authorization: string | undefined, request: { requestId: string; clientIp: string; origin: string | null }) =>
+    createContext({ services, prisma, logger, ...(loaderOptions ? { loaderOptions } : {}) }, await authenticate(services, bearerToken(authorization)), request);
 
   // A signed file URL is a capability meant for <img src> on the client's own origin, which is not ours.
   app.use('/files', (_req, res, next) => {
@@ -247,14 +255,33 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     multipartUploads({ maxFileSize: services.files.maxUploadBytes }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        createContext({ services, prisma, logger, ...(loaderOptions ? { loaderOptions } : {}) }, await authenticate(services, bearerToken(req.headers.authorization)), {
+      context: ({ req, res }) =>
+        graphqlContext(req.headers.authorization, {
           requestId: res.locals['requestId'] as string,
           clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
           origin: req.get('host') ? `${req.protocol}://${req.get('host')}` : null,
         }),
     }),
   );
+  if (env.trustProxy === undefined) {
+    fastPath = graphqlFastPath({
+      apollo,
+      fixedHeaders: securityHeaders.set,
+      maxBodyBytes: JSON_BODY_LIMIT_BYTES,
+      requestId: requestIdOf,
+      context: (req, requestId) =>
+        graphqlContext(req.headers.authorization, {
+          requestId,
+          clientIp: req.socket.remoteAddress ?? 'unknown',
+          origin: req.headers.host ? `${'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'}://${req.headers.host}` : null,
+        }),
+      finished: (status, startedAt) => {
+        metrics.httpRequests.inc({ method: 'POST', route: '/graphql', status: String(status) });
+        metrics.httpDuration.observe({ method: 'POST', route: '/graphql' }, (performance.now() - startedAt) / 1000);
+      },
+      logger,
+    });
+  }
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });

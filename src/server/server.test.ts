@@ -14,6 +14,48 @@ afterAll(async () => {
   await server?.close();
 });
 
+describe('POST /graphql', () => {
+  // Apps' requests take a direct path to Apollo; browsers' (Origin header) go through Express.
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const viaExpress = { origin: 'https://app.example' };
+
+  it('answers alike on the direct path and through Express', async () => {
+    const { accessToken } = await createUser(server);
+    const query = JSON.stringify({ query: '{ chats(first: 1) { totalCount } }' });
+    for (const extra of [{}, viaExpress]) {
+      const response = await post(query, { authorization: `Bearer ${accessToken}`, 'x-request-id': 'req-42', ...extra });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+      expect(response.headers.get('x-request-id')).toBe('req-42');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(await response.json()).toEqual({ data: { chats: { totalCount: 0 } } });
+    }
+  });
+
+  it('refuses a malformed or non-object body with the same 400 on both paths', async () => {
+    for (const body of ['{"query": ', '5', 'null']) {
+      const answers = await Promise.all([post(body), post(body, viaExpress)]);
+      for (const response of answers) {
+        expect(response.status, body).toBe(400);
+        expect(await response.json()).toEqual({ errors: [{ message: 'Malformed request body', extensions: { code: 'BAD_USER_INPUT' } }] });
+      }
+    }
+  });
+
+  it('counts direct-path requests in the HTTP metrics', async () => {
+    const count = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes('route="/graphql"') && l.includes('status="200"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await count();
+    await post(JSON.stringify({ query: '{ __typename }' }));
+    expect(await count()).toBe(before + 1);
+  });
+});
+
 describe('plain HTTP routes', () => {
   it('GET /healthz says ok', async () => {
     const response = await fetch(`${server.url}/healthz`);
