@@ -36,7 +36,7 @@ import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-p
 import { fileRoutes } from './file-routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
-import { attachWebSocketServer } from './websocket.js';
+import { attachWebSocketServer, originOf } from './websocket.js';
 
 /** A running Payamak server. */
 export interface RunningServer {
@@ -68,7 +68,6 @@ export interface StartOptions {
   onQuery?: () => void;
 }
 
-const JSON_BODY_LIMIT = '1mb';
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
@@ -253,7 +252,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   app.use(
     '/graphql',
     multipartUploads({ maxFileSize: services.files.maxUploadBytes }),
-    express.json({ limit: JSON_BODY_LIMIT }),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
     expressMiddleware(apollo, {
       context: ({ req, res }) =>
         graphqlContext(req.headers.authorization, {
@@ -273,7 +272,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
         graphqlContext(req.headers.authorization, {
           requestId,
           clientIp: req.socket.remoteAddress ?? 'unknown',
-          origin: req.headers.host ? `${'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http'}://${req.headers.host}` : null,
+          origin: originOf(req),
         }),
       finished: (status, startedAt) => {
         metrics.httpRequests.inc({ method: 'POST', route: '/graphql', status: String(status) });
@@ -289,7 +288,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     if (res.headersSent) return next(error);
     const status = typeof error?.status === 'number' ? (error.status as number) : 500;
     if (status === 413) {
-      res.status(413).json({ errors: [{ message: `Request body is larger than ${JSON_BODY_LIMIT}`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+      res.status(413).json({ errors: [{ message: 'Request body is larger than 1 MiB', extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
     } else if (status >= 400 && status < 500) {
       res.status(status).json({ errors: [{ message: 'Malformed request body', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
     } else {

@@ -207,8 +207,8 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
   };
 }
 
-/** Where the client reached us, for absolute URLs (PUBLIC_URL, when set, wins over it). */
-function originOf(request: IncomingMessage): string | null {
+/** Where the client reached us, for absolute URLs (PUBLIC_URL, when set, wins over it). No proxy headers are read. */
+export function originOf(request: IncomingMessage): string | null {
   const { headers, socket } = request;
   return headers.host ? `${'encrypted' in socket && socket.encrypted ? 'https' : 'http'}://${headers.host}` : null;
 }
@@ -238,13 +238,9 @@ class DocumentCache {
     if (this.size <= 0 || query.length > MAX_CACHED_QUERY_LENGTH) return;
     if (this.#documents.size >= this.size) this.#documents.delete(this.#documents.keys().next().value!);
     // A flat copy: the text as received may be a slice of the whole WebSocket message.
-    const own = flatten(query);
+    const own = flatString(query);
     this.#documents.set(own, { query: own, document });
   }
-}
-
-function flatten(text: string): string {
-  return (' ' + text).slice(1);
 }
 
 /** Longer documents are parsed every time rather than kept (a cache of 1,000 stays under ~16 MB). */

@@ -21,7 +21,6 @@ export interface MessageListArgs {
 
 type Receipt = Exclude<MessageStatus, 'SENT'>;
 
-
 export class MessagesService {
   constructor(
     private readonly prisma: PrismaClient,
