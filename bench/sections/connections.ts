@@ -80,6 +80,20 @@ async function ramp(count: number, deadlineMs: number, open: (i: number) => Prom
   return { times, failures, seconds: (nowMs() - start) / 1000 };
 }
 
+/** What both ramps report: connections, connect times, RSS before and after. */
+function rampFigures(server: RampResult['server'], run: Awaited<ReturnType<typeof ramp>>, connected: number, rssBefore: number, rssAfter: number): RampResult {
+  return {
+    server,
+    connections: connected,
+    rampSeconds: run.seconds,
+    connect: run.times.summary(),
+    rssBeforeBytes: rssBefore,
+    rssAfterBytes: rssAfter,
+    rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
+    failures: run.failures,
+  };
+}
+
 /** RSS once it stops moving: three reads 250 ms apart within 0.5% (at most `maxMs`). */
 async function settledRss(pid: number, maxMs = 4_000): Promise<number> {
   const deadline = nowMs() + maxMs;
@@ -176,16 +190,9 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
 
     const connected = members.length - result.failures;
     const ours: ConnectionResults['ours'] = {
-      server: 'ours',
-      connections: connected,
-      rampSeconds: result.seconds,
-      connect: result.times.summary(),
-      rssBeforeBytes: rssBefore,
-      rssAfterBytes: rssAfter,
-      rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
+      ...rampFigures('ours', result, connected, rssBefore, rssAfter),
       rssIdlePerConnectionBytes: (rssIdle - rssBefore) / connected,
       heapPerConnectionBytes: (heapAfter - heapBefore) / connected,
-      failures: result.failures,
       eventLoopRamp: eventLoop(rampMetrics),
       eventLoopIdle: eventLoop(idleMetrics),
       liveness: { presence: seen.presence.size, newMessage: seen.newMessage.size, sample: SAMPLE },
@@ -215,16 +222,7 @@ async function rampRaw(server: ServerChild, count: number): Promise<RampResult> 
     });
     const rssAfter = await settledRss(server.pid);
     const connected = count - result.failures;
-    return {
-      server: 'raw ws',
-      connections: connected,
-      rampSeconds: result.seconds,
-      connect: result.times.summary(),
-      rssBeforeBytes: rssBefore,
-      rssAfterBytes: rssAfter,
-      rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
-      failures: result.failures,
-    };
+    return rampFigures('raw ws', result, connected, rssBefore, rssAfter);
   } finally {
     for (const socket of sockets) socket.terminate();
   }
