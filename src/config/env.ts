@@ -40,7 +40,23 @@ export interface Env {
     readonly auth: RateLimit | null;
     readonly messages: RateLimit | null;
     readonly uploads: RateLimit | null;
+    /** `RATE_LIMIT_GROUP_ADDS`, default 100/3600: strangers (no shared chat) one user may put into groups. */
+    readonly groupAdds: RateLimit | null;
+    /** `RATE_LIMIT_CONNECT`, default 30/60: WebSocket connections one user may open. */
+    readonly connect: RateLimit | null;
+    /** `RATE_LIMIT_USER_SEARCH`, default 30/60: `users(search:)` calls per user. */
+    readonly userSearch: RateLimit | null;
   };
+  /** `WS_MAX_PENDING_PER_IP`, default 50: sockets one IP may hold before `connection_init`; 0 is off. */
+  readonly wsMaxPendingPerIp: number;
+  /** `USER_STORAGE_QUOTA` in bytes, default 2 GB (2,000,000,000): what one user's uploads may hold in all; 0 is off. */
+  readonly userStorageQuota: number;
+  /** `MAX_RESPONSE_NODES`, default 20,000: list items one response may carry; 0 is off. */
+  readonly maxResponseNodes: number;
+  /** `METRICS_PORT`, default 9464; 0 picks a free port (tests). */
+  readonly metricsPort: number;
+  /** `METRICS_HOST`, default 127.0.0.1: Prometheus scrapes here, never on the API port. */
+  readonly metricsHost: string;
   /** `TRUST_PROXY`: hop count or Express trust-proxy expression; unset trusts no proxy. */
   readonly trustProxy: string | number | undefined;
   /** `CORS_ORIGINS`, comma-separated; empty allows no cross-origin browser calls. */
@@ -119,7 +135,15 @@ export function parseEnv(source: Source): Env {
     auth: parseRateLimit('RATE_LIMIT_AUTH', get('RATE_LIMIT_AUTH') ?? '5/900', problems),
     messages: parseRateLimit('RATE_LIMIT_MESSAGES', get('RATE_LIMIT_MESSAGES') ?? '60/60', problems),
     uploads: parseRateLimit('RATE_LIMIT_UPLOADS', get('RATE_LIMIT_UPLOADS') ?? '10/900', problems),
+    groupAdds: parseRateLimit('RATE_LIMIT_GROUP_ADDS', get('RATE_LIMIT_GROUP_ADDS') ?? '100/3600', problems),
+    connect: parseRateLimit('RATE_LIMIT_CONNECT', get('RATE_LIMIT_CONNECT') ?? '30/60', problems),
+    userSearch: parseRateLimit('RATE_LIMIT_USER_SEARCH', get('RATE_LIMIT_USER_SEARCH') ?? '30/60', problems),
   };
+  const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
+  const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);
+  const maxResponseNodes = parseCount('MAX_RESPONSE_NODES', get('MAX_RESPONSE_NODES'), 20_000, problems);
+  const metricsPortRaw = get('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
   const trustProxyRaw = get('TRUST_PROXY');
   const trustProxy =
@@ -171,6 +195,11 @@ export function parseEnv(source: Source): Env {
     vapid: Object.freeze({ publicKey: vapidPublicKey, privateKey: vapidPrivateKey, subject: vapidSubject }),
     publicUrl,
     fileUrlSecret,
+    wsMaxPendingPerIp,
+    userStorageQuota,
+    maxResponseNodes,
+    metricsPort,
+    metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });
 }
 
@@ -179,14 +208,24 @@ export function loadEnv(): Env {
   return parseEnv(process.env);
 }
 
-function parsePort(raw: string | undefined, problems: string[]): number {
+function parsePort(raw: string | undefined, problems: string[], name = 'PORT'): number {
   if (raw === undefined) return 4000;
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) {
-    problems.push(`PORT must be an integer from 0 to 65535 (got "${raw}")`);
+    problems.push(`${name} must be an integer from 0 to 65535 (got "${raw}")`);
     return 4000;
   }
   return port;
+}
+
+/** A non-negative whole number; 0 usually turns the limit off. */
+function parseCount(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    problems.push(`${name} must be a whole number, 0 or more (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
 }
 
 function isPostgresUrl(raw: string): boolean {

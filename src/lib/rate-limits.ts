@@ -93,6 +93,12 @@ export class RateLimits {
   readonly auth: Limiter;
   readonly messages: Limiter;
   readonly uploads: Limiter;
+  /** Strangers added to groups, per adder (RATE_LIMIT_GROUP_ADDS). */
+  readonly groupAdds: Limiter;
+  /** WebSocket connections per user (RATE_LIMIT_CONNECT). */
+  readonly connect: Limiter;
+  /** `users(search:)` per user (RATE_LIMIT_USER_SEARCH). */
+  readonly userSearch: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
@@ -100,6 +106,9 @@ export class RateLimits {
     this.auth = new Limiter(config.auth, 'auth', redis);
     this.messages = new Limiter(config.messages, 'messages', redis);
     this.uploads = new Limiter(config.uploads, 'uploads', redis);
+    this.groupAdds = new Limiter(config.groupAdds, 'group-adds', redis);
+    this.connect = new Limiter(config.connect, 'connect', redis);
+    this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
     this.logins = new LoginLockout(redis);
   }
 }

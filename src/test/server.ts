@@ -47,6 +47,10 @@ export async function startTestServer(
     RATE_LIMIT_AUTH: '0',
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_UPLOADS: '0',
+    RATE_LIMIT_GROUP_ADDS: '0',
+    RATE_LIMIT_CONNECT: '0',
+    RATE_LIMIT_USER_SEARCH: '0',
+    METRICS_PORT: '0',
     ...env,
   });
   let counting: { statements: number } | undefined;
