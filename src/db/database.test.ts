@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/database.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type Database } from './database.js';
+import { runningEmbeddedUrl } from './embedded-postgres.js';
 import { createQueryCounter } from './prisma-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -67,5 +68,73 @@ describe('openDatabase', () => {
 
     const client = new pg.Client({ connectionString: database.url });
     await expect(client.connect()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('runs the embedded database as a role with data rights only, across restarts', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-role-'));
+    dirs.push(dataDir);
+    // What an SQL injection would try; each must be refused with "insufficient privilege" (42501).
+    const refused = [
+      `COPY (SELECT 1) TO PROGRAM 'true'`,
+      `SELECT pg_read_file('PG_VERSION')`,
+      'CREATE TABLE "Intruder" ("id" int)',
+      'DROP TABLE "User"',
+      'ALTER TABLE "User" ADD COLUMN "x" int',
+      'TRUNCATE "Message"',
+      'DELETE FROM "_prisma_migrations"',
+      'CREATE ROLE "intruder"',
+      'ALTER ROLE CURRENT_USER SUPERUSER',
+      'CREATE OR REPLACE FUNCTION "payamak_append_message"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+    ];
+    const check = async (database: Database, username: string) => {
+      const { prisma } = database;
+      expect(new URL(database.url).username).toBe('payamak_app');
+      const [me] = await prisma.$queryRaw<{ user: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; owns: bigint }[]>`
+        SELECT current_user AS "user", r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+               (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) AS owns
+        FROM pg_roles r WHERE r.rolname = current_user`;
+      expect(me).toEqual({ user: 'payamak_app', rolsuper: false, rolcreaterole: false, rolcreatedb: false, owns: 0n });
+      for (const sql of refused) {
+        await expect(prisma.$executeRawUnsafe(sql), sql).rejects.toThrow(/42501/);
+      }
+
+      const user = await prisma.user.create({ data: newUser(username) });
+      const chat = await prisma.chat.create({ data: { kind: 'GROUP', title: 'g', members: { create: { userId: user.id } } } });
+      const [appended] = await prisma.$queryRaw<{ outcome: string; seq: number; memberIds: string[] }[]>`
+        SELECT "outcome", "seq", "memberIds" FROM "payamak_append_message"(
+          ${chat.id}::uuid, ${user.id}::uuid, 'TEXT'::"MessageKind", 'hello', NULL, NULL, NULL, ${user.id}::uuid, ${user.id}::uuid, false)`;
+      expect(appended).toEqual({ outcome: 'appended', seq: 1, memberIds: [user.id] });
+      await prisma.message.updateMany({ where: { chatId: chat.id }, data: { text: 'edited' } });
+      await prisma.chatMember.deleteMany({ where: { chatId: chat.id } });
+    };
+
+    const first = await openDatabase({ dataDir, logger });
+    try {
+      await check(first, 'first');
+      // A table a later migration makes (as the owner) is covered by default privileges, before any re-grant.
+      const owner = new pg.Client({ connectionString: await runningEmbeddedUrl(dataDir) });
+      await owner.connect();
+      try {
+        await owner.query('CREATE TABLE "Later" ("id" serial PRIMARY KEY, "note" text)');
+      } finally {
+        await owner.end();
+      }
+      await first.prisma.$executeRaw`INSERT INTO "Later" ("note") VALUES ('ok')`;
+      expect(await first.prisma.$queryRaw`SELECT "id", "note" FROM "Later"`).toEqual([{ id: 1, note: 'ok' }]);
+      await expect(first.prisma.$executeRawUnsafe('DROP TABLE "Later"')).rejects.toThrow(/42501/);
+    } finally {
+      await first.close();
+    }
+    const password = await readFile(path.join(dataDir, 'postgres-app.password'), 'utf8');
+    expect(first.url).not.toContain((await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim());
+
+    const second = await openDatabase({ dataDir, logger });
+    try {
+      await check(second, 'second');
+      expect(await second.prisma.user.count()).toBe(2);
+    } finally {
+      await second.close();
+    }
+    expect(await readFile(path.join(dataDir, 'postgres-app.password'), 'utf8')).toBe(password);
   });
 });

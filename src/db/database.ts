@@ -3,8 +3,11 @@
  * when there is none, brought up to date with the migrations, with a Prisma
  * client on top.
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { loadOrCreateSecret } from '../lib/secrets.js';
+import { ensureAppRole } from './app-role.js';
 import { describeDatabaseUrl } from './database-url.js';
 import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
@@ -14,7 +17,10 @@ import { createPrismaClient, type QueryEvent } from './prisma-client.js';
 export interface OpenDatabaseOptions {
   /** A PostgreSQL 14+ URL. When undefined, an embedded server is started in `dataDir`. */
   databaseUrl?: string | undefined;
-  /** Folder for the embedded server's cluster (`<dataDir>/postgres`); unused with `databaseUrl`. */
+  /**
+   * Folder for the embedded server's cluster (`<dataDir>/postgres`) and the
+   * passwords of its roles; unused with `databaseUrl`.
+   */
   dataDir: string;
   logger: Logger;
   /**
@@ -30,7 +36,12 @@ export interface OpenDatabaseOptions {
 
 /** An open database. */
 export interface Database {
-  /** Connection URL. The embedded server's includes its password: do not log it. */
+  /**
+   * The URL `prisma` connects with: `databaseUrl` as given, or on the embedded
+   * server the runtime role's (data rights only, see src/db/app-role.ts; the
+   * owner's URL, which migrations use, stays inside openDatabase). It includes
+   * a password: do not log it.
+   */
   readonly url: string;
   /** True when this process started the server (no DATABASE_URL). */
   readonly embedded: boolean;
@@ -45,28 +56,40 @@ export interface Database {
  * Opens the database: starts embedded PostgreSQL when `databaseUrl` is
  * undefined, applies pending migrations, and creates the Prisma client. On
  * failure everything started so far is stopped again.
+ *
+ * Migrations run as the URL's role. On the embedded server that is the
+ * superuser, and the Prisma client then connects as `payamak_app` instead,
+ * created and granted its rights at every start after the migrations; its
+ * password is kept in `<dataDir>/postgres-app.password`. With `databaseUrl`
+ * the operator's role is used for both, as given.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const { logger } = options;
   const startedAt = performance.now();
   let embedded: EmbeddedPostgres | undefined;
-  let url = options.databaseUrl;
-  if (url === undefined) {
+  let ownerUrl = options.databaseUrl;
+  if (ownerUrl === undefined) {
     // Loaded only here, so a deployment with DATABASE_URL never loads the PostgreSQL binaries package.
     const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger });
-    url = embedded.url;
+    ownerUrl = embedded.url;
   }
 
+  let url = ownerUrl;
   let prisma: PrismaClient | undefined;
   try {
-    const migrationsApplied = options.migrate === false ? [] : await applyMigrations(url, { logger });
+    const migrationsApplied = options.migrate === false ? [] : await applyMigrations(ownerUrl, { logger });
+    if (embedded !== undefined) {
+      const password = await loadOrCreateSecret(path.resolve(options.dataDir), 'postgres-app.password');
+      url = await ensureAppRole(ownerUrl, { password });
+    }
     prisma = createPrismaClient(url, { logger, poolMax: options.poolMax, onQuery: options.onQuery });
     await prisma.$connect();
     logger.info(
       {
         database: describeDatabaseUrl(url),
         embedded: embedded !== undefined,
+        role: decodeURIComponent(new URL(url).username),
         migrationsApplied: migrationsApplied.length,
         ms: Math.round(performance.now() - startedAt),
       },
