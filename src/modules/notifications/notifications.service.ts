@@ -10,6 +10,7 @@ import { Topic, type NotificationPayload } from '../../realtime/topics.js';
 import type { Appended, ChatEventListener, GroupRenamed, MemberLeft, MembersJoined } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
+import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
 
 const PREVIEW_LENGTH = 100;
 const RETENTION_DAYS = 30;
@@ -20,8 +21,17 @@ const KIND_LABELS: Record<string, string> = { IMAGE: 'Photo', VIDEO: 'Video', AU
 export interface NotificationsOptions {
   /** Which users are connected right now: they get `newMessage` instead of a stored notification. */
   online(userIds: readonly string[]): Promise<Set<string>>;
-  /** Accept http:// and loopback push endpoints (tests, development); default false. */
+  /**
+   * Accept http:// and loopback push endpoints (tests, development); private
+   * and other non-public addresses stay refused. Default false.
+   */
   allowInsecurePushEndpoints?: boolean;
+  /**
+   * Resolves push endpoint hosts, at registration and before every send, so
+   * that every address can be checked. Tests replace it to make a name resolve
+   * anywhere without DNS. Default `dns.promises.lookup`.
+   */
+  lookup?: PushEndpointLookup;
 }
 
 /**
@@ -30,6 +40,7 @@ export interface NotificationsOptions {
  */
 export class NotificationsService implements ChatEventListener {
   #purgeTimer: NodeJS.Timeout | undefined;
+  readonly #endpoints: PushEndpointGuard;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -37,7 +48,14 @@ export class NotificationsService implements ChatEventListener {
     private readonly push: PushDispatcher,
     private readonly logger: Logger,
     private readonly options: NotificationsOptions,
-  ) {}
+  ) {
+    this.#endpoints = new PushEndpointGuard({
+      allowInsecure: options.allowInsecurePushEndpoints ?? false,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
+    // The dispatcher re-checks before each send; it must refuse what registration would.
+    push.useEndpointGuard(this.#endpoints);
+  }
 
   // --- reacting to chats -------------------------------------------------
 
@@ -156,9 +174,10 @@ export class NotificationsService implements ChatEventListener {
 
   /** Registers a device for Web Push; the same endpoint again updates it (and may move it to this user). */
   async registerPush(viewer: Viewer, input: { endpoint: string; p256dh: string; auth: string }): Promise<boolean> {
-    const endpoint = this.#checkEndpoint(input.endpoint);
+    // The keys first: checking the endpoint may take a DNS query.
     checkKey(input.p256dh, 65, 'p256dh');
     checkKey(input.auth, 16, 'auth');
+    const endpoint = await this.#checkEndpoint(input.endpoint);
     const data = { userId: viewer.id, p256dh: input.p256dh, auth: input.auth };
     try {
       await this.prisma.pushSubscription.upsert({ where: { endpoint }, create: { endpoint, ...data }, update: data });
@@ -233,21 +252,14 @@ export class NotificationsService implements ChatEventListener {
     work().catch((error: unknown) => this.logger.error({ err: error, what }, 'could not create notification'));
   }
 
-  #checkEndpoint(raw: string): string {
-    let url: URL;
+  /** The normalised endpoint; the server will POST to it, so its host must be public (see PushEndpointGuard). */
+  async #checkEndpoint(raw: string): Promise<string> {
     try {
-      url = new URL(raw);
-    } catch {
-      throw badInput('endpoint must be a URL', 'endpoint');
+      return (await this.#endpoints.check(raw)).url;
+    } catch (error) {
+      if (error instanceof PushEndpointRefusedError) throw badInput(error.message, 'endpoint');
+      throw error;
     }
-    if (raw.length > 2048) throw badInput('endpoint must be at most 2048 characters', 'endpoint');
-    if (!this.options.allowInsecurePushEndpoints) {
-      // The server POSTs to this URL: only https, and never to this machine or a private network.
-      if (url.protocol !== 'https:' || isPrivateHost(url.hostname)) throw badInput('endpoint must be an https URL of a public push service', 'endpoint');
-    } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw badInput('endpoint must be an http(s) URL', 'endpoint');
-    }
-    return url.toString();
   }
 }
 
@@ -269,14 +281,6 @@ function checkKey(value: string, bytes: number, field: string): void {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value) || Buffer.from(value, 'base64url').length !== bytes) {
     throw badInput(`${field} must be ${bytes} bytes, base64url-encoded`, field);
   }
-}
-
-function isPrivateHost(host: string): boolean {
-  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal')) return true;
-  if (/^(127\.|10\.|192\.168\.|169\.254\.|0\.)/.test(name) || /^172\.(1[6-9]|2\d|3[01])\./.test(name)) return true;
-  // IPv6 literals only: "fcm.googleapis.com" is a push service, not a unique-local address.
-  return name.includes(':') && (name === '::1' || /^(fc|fd|fe80)/.test(name) || name.startsWith('::ffff:'));
 }
 
 function toPayload(row: NotificationRecord): NotificationPayload {

@@ -255,16 +255,41 @@ describe('Web Push', () => {
     expect(expectErrorCode(await register({ endpoint: 'ftp://x/y', p256dh: device.p256dh, auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe('endpoint');
     expect(expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: 'short', auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe('p256dh');
     expect(expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: device.p256dh, auth: 'AAAA' }), 'BAD_USER_INPUT').extensions?.['field']).toBe('auth');
-    expectNoErrors(await register({ endpoint: 'https://push.example/mine', p256dh: device.p256dh, auth: device.auth }));
-    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://push.example/mine' }, as(other))).unregisterPushSubscription).toBe(false);
-    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://push.example/mine' }, as(me))).unregisterPushSubscription).toBe(true);
+    // Loopback is allowed outside production; nothing is sent at registration.
+    expectNoErrors(await register({ endpoint: 'https://127.0.0.1/mine', p256dh: device.p256dh, auth: device.auth }));
+    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(other))).unregisterPushSubscription).toBe(false);
+    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(me))).unregisterPushSubscription).toBe(true);
+  });
+
+  it('outside production too, refuses private, CGNAT, link-local and unspecified endpoints', async () => {
+    const me = await createUser(server);
+    const device = deviceKeys();
+    for (const endpoint of ['http://10.0.0.1/x', 'https://100.64.0.1/x', 'http://169.254.169.254/latest', 'http://[::]/x', 'http://0.0.0.0/x', 'http://[::ffff:10.0.0.1]/x', 'http://[fd00::1]/x']) {
+      const error = expectErrorCode(await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(me)), 'BAD_USER_INPUT');
+      expect([endpoint, error.extensions?.['field'], error.message]).toEqual([endpoint, 'endpoint', 'endpoint must be a public push service; its host is not a public address']);
+    }
+    expect(await server.database.prisma.pushSubscription.count({ where: { userId: me.user.id } })).toBe(0);
+  });
+
+  it('checks stored endpoints again at send time: one that points inside the network is removed, never contacted', async () => {
+    const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
+    const device = deviceKeys();
+    // As stored before endpoints were checked by address. [::] (this machine) rather than a private
+    // address: should the check ever fail, the attempt must not leave the machine.
+    const endpoint = 'https://[::]/send/bob';
+    await server.database.prisma.pushSubscription.create({ data: { userId: bob.user.id, endpoint, p256dh: device.p256dh, auth: device.auth } });
+    const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, as(alice))).createPrivateChat.id;
+    expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'hello' } }, as(alice)));
+    await expect.poll(() => server.database.prisma.pushSubscription.count({ where: { endpoint } }), { timeout: 5000 }).toBe(0);
   });
 
   it('in production, refuses endpoints that are not public https push services', async () => {
     const { NotificationsService } = await import('./notifications.service.js');
-    const service = new NotificationsService(server.database.prisma, server.pubsub, { close() {} } as never, undefined as never, {
+    const service = new NotificationsService(server.database.prisma, server.pubsub, { useEndpointGuard() {}, close() {} } as never, undefined as never, {
       online: async () => new Set<string>(),
       allowInsecurePushEndpoints: false,
+      // No DNS in tests: the push service's name resolves to a public address here.
+      lookup: async (hostname) => (hostname === 'fcm.googleapis.com' ? [{ address: '142.250.74.10', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]),
     });
     const me = await createUser(server);
     const viewer = { id: me.user.id, role: 'USER' as const, sessionId: 'x' };

@@ -1,8 +1,11 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import webpush from 'web-push';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Logger } from '../../lib/logger.js';
+import { PushEndpointGuard, PushEndpointRefusedError, pinnedLookup, type CheckedPushEndpoint } from './push-endpoint.js';
 
 export interface PushTarget {
   endpoint: string;
@@ -18,9 +21,14 @@ export interface PushOptions {
   urgency?: 'very-low' | 'low' | 'normal' | 'high';
 }
 
-/** Sends one encrypted push. Resolves with the push service's status; rejects only when it could not be reached. */
+/**
+ * Sends one encrypted push to `endpoint.url`, connecting only to `endpoint.address`.
+ * Resolves with the push service's status; rejects only when it could not be reached.
+ */
 export interface PushSender {
-  send(target: PushTarget, payload: string, options: PushOptions): Promise<{ statusCode: number }>;
+  send(endpoint: CheckedPushEndpoint, target: Omit<PushTarget, 'endpoint'>, payload: string, options: PushOptions): Promise<{ statusCode: number }>;
+  /** Releases pooled connections, if the sender keeps any. */
+  close?(): void;
 }
 
 export interface VapidKeys {
@@ -31,26 +39,50 @@ export interface VapidKeys {
 
 /** Web Push (RFC 8291 encryption, RFC 8292 VAPID) through the `web-push` package. */
 export class WebPushSender implements PushSender {
+  // Every socket in these pools was opened through pinnedLookup, so reusing one
+  // still reaches an address that passed the check.
+  readonly #agents = { 'https:': new https.Agent({ keepAlive: true }), 'http:': new http.Agent({ keepAlive: true }) };
+
   constructor(private readonly vapid: VapidKeys) {}
 
-  async send(target: PushTarget, payload: string, options: PushOptions): Promise<{ statusCode: number }> {
-    // web-push encrypts and signs; we send with fetch, which also speaks plain
-    // http to a local push service (tests, development) where web-push would not.
-    const request = webpush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
+  send(endpoint: CheckedPushEndpoint, target: Omit<PushTarget, 'endpoint'>, payload: string, options: PushOptions): Promise<{ statusCode: number }> {
+    // web-push encrypts and signs; we send ourselves because its sendNotification
+    // speaks https only (a local push service in tests is http) and connects to
+    // whatever DNS says at that moment, where we must connect to the checked address.
+    const request = webpush.generateRequestDetails({ endpoint: endpoint.url, keys: { p256dh: target.p256dh, auth: target.auth } }, payload, {
       vapidDetails: this.vapid,
       TTL: options.ttlSeconds,
       urgency: options.urgency ?? 'normal',
       ...(options.topic ? { topic: options.topic } : {}),
     });
-    const { 'Content-Length': _length, ...headers } = request.headers as Record<string, string>;
-    const response = await fetch(request.endpoint, {
-      method: request.method,
-      headers,
-      body: request.body ?? null,
-      signal: AbortSignal.timeout(10_000),
+    const url = new URL(request.endpoint);
+    const agent = url.protocol === 'https:' ? this.#agents['https:'] : this.#agents['http:'];
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      // No redirect is followed (node:http never does): a 3xx is just a failed push,
+      // so a push service cannot bounce the server to an address that was not checked.
+      const outgoing = transport.request(
+        url,
+        {
+          method: request.method,
+          headers: request.headers as http.OutgoingHttpHeaders,
+          agent,
+          lookup: pinnedLookup(endpoint),
+          signal: AbortSignal.timeout(10_000),
+        },
+        (response) => {
+          response.resume(); // the body is not needed; draining it frees the socket for reuse
+          resolve({ statusCode: response.statusCode ?? 0 });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(request.body ?? undefined);
     });
-    await response.body?.cancel();
-    return { statusCode: response.status };
+  }
+
+  close(): void {
+    this.#agents['https:'].destroy();
+    this.#agents['http:'].destroy();
   }
 }
 
@@ -79,16 +111,24 @@ export async function loadVapidKeys(config: { publicKey?: string; privateKey?: s
 export interface PushDispatcherOptions {
   /** Waits before each retry of a failed push; default 2 s, 10 s, 60 s. */
   retryDelaysMs?: number[];
+  /**
+   * Checks each endpoint again right before every attempt; a refused one is
+   * removed. Default: a strict guard (https, public addresses only);
+   * {@link PushDispatcher.useEndpointGuard} replaces it.
+   */
+  endpointGuard?: PushEndpointGuard;
 }
 
 /**
  * Delivers pushes to every device of some users, in the background: callers
  * never wait for push services. 404/410 means the subscription is gone: it is
- * deleted. 429, 5xx and unreachable services are retried with backoff.
+ * deleted, and so is one whose host now resolves to a non-public address.
+ * 429, 5xx and unreachable services are retried with backoff.
  */
 export class PushDispatcher {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #retryDelaysMs: number[];
+  #guard: PushEndpointGuard;
   #closed = false;
 
   constructor(
@@ -98,6 +138,15 @@ export class PushDispatcher {
     options: PushDispatcherOptions = {},
   ) {
     this.#retryDelaysMs = options.retryDelaysMs ?? [2_000, 10_000, 60_000];
+    this.#guard = options.endpointGuard ?? new PushEndpointGuard();
+  }
+
+  /**
+   * Sends only where `guard` allows. NotificationsService installs the guard it
+   * registers endpoints with, so registration and sending apply one policy.
+   */
+  useEndpointGuard(guard: PushEndpointGuard): void {
+    this.#guard = guard;
   }
 
   /** Queues a push to every registered device of these users; returns at once. */
@@ -116,9 +165,19 @@ export class PushDispatcher {
   async #deliver(target: PushTarget & { id: string }, body: string, options: PushOptions, attempt: number): Promise<void> {
     let statusCode: number | undefined;
     try {
-      ({ statusCode } = await this.sender.send(target, body, options));
+      // Checked on every attempt: the name may point somewhere else since it was registered.
+      const endpoint = await this.#guard.check(target.endpoint);
+      ({ statusCode } = await this.sender.send(endpoint, target, body, options));
     } catch (error) {
-      this.logger.warn({ err: error, subscriptionId: target.id, attempt }, 'push service unreachable');
+      if (error instanceof PushEndpointRefusedError && error.refusal !== 'unresolved') {
+        await this.prisma.pushSubscription.deleteMany({ where: { id: target.id } });
+        // The endpoint's path is the device's capability: log only where it pointed.
+        this.logger.warn({ subscriptionId: target.id, refusal: error.refusal, ...error.details }, 'push endpoint refused; subscription removed');
+        return;
+      }
+      // A DNS failure may be passing: retried like an unreachable service.
+      const err = error instanceof PushEndpointRefusedError ? { refusal: error.refusal, ...error.details } : { err: error };
+      this.logger.warn({ ...err, subscriptionId: target.id, attempt }, 'push service unreachable');
     }
     if (statusCode !== undefined && statusCode >= 200 && statusCode < 300) return;
     if (statusCode === 404 || statusCode === 410) {
@@ -144,5 +203,6 @@ export class PushDispatcher {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.sender.close?.();
   }
 }
