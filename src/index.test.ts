@@ -57,11 +57,17 @@ describe('the server process', () => {
   it('starts on embedded PostgreSQL, stops cleanly on SIGTERM, and a second start keeps the data', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-start-'));
     try {
-      const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads') };
+      const env = { PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads') };
       const first = run(env);
       const url = await first.listening;
       expect(first.output().stdout).toMatch(/Database: embedded PostgreSQL/);
       expect(first.output().stdout).toMatch(/Apollo Sandbox: open http:\/\/127\.0\.0\.1:\d+\/graphql/);
+      // Metrics on their own loopback listener, printed at start-up; not on the API port.
+      const metricsUrl = /Metrics \(Prometheus\): (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(first.output().stdout)?.[1];
+      expect(metricsUrl, first.output().stdout).toBeDefined();
+      expect(new URL(metricsUrl!).port).not.toBe(new URL(url).port);
+      expect(await (await fetch(metricsUrl!)).text()).toMatch(/^process_cpu_user_seconds_total /m);
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
       const server = { graphqlUrl: `${url}/graphql` };
       const created = expectNoErrors(
         await gql(server, RegisterDocument, { input: { username: 'keeper', password: 'kept across restarts', displayName: 'K' } }),

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const server = await startServer({ env, logger });
   const db = server.database.embedded ? `embedded PostgreSQL in ${env.dataDir}/ (port ${new URL(server.database.url).port})` : 'PostgreSQL at DATABASE_URL';
   logger.info(
-    { url: `${server.url}/graphql`, database: server.database.embedded ? 'embedded' : 'external', startupMs: Math.round(performance.now() - startedAt) },
+    { url: `${server.url}/graphql`, metrics: server.metricsUrl, database: server.database.embedded ? 'embedded' : 'external', startupMs: Math.round(performance.now() - startedAt) },
     'server ready',
   );
   process.stdout.write(
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       `  GraphQL (HTTP and WebSocket): ${server.url.replace('http', 'ws')}/graphql`,
       env.introspection ? `  Apollo Sandbox: open ${server.url}/graphql in a browser` : '  Apollo Sandbox: off (production)',
       `  Database: ${db}`,
+      `  Metrics (Prometheus): ${server.metricsUrl}`,
       '',
       '',
     ].join('\n'),

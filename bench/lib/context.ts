@@ -59,6 +59,8 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: '0',
+    // Metrics have their own listener; a free port, read back from the start-up print.
+    METRICS_PORT: '0',
     DATABASE_URL: ctx.databaseUrl,
     DATA_DIR: dataDir,
     UPLOAD_DIR: path.join(dataDir, 'uploads'),

@@ -63,9 +63,10 @@ export async function graphql<T>(url: string, query: string, variables: Record<s
   return parsed.data;
 }
 
-/** Prometheus text → value per series ("name" or "name{labels}"). */
-export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
-  const { body } = await getText(`${url}/metrics`);
+/** Prometheus text at `metricsUrl` (…/metrics, the metrics listener) → value per series ("name" or "name{labels}"). */
+export async function scrapeMetrics(metricsUrl: string | undefined): Promise<Map<string, number>> {
+  if (metricsUrl === undefined) throw new Error('no metrics URL: the server did not print "Metrics (Prometheus): …"');
+  const { body } = await getText(metricsUrl);
   const series = new Map<string, number>();
   for (const line of body.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;

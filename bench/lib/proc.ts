@@ -13,6 +13,8 @@ export interface ServerChild {
   /** e.g. http://127.0.0.1:41234 */
   readonly url: string;
   readonly port: number;
+  /** Payamak's Prometheus endpoint (its own listener), e.g. http://127.0.0.1:41235/metrics; undefined for the floor. */
+  readonly metricsUrl: string | undefined;
   /** Sends SIGTERM, waits up to `timeoutMs`, then SIGKILL. */
   stop(timeoutMs?: number): Promise<void>;
   kill(): Promise<void>;
@@ -30,6 +32,8 @@ export interface SpawnOptions {
 }
 
 const LISTENING = /listening on (http:\/\/[\d.]+:(\d+))/;
+/** Printed by src/index.ts in the same write as its "listening on" line. */
+const METRICS = /Metrics \(Prometheus\): (http:\/\/\S+)/;
 
 /**
  * Starts `node …` through bash so the child's open-files limit can be raised
@@ -54,6 +58,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
     if (recent.length > 20) recent.shift();
   });
 
+  let metricsUrl: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => fail(new Error(`${options.name} did not start in time`)), options.startTimeoutMs ?? 60_000);
@@ -68,6 +73,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
       const match = LISTENING.exec(buffered);
       if (match) {
         clearTimeout(timer);
+        metricsUrl = METRICS.exec(buffered)?.[1];
         child.stdout!.off('data', onData);
         child.stdout!.pipe(log);
         resolve(match[1]!);
@@ -89,6 +95,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
     pid: child.pid!,
     url,
     port,
+    metricsUrl,
     async stop(timeoutMs = 15_000) {
       if (exited) return;
       child.kill('SIGTERM');

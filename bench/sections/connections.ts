@@ -150,9 +150,9 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
   try {
     progress(`connections: ${count} graphql-ws connections with 2 subscriptions each`);
     await sleep(1000);
-    await scrapeMetrics(server.url); // prom-client resets its event-loop histogram at every scrape
+    await scrapeMetrics(server.metricsUrl); // prom-client resets its event-loop histogram at every scrape
     const rssBefore = await settledRss(server.pid);
-    const heapBefore = (await scrapeMetrics(server.url)).get('nodejs_heap_size_used_bytes') ?? NaN;
+    const heapBefore = (await scrapeMetrics(server.metricsUrl)).get('nodejs_heap_size_used_bytes') ?? NaN;
     const seen = { presence: new Set<number>(), newMessage: new Set<number>() };
     const sampleStart = members.length - SAMPLE;
     const wsUrl = `${server.url.replace('http', 'ws')}/graphql`;
@@ -170,9 +170,9 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     });
     const rampMetrics = await waitForConnections(server, members.length - result.failures);
     const rssAfter = await settledRss(server.pid);
-    const heapAfter = (await scrapeMetrics(server.url)).get('nodejs_heap_size_used_bytes') ?? NaN;
+    const heapAfter = (await scrapeMetrics(server.metricsUrl)).get('nodejs_heap_size_used_bytes') ?? NaN;
     await sleep(3000);
-    const idleMetrics = await scrapeMetrics(server.url);
+    const idleMetrics = await scrapeMetrics(server.metricsUrl);
     // V8's memory reducer collects once the process has been quiet for ~8 s: what an idle socket really costs.
     await sleep(IDLE_MS - 3000);
     const rssIdle = await settledRss(server.pid);
@@ -232,7 +232,7 @@ async function rampRaw(server: ServerChild, count: number): Promise<RampResult> 
 async function waitForConnections(server: ServerChild, expected: number): Promise<Map<string, number>> {
   const deadline = nowMs() + 15_000;
   for (;;) {
-    const metrics = await scrapeMetrics(server.url);
+    const metrics = await scrapeMetrics(server.metricsUrl);
     if ((metrics.get('websocket_connections') ?? 0) >= expected || nowMs() > deadline) return metrics;
     await sleep(250);
   }

@@ -15,12 +15,21 @@ export interface Context {
   prisma: PrismaClient;
   readonly loaders: Loaders;
   /**
-   * Drops the loaders (new ones are made on next use). A subscription's context
-   * lives as long as the subscription: its caches are dropped after setting it
-   * up and after each event (see server/shared-subscriptions.ts), so no event
-   * sees stale members and an idle socket holds none.
+   * Drops the loaders (new ones are made on next use) and refills
+   * {@link responseNodesLeft}. A subscription's context lives as long as the
+   * subscription: its caches are dropped after setting it up and after each
+   * event (see server/shared-subscriptions.ts), so no event sees stale members,
+   * an idle socket holds none, and each event is counted on its own.
    */
   renewLoaders(): void;
+  /**
+   * List items the response may still carry: MAX_RESPONSE_NODES at the start
+   * (Infinity when 0, off). graphql/response-limit.ts subtracts each list's
+   * length as it resolves; below zero the operation fails.
+   */
+  responseNodesLeft: number;
+  /** MAX_RESPONSE_NODES, for the refusal's message; 0 when off. */
+  readonly maxResponseNodes: number;
   readonly logger: Logger;
   requestId: string;
   /** The caller's address (X-Forwarded-For is believed only with TRUST_PROXY). */
@@ -35,6 +44,8 @@ export interface ContextFactoryDeps {
   logger: Logger;
   /** Passed to every context's loaders; the default batches. */
   loaderOptions?: LoaderOptions;
+  /** MAX_RESPONSE_NODES: list items one response (one subscription event) may carry; 0 or unset is no limit. */
+  maxResponseNodes?: number;
 }
 
 /** Strips an optional `Bearer ` prefix; null when nothing usable was sent. */
@@ -80,6 +91,7 @@ class RequestContext implements Context {
   readonly requestId: string;
   readonly clientIp: string;
   readonly origin: string | null;
+  responseNodesLeft: number;
   private madeLoaders: Loaders | undefined;
   private madeLogger: Logger | undefined;
 
@@ -95,6 +107,7 @@ class RequestContext implements Context {
     this.requestId = request.requestId ?? flatString(randomUUID());
     this.clientIp = request.clientIp;
     this.origin = request.origin ?? null;
+    this.responseNodesLeft = this.maxResponseNodes || Infinity;
   }
 
   get loaders(): Loaders {
@@ -104,6 +117,11 @@ class RequestContext implements Context {
 
   renewLoaders(): void {
     this.madeLoaders = undefined;
+    this.responseNodesLeft = this.maxResponseNodes || Infinity;
+  }
+
+  get maxResponseNodes(): number {
+    return this.deps.maxResponseNodes ?? 0;
   }
 
   get logger(): Logger {

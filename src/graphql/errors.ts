@@ -45,3 +45,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
+
+/**
+ * A validation message without graphql-js' "Did you mean …?" hint, which names
+ * schema types and fields: with introspection off, errors must not hand out
+ * the schema piece by piece. The same pattern as Apollo's
+ * `hideSchemaDetailsFromClientErrors`, which does this over HTTP.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}

@@ -4,7 +4,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { BREAK, GraphQLError, Kind, getNullableType, isListType, visit, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { createRequire } from 'node:module';
 import type { ComplexityEstimator, getComplexity as GetComplexity, simpleEstimator as SimpleEstimator } from 'graphql-query-complexity';
-import { ErrorCode } from '../lib/errors.js';
+import { ErrorCode, queryTooComplex } from '../lib/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../lib/pagination.js';
 
 // Its ESM build imports graphql/index.mjs, a second copy of graphql beside the
@@ -89,8 +89,9 @@ export function checkCost(schema: GraphQLSchema, document: DocumentNode, variabl
     byName.set(operationName ?? '', cost);
   }
   if (cost > QUERY_LIMITS.maxCost) {
-    throw new GraphQLError(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, cost, maxCost: QUERY_LIMITS.maxCost },
+    throw queryTooComplex(`Query is too expensive: estimated cost ${cost} is over the limit of ${QUERY_LIMITS.maxCost}. Ask for fewer items or fields.`, {
+      cost,
+      maxCost: QUERY_LIMITS.maxCost,
     });
   }
 }

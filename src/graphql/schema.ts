@@ -4,6 +4,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../modules/index.js';
 import { authChecker } from './auth-checker.js';
+import { limitResponseSize } from './response-limit.js';
 import { DateTimeScalar } from './scalars.js';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -20,7 +21,7 @@ const noTopicSubscriptions = {
   },
 };
 
-/** The one schema, built once per process from the type-graphql classes. */
+/** The one schema, built once per process from the type-graphql classes, its lists counted against MAX_RESPONSE_NODES. */
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [...resolvers] as [Function, ...Function[]],
@@ -29,7 +30,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     pubSub: noTopicSubscriptions,
-  });
+  }).then(limitResponseSize);
   return built;
 }
 

@@ -36,8 +36,12 @@ export const badInput = (message: string, field?: string) =>
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const conflict = (message: string, field?: string) =>
   new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
-export const rateLimited = (retryAfterSeconds: number) =>
-  new AppError(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+/** `policy` names the budget that ran out (API.md: RATE_LIMITED carries extensions.policy). */
+export const rateLimited = (retryAfterSeconds: number, policy?: string, message?: string) =>
+  new AppError(ErrorCode.RATE_LIMITED, message ?? `Too many requests; retry in ${retryAfterSeconds} s`, {
+    retryAfterSeconds,
+    ...(policy === undefined ? {} : { policy }),
+  });
 
 /** True when the code is one of ours, i.e. safe to show the client as it is. */
 export function isClientErrorCode(code: unknown): code is ErrorCode {
@@ -54,3 +58,10 @@ export function isUniqueViolation(error: unknown): boolean {
   if (code === 'P2002') return true;
   return code === 'P2010' && (meta?.code === '23505' || meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
 }
+
+/** `extensions.reason` of a refusal for size: cost, depth, aliases, tokens or response size (API.md, "Conventions"). */
+export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
+
+/** A query refused for its size: BAD_USER_INPUT with `extensions.reason` QUERY_TOO_COMPLEX. */
+export const queryTooComplex = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, { ...extensions, reason: QUERY_TOO_COMPLEX });

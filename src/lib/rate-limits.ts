@@ -38,6 +38,24 @@ export class Limiter {
     }
   }
 
+  /**
+   * Takes `points` at once only if they all fit in what is left; otherwise
+   * throws RATE_LIMITED and takes nothing, so one oversized request does not
+   * spend the rest of the window. (Two racing calls may both fit: a budget,
+   * not a lock.)
+   */
+  async takeAll(key: string, points: number, policy: string): Promise<void> {
+    if (!this.#limiter || !this.config || points <= 0) return;
+    const state = await this.#limiter.get(key);
+    const used = state?.consumedPoints ?? 0;
+    if (used + points > this.config.points) {
+      const retryAfter = Math.max(1, Math.ceil((state?.msBeforeNext ?? this.config.durationSeconds * 1000) / 1000));
+      const left = Math.max(0, this.config.points - used);
+      throw rateLimited(retryAfter, policy, `This would use ${points} of the ${left} left of this budget; retry in ${retryAfter} s`);
+    }
+    await this.consume(key, points);
+  }
+
   /** Gives back points consumed for work that turned out to cost nothing (e.g. a retried send). */
   async refund(key: string, points = 1): Promise<void> {
     await this.#limiter?.reward(key, points);

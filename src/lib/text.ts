@@ -45,3 +45,13 @@ export function isUuid(value: string): boolean {
 export function flatString(text: string): string {
   return (' ' + text).slice(1);
 }
+
+/**
+ * The text as a literal piece of a LIKE/ILIKE pattern: `%`, `_` and the escape
+ * character `\` (PostgreSQL's default for LIKE) are escaped. Prisma's
+ * `startsWith`, `contains` and `endsWith` put the text into the pattern as it
+ * is on PostgreSQL, so `startsWith: "_"` would match every row; pass them this.
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}

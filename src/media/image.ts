@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import sharp, { type FormatEnum, type Metadata, type Sharp } from 'sharp';
-import { badInput } from '../lib/errors.js';
+import { badInput, rateLimited } from '../lib/errors.js';
 import type { DetectedType } from './file-type.js';
 import { MediaLimits } from './limits.js';
 import { payloadTooLarge, unsupportedMediaType } from './media-errors.js';
@@ -25,8 +25,16 @@ export interface ProcessedImage {
 
 /** Options for {@link ImageProcessor}. Defaults are {@link MediaLimits}. */
 export interface ImageProcessorOptions {
-  /** Pixels (width × height, all frames of an animation together) above which an image is refused. */
+  /**
+   * Pixels (width × height, all frames of an animation together) above which an
+   * image is refused, from its header; default {@link MediaLimits.imagePixels} (50 megapixels).
+   */
   maxPixels?: number;
+  /**
+   * Frames an animation may have; more is refused (PAYLOAD_TOO_LARGE) from its
+   * header. Default {@link MediaLimits.imageFrames} (300).
+   */
+  maxFrames?: number;
   /** Long side of a stored image. */
   maxSide?: number;
   thumbnailSide?: number;
@@ -37,6 +45,13 @@ export interface ImageProcessorOptions {
    * decoded image (≤ maxPixels × 4 bytes), so this bounds memory as well as CPU.
    */
   concurrency?: number;
+  /**
+   * Jobs that may wait for a turn when all workers are busy; one more is refused
+   * with RATE_LIMITED and `retryAfterSeconds`. The same number may wait behind
+   * each owner's running job (see {@link ImageProcessor.process}). Default
+   * {@link MediaLimits.imageJobsWaitingPerWorker} × concurrency (2 × concurrency).
+   */
+  maxWaiting?: number;
   /** A pipeline running longer is stopped; default 60 s. */
   timeoutSeconds?: number;
 }
@@ -44,34 +59,42 @@ export interface ImageProcessorOptions {
 const SHARP_FORMAT: Readonly<Record<string, keyof FormatEnum>> = { jpg: 'jpeg', png: 'png', gif: 'gif', webp: 'webp' };
 
 /**
- * Makes uploaded images safe to hand out: checks the pixel count from the
- * header before decoding anything, applies the EXIF orientation, drops all
+ * Makes uploaded images safe to hand out: checks the frame and pixel counts
+ * from the header before decoding anything, applies the EXIF orientation, drops all
  * metadata (EXIF with GPS position, XMP, IPTC, ICC after converting to sRGB),
  * re-encodes in the same format (animations stay animated), scales down to
  * `maxSide`, and writes a webp thumbnail.
  */
 export class ImageProcessor {
   readonly #maxPixels: number;
+  readonly #maxFrames: number;
   readonly #maxSide: number;
   readonly #thumbnailSide: number;
   readonly #avatarSide: number;
   readonly #avatarThumbnailSide: number;
   readonly #timeout: number;
-  readonly #slots: Semaphore;
+  readonly #jobs: ImageJobQueue;
 
   constructor(options: ImageProcessorOptions = {}) {
     this.#maxPixels = options.maxPixels ?? MediaLimits.imagePixels;
+    this.#maxFrames = options.maxFrames ?? MediaLimits.imageFrames;
     this.#maxSide = options.maxSide ?? MediaLimits.imageSide;
     this.#thumbnailSide = options.thumbnailSide ?? MediaLimits.thumbnailSide;
     this.#avatarSide = options.avatarSide ?? MediaLimits.avatarSide;
     this.#avatarThumbnailSide = options.avatarThumbnailSide ?? MediaLimits.avatarThumbnailSide;
     this.#timeout = options.timeoutSeconds ?? 60;
-    this.#slots = new Semaphore(options.concurrency ?? availableParallelism());
+    const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.#jobs = new ImageJobQueue(concurrency, options.maxWaiting ?? MediaLimits.imageJobsWaitingPerWorker * concurrency);
   }
 
-  /** A picture for a message: same format, long side ≤ maxSide, plus a thumbnail. `out` names the output files. */
-  process(input: string, type: DetectedType, out: { main: string; thumbnail: string }): Promise<ProcessedImage> {
-    return this.#slots.run(async () => {
+  /**
+   * A picture for a message: same format, long side ≤ maxSide, plus a thumbnail.
+   * `out` names the output files. `owner` (the uploader's user id) has one job
+   * running at a time; a second one waits behind it (see {@link ImageJobQueue}).
+   * RATE_LIMITED when too many jobs are waiting already.
+   */
+  process(input: string, type: DetectedType, out: { main: string; thumbnail: string }, owner: string): Promise<ProcessedImage> {
+    return this.#jobs.run(owner, async () => {
       const meta = await this.#inspect(input, type);
       const animated = (meta.pages ?? 1) > 1;
       const format = SHARP_FORMAT[type.ext]!;
@@ -90,9 +113,9 @@ export class ImageProcessor {
     });
   }
 
-  /** A profile picture: oriented, cropped square (the most interesting part), at most avatarSide, webp; plus a thumbnail. */
-  avatar(input: string, type: DetectedType, out: { main: string; thumbnail: string }): Promise<ProcessedImage> {
-    return this.#slots.run(async () => {
+  /** A profile picture: oriented, cropped square (the most interesting part), at most avatarSide, webp; plus a thumbnail. Queued like {@link process}. */
+  avatar(input: string, type: DetectedType, out: { main: string; thumbnail: string }, owner: string): Promise<ProcessedImage> {
+    return this.#jobs.run(owner, async () => {
       const meta = await this.#inspect(input, type);
       const oriented =
         (meta.pages ?? 1) > 1 ? { width: meta.width, height: meta.pageHeight ?? meta.height } : (meta.autoOrient ?? meta);
@@ -107,7 +130,7 @@ export class ImageProcessor {
     });
   }
 
-  /** Header only: the format must be what the bytes were detected as, the pixel count within the limit. */
+  /** Header only: the format must be what the bytes were detected as, the frame and pixel counts within the limits. */
   async #inspect(input: string, type: DetectedType): Promise<Metadata> {
     let meta: Metadata;
     try {
@@ -117,10 +140,15 @@ export class ImageProcessor {
       throw badInput('The image could not be read; it may be damaged', 'file');
     }
     if (meta.format !== SHARP_FORMAT[type.ext]) throw unsupportedMediaType('The image could not be read as the type its bytes announce');
+    // Avatars decode only the first frame, but the same rule for every image is simpler to state.
+    const frames = meta.pages ?? 1;
+    if (frames > this.#maxFrames) {
+      throw payloadTooLarge(`The animation has ${frames} frames; at most ${this.#maxFrames} frames are accepted`);
+    }
+    // Loaded with `animated: true`, height is that of all frames stacked: the pixels of every frame together.
     const pixels = meta.width * meta.height;
     if (pixels > this.#maxPixels) {
-      const frames = (meta.pages ?? 1) > 1 ? ` in ${meta.pages} frames` : '';
-      const shown = `${meta.width}×${meta.pageHeight ?? meta.height}${frames}`;
+      const shown = `${meta.width}×${meta.pageHeight ?? meta.height}${frames > 1 ? ` in ${frames} frames` : ''}`;
       throw payloadTooLarge(
         `The image is ${shown} (${megapixels(pixels)} megapixels); at most ${megapixels(this.#maxPixels)} megapixels are accepted`,
       );
@@ -155,24 +183,75 @@ export class ImageProcessor {
 
 const megapixels = (pixels: number) => String(Math.round(pixels / 100_000) / 10);
 
-/** At most `size` tasks at once; the rest wait in order. */
-class Semaphore {
-  #free: number;
+/**
+ * The image workers' queue: at most `concurrency` jobs run, at most
+ * `maxWaiting` wait for a worker (first come, first served), and the next one
+ * is refused with RATE_LIMITED: an unbounded queue let two 40-second GIFs hold
+ * every upload behind them for minutes, with each waiting request holding its
+ * connection and temporary file.
+ *
+ * One job per owner (user) runs or waits for a worker at a time. A second job
+ * of the same owner waits behind the first, outside the shared queue, rather
+ * than being refused: a client sending an album in parallel gets every picture
+ * through, one after another, instead of errors for bytes already uploaded;
+ * and since an owner holds at most one place in the shared queue, one user's
+ * uploads can neither fill it nor take more than one worker. Behind each
+ * owner's job at most `maxWaiting` more may wait; the upload rate limit bounds
+ * them further.
+ */
+export class ImageJobQueue {
+  readonly #concurrency: number;
+  readonly #maxWaiting: number;
+  #running = 0;
   readonly #waiting: (() => void)[] = [];
+  /** Per owner with a job running or waiting for a worker: the starts of its jobs behind that one. */
+  readonly #owners = new Map<string, (() => void)[]>();
+  /** Moving average of how long a job takes; a guess of 1 s until some were timed. */
+  #averageMs = 1000;
 
-  constructor(size: number) {
-    this.#free = Math.max(1, size);
+  constructor(concurrency: number, maxWaiting: number) {
+    this.#concurrency = Math.max(1, concurrency);
+    this.#maxWaiting = Math.max(0, maxWaiting);
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free -= 1;
+  /** Runs `task` when a worker is free and `owner` has no other job before it; RATE_LIMITED when the line is full. */
+  async run<T>(owner: string, task: () => Promise<T>): Promise<T> {
+    let behind = this.#owners.get(owner);
+    if (behind) {
+      if (behind.length >= this.#maxWaiting) throw this.#refusal();
+      await new Promise<void>((resolve) => behind!.push(resolve));
+    } else {
+      behind = [];
+      this.#owners.set(owner, behind);
+    }
+    try {
+      return await this.#runShared(task);
+    } finally {
+      const next = behind.shift();
+      if (next) next();
+      else this.#owners.delete(owner);
+    }
+  }
+
+  async #runShared<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running < this.#concurrency) this.#running += 1;
+    else if (this.#waiting.length >= this.#maxWaiting) throw this.#refusal();
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const started = performance.now();
     try {
       return await task();
     } finally {
+      this.#averageMs = 0.8 * this.#averageMs + 0.2 * (performance.now() - started);
+      // The worker passes straight to the next in line, so nobody can slip in between.
       const next = this.#waiting.shift();
       if (next) next();
-      else this.#free += 1;
+      else this.#running -= 1;
     }
+  }
+
+  // About one job's time: by then a place in the line has most likely come free.
+  #refusal() {
+    const seconds = Math.max(1, Math.ceil(this.#averageMs / 1000));
+    return rateLimited(seconds, 'IMAGE_PROCESSING', `Too many images are being processed; retry in ${seconds} s`);
   }
 }

@@ -10,6 +10,14 @@ export const MediaLimits = {
    * Checked from the header before any pixel is decoded.
    */
   imagePixels: 50_000_000,
+  /**
+   * Most frames an animation (GIF, WebP) may have: 300. The pixel limit alone
+   * let a 12,000-frame 64×64 GIF through (49 megapixels), and its re-encoding
+   * took 41.5 s: every frame has a cost of its own. Counted from the header.
+   */
+  imageFrames: 300,
+  /** Image jobs that may wait for a worker, per worker: 2 (a worker is one CPU by default). */
+  imageJobsWaitingPerWorker: 2,
   /** Stored images are scaled down to fit this many pixels on their long side. */
   imageSide: 2560,
   /** Thumbnails (webp) fit in this square. */

@@ -62,6 +62,8 @@ export interface ServiceDeps {
   allowInsecurePushEndpoints: boolean;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
   typingTtlMs?: number;
+  /** How long a user stays online after their last socket closed; default 5,000 ms. */
+  presenceGraceMs?: number;
   /** Waits between push retries; default 2 s, 10 s, 60 s. */
   pushRetryDelaysMs?: number[];
   /** File store, URL signer, temporary folder, upload limiter. */
@@ -72,7 +74,9 @@ export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
   const log = new ChatLog(prisma, pubsub, events);
-  const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }));
+  const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }), {
+    offlineGraceMs: deps.presenceGraceMs,
+  });
   const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), { retryDelaysMs: deps.pushRetryDelaysMs });
   const notifications = new NotificationsService(prisma, pubsub, push, logger.child({ module: 'notifications' }), {
     online: (userIds) => presence.online(userIds),
@@ -80,16 +84,20 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on(notifications);
   return {
-    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' })),
-    users: new UsersService(prisma),
+    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
+    users: new UsersService(prisma, deps.limits),
     presence,
-    chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), { typingTtlMs: deps.typingTtlMs }),
+    chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
+      typingTtlMs: deps.typingTtlMs,
+      groupAdds: deps.limits.groupAdds,
+    }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     notifications,
     admin: new AdminService(
       prisma,
       { ...deps.admin, onlineCount: () => deps.presence.localCount },
       logger.child({ module: 'admin' }),
+      pubsub,
     ),
     files: new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files),
     vapidPublicKey: deps.vapid.publicKey,

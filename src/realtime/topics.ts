@@ -10,6 +10,11 @@ export const Topic = {
   /** The viewer joined or left a chat: live subscriptions adjust what they deliver. */
   Membership: 'MEMBERSHIP',
   Notification: 'NOTIFICATION',
+  /**
+   * Sockets to close on every instance: a session ended, an account was
+   * deactivated or a role changed. Published to {@link EVERY_INSTANCE}, not to a user.
+   */
+  SocketsToClose: 'SOCKETS_TO_CLOSE',
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 
@@ -66,6 +71,19 @@ export interface NotificationPayload {
   updatedAt: string;
 }
 
+/** The address of events every instance acts on, whoever is connected. */
+export const EVERY_INSTANCE = '*';
+
+export interface SocketsToClosePayload {
+  userId: string;
+  /** The sessions whose sockets close; null for all of the user's. */
+  sessionIds: string[] | null;
+  /** Sockets of this session stay open (a password change keeps the caller's own). */
+  exceptSessionId?: string | null;
+  /** Sent as the close reason, so the client can tell why. */
+  reason: 'SESSION_REVOKED' | 'ACCOUNT_DEACTIVATED' | 'ROLE_CHANGED';
+}
+
 export interface TopicPayloads {
   [Topic.NewMessage]: MessagePayload;
   [Topic.MessageStatus]: MessageStatusPayload;
@@ -73,4 +91,5 @@ export interface TopicPayloads {
   [Topic.Presence]: PresencePayload;
   [Topic.Membership]: MembershipPayload;
   [Topic.Notification]: NotificationPayload;
+  [Topic.SocketsToClose]: SocketsToClosePayload;
 }

@@ -19,7 +19,9 @@ import {
   type GraphQLField,
   type GraphQLInputType,
 } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createUser, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument, SendMediaMessageDocument, SendMessageDocument } from '../test/generated/graphql.js';
 import { gqlUpload } from '../test/uploads.js';
@@ -295,4 +297,66 @@ describe('authorization matrix', () => {
       }
     },
   );
+});
+
+/** Sends one operation over an open graphql-ws client; resolves with the error codes (empty when it ran). */
+function codesOverSocket(client: ReturnType<typeof createClient>, query: string, variables: Record<string, unknown>): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    const codes: unknown[] = [];
+    client.subscribe(
+      { query, variables },
+      {
+        next: (result) => codes.push(...(result.errors ?? []).map((e) => e.extensions?.['code'])),
+        error: (error) => resolve([...codes, ...(Array.isArray(error) ? error.map((e: { extensions?: Record<string, unknown> }) => e.extensions?.['code']) : ['SOCKET_ERROR'])]),
+        complete: () => resolve(codes),
+      },
+    );
+  });
+}
+
+describe('authorization matrix over graphql-ws', () => {
+  it('every admin operation on a socket opened as an admin is FORBIDDEN once the role is gone', async () => {
+    const demoted = await createUser(server);
+    await server.database.prisma.user.update({ where: { id: demoted.user.id }, data: { role: 'ADMIN' } });
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${demoted.accessToken}` } });
+    try {
+      expect(await codesOverSocket(client, '{ adminStats { usersTotal } }', {})).toEqual([]);
+      // Behind the server's back: no event tells the socket, the next operation must see it anyway.
+      await server.database.prisma.user.update({ where: { id: demoted.user.id }, data: { role: 'USER' } });
+      const adminFields = rootFields.filter(({ typeName, field }) => typeName !== 'Subscription' && MATRIX[field.name]?.access === 'admin');
+      expect(adminFields.length).toBeGreaterThan(5);
+      for (const { typeName, field } of adminFields) {
+        const { query, variables } = operationFor(typeName, field);
+        expect(await codesOverSocket(client, query, variables), field.name).toEqual(['FORBIDDEN']);
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('every Chat field reached through a message is refused to a former member', async () => {
+    const former = await createUser(server);
+    const chatId = expectNoErrors(
+      await gql(server, CreateGroupChatDocument, { input: { title: 'Former', memberIds: [former.user.id] } }, { token: owner.accessToken }),
+    ).createGroupChat.id;
+    expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'mine', clientId: 'former-1' } }, { token: former.accessToken }));
+    expectNoErrors(await gql(server, 'mutation ($c: ID!, $u: ID!) { removeGroupMember(chatId: $c, userId: $u) { id } }', { c: chatId, u: former.user.id }, { token: owner.accessToken }));
+    const chatType = schema.getType('Chat') as { getFields(): Record<string, GraphQLField<unknown, unknown>> };
+    const fields = Object.values(chatType.getFields());
+    expect(fields.length).toBeGreaterThan(5);
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${former.accessToken}` } });
+    try {
+      for (const field of fields) {
+        const selection = `${field.name}${isLeafType(getNamedType(field.type)) ? '' : ' { __typename }'}`;
+        const query = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id chat { ${selection} } } }`;
+        const variables = { input: { chatId, text: 'again', clientId: 'former-1' } };
+        const overHttp = await gql(server, query, variables, { token: former.accessToken });
+        expect(codeOf(overHttp), `HTTP chat.${field.name}`).toBe('NOT_FOUND');
+        expect(overHttp.data ?? null, `HTTP chat.${field.name}`).toBeNull();
+        expect(await codesOverSocket(client, query, variables), `WS chat.${field.name}`).toEqual(['NOT_FOUND']);
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
 });

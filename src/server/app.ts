@@ -10,6 +10,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import proxyaddr from 'proxy-addr';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -34,7 +36,7 @@ import { RedisPubSub } from '../realtime/redis-pubsub.js';
 import { graphqlFastPath } from './graphql-fast-path.js';
 import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer, originOf } from './websocket.js';
 
@@ -47,6 +49,10 @@ export interface RunningServer {
   services: Services;
   pubsub: PubSub;
   metrics: Metrics;
+  /** The port of the metrics listener (METRICS_PORT; the free one picked for 0), on METRICS_HOST. */
+  metricsPort: number;
+  /** e.g. http://127.0.0.1:9464/metrics: where Prometheus scrapes. */
+  metricsUrl: string;
   /** Drains WebSockets, then HTTP, then the database; safe to call twice. */
   close(): Promise<void>;
 }
@@ -57,6 +63,7 @@ export interface StartOptions {
   /** Timings tests shorten; production uses the defaults. */
   tuning?: {
     typingTtlMs?: number;
+    presenceGraceMs?: number;
     pushRetryDelaysMs?: number[];
     socketSweepMs?: number;
     /** WebSocket keep-alive ping interval (12 s). */
@@ -138,6 +145,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       temp,
       publicUrl: env.publicUrl,
       uploadLimiter: { consume: async (userId: string) => void (await limits.uploads.consume(userId)) },
+      storageQuota: env.userStorageQuota,
     },
     ...serviceTuning,
   });
@@ -197,9 +205,6 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     if (!ready) logger.warn({ database: db.status, pubsub: bus.status }, 'not ready');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: db, pubsub: { ...bus, kind: shared ? 'redis' : 'in-process' } });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
 
   const disposeWebSockets = attachWebSocketServer({
     httpServer,
@@ -210,6 +215,14 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     metrics,
     connections,
     limits,
+    pubsub,
+    maxPendingPerIp: env.wsMaxPendingPerIp,
+    // The same client address Express computes for HTTP (TRUST_PROXY), so a proxy is not one client.
+    clientIpOf: (request) => proxyaddr(request, app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    // Apollo refuses introspection over HTTP (introspection: false below); the socket must too,
+    // and hide "Did you mean …?" as hideSchemaDetailsFromClientErrors does.
+    ...(env.introspection ? {} : { validationRules: [NoSchemaIntrospectionCustomRule], hideSchemaDetails: true }),
+    maxResponseNodes: env.maxResponseNodes,
     ...(loaderOptions ? { loaderOptions } : {}),
     ...(tuning.socketSweepMs ? { sweepIntervalMs: tuning.socketSweepMs } : {}),
     ...(tuning.keepAliveMs ? { keepAliveMs: tuning.keepAliveMs } : {}),
@@ -221,6 +234,8 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     // index.ts owns signals: shutdown must drain WebSockets before Apollo drains HTTP.
     stopOnTerminationSignals: false,
     introspection: env.introspection,
+    // Without introspection, validation errors' "Did you mean …?" would spell out the schema anyway.
+    hideSchemaDetailsFromClientErrors: !env.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
@@ -240,8 +255,9 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     ],
   });
   await apollo.start();
+  const contextDeps = { services, prisma, logger, maxResponseNodes: env.maxResponseNodes, ...(loaderOptions ? { loaderOptions } : {}) };
   const graphqlContext = async (authorization: string | undefined, request: { requestId: string; clientIp: string; origin: string | null }) =>
-    createContext({ services, prisma, logger, ...(loaderOptions ? { loaderOptions } : {}) }, await authenticate(services, bearerToken(authorization)), request);
+    createContext(contextDeps, await authenticate(services, bearerToken(authorization)), request);
 
   // A signed file URL is a capability meant for <img src> on the client's own origin, which is not ours.
   app.use('/files', (_req, res, next) => {
@@ -297,16 +313,26 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     }
   }) satisfies ErrorRequestHandler);
 
-  await listen(httpServer, env.port, env.host);
+  // Its own listener (METRICS_HOST, loopback by default), never the public API port.
+  const metricsServer = await serveMetrics(metrics, { port: env.metricsPort, host: env.metricsHost });
+  try {
+    await listen(httpServer, env.port, env.host);
+  } catch (error) {
+    await metricsServer.close();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
-  const shownHost = env.host === '0.0.0.0' || env.host === '::' ? 'localhost' : env.host;
+  const shownHostOf = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host);
+  const shownHost = shownHostOf(env.host);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await disposeWebSockets();
       await apollo.stop(); // drains HTTP: stops accepting, waits for in-flight requests
+      await metricsServer.close();
       services.chats.close();
+      await services.presence.flush();
       services.notifications.close();
       await presence.close();
       await pubsub.close();
@@ -315,7 +341,17 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     return closing;
   };
 
-  return { url: `http://${shownHost}:${port}`, port, database, services, pubsub, metrics, close };
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    database,
+    services,
+    pubsub,
+    metrics,
+    metricsPort: metricsServer.port,
+    metricsUrl: `http://${shownHostOf(env.metricsHost)}:${metricsServer.port}/metrics`,
+    close,
+  };
 }
 
 /**
@@ -365,7 +401,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
 /** Known routes by name; everything else as one label, so scanners cannot grow the metric. */
 function routeLabel(req: Request): string {
   const path = req.originalUrl.split('?')[0] ?? '';
-  if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  if (path === '/graphql' || path === '/healthz' || path === '/readyz') return path;
   if (path.startsWith('/files/')) return '/files/:id';
   return 'other';
 }

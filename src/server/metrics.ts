@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per server, so several servers in one process (tests) do not collide. */
@@ -48,3 +50,55 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Where {@link serveMetrics} listens. */
+export interface MetricsListenOptions {
+  /** METRICS_PORT (9464); 0 picks a free port. */
+  port: number;
+  /** METRICS_HOST (127.0.0.1): keep it off the public interface; Prometheus scrapes it from inside. */
+  host: string;
+}
+
+/** A running metrics listener. */
+export interface MetricsServer {
+  /** The port it actually listens on (the free one picked for port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * GET /metrics in Prometheus' text format, on a listener of its own: the
+ * metrics name routes, counts and the process' memory, which the API port
+ * (public, behind the proxy) should not tell anyone. Every other path is 404.
+ */
+export async function serveMetrics(metrics: Metrics, { port, host }: MetricsListenOptions): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    const path = req.url?.split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Metrics unavailable\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      // Node closes idle keep-alive connections itself; a scrape in flight is answered first.
+      new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import WebSocket from 'ws';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { LoginDocument, MeDocument, UserByIdDocument } from '../test/generated/g
 import { connectRaw, expectErrorCode, expectNoErrors, gql, startTestServer, type TestServer } from '../test/server.js';
 
 let server: TestServer;
+const metricsUrl = () => `http://127.0.0.1:${server.metricsPort}/metrics`;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -46,7 +48,7 @@ describe('POST /graphql', () => {
 
   it('counts direct-path requests in the HTTP metrics', async () => {
     const count = async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(metricsUrl())).text();
       const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes('route="/graphql"') && l.includes('status="200"'));
       return Number(line?.split(' ').at(-1) ?? 0);
     };
@@ -72,9 +74,10 @@ describe('plain HTTP routes', () => {
     expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('GET /metrics serves Prometheus text with process, HTTP, GraphQL and WebSocket metrics', async () => {
+  it('GET /metrics on the metrics port serves Prometheus text with process, HTTP, GraphQL and WebSocket metrics', async () => {
     await gql(server, MeDocument);
-    const response = await fetch(`${server.url}/metrics`);
+    const response = await fetch(metricsUrl());
+    expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
@@ -82,6 +85,18 @@ describe('plain HTTP routes', () => {
     expect(text).toMatch(/^graphql_operations_total\{type="query",field="me",transport="http",outcome="error"\} 1$/m);
     expect(text).toMatch(/^graphql_operation_duration_seconds_count\{type="query",field="me",transport="http"\} 1$/m);
     expect(text).toMatch(/^websocket_connections 0$/m);
+  });
+
+  it('keeps /metrics off the API port: 404 there, served on 127.0.0.1 only', async () => {
+    const api = await fetch(`${server.url}/metrics`);
+    expect(api.status).toBe(404);
+    expect(await api.text()).not.toMatch(/http_requests_total/);
+    expect(server.metricsPort).not.toBe(server.port);
+    expect(server.metricsUrl).toBe(metricsUrl());
+    expect((await fetch(`http://127.0.0.1:${server.metricsPort}/graphql`)).status).toBe(404);
+    // Not reachable on the machine's other addresses (when it has any).
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (external) await expect(fetch(`http://${external.address}:${server.metricsPort}/metrics`)).rejects.toThrow();
   });
 
   it('echoes a sane X-Request-Id and replaces a hostile one', async () => {

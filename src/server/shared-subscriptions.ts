@@ -43,7 +43,8 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
   return (async () => {
     const stream = await createSourceEventStream(args);
     // A subscription's context lives as long as it does: caches filled while
-    // subscribing (and while rendering an event) are dropped, not kept per socket.
+    // subscribing (and while rendering an event) are dropped, not kept per socket,
+    // and the response budget (MAX_RESPONSE_NODES) is refilled: it counts per event.
     dropLoaders(args.contextValue);
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
     return new MappedIterator(stream, async (payload) => {

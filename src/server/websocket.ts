@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken, createContext, type Context, type ContextFactoryDeps } from '../graphql/context.js';
-import { formatError, isClientError } from '../graphql/errors.js';
+import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
+import { formatError, isClientError, withoutSuggestions } from '../graphql/errors.js';
 import { QUERY_LIMITS, checkCost, limitRules } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
 import type { Limiter } from '../lib/rate-limits.js';
 import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
+import type { PubSub } from '../realtime/pubsub.js';
+import { EVERY_INSTANCE, Topic } from '../realtime/topics.js';
 import { serveGraphqlWs } from './graphql-ws-adapter.js';
 import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
@@ -35,8 +38,14 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   schema: GraphQLSchema;
   metrics: Metrics;
   connections: ConnectionRegistry;
-  /** RATE_LIMIT_API: every operation over the socket counts, as over HTTP. */
-  limits: { api: Limiter };
+  /** RATE_LIMIT_API: every operation over the socket counts, as over HTTP. RATE_LIMIT_CONNECT: accepted connections per user. */
+  limits: { api: Limiter; connect: Limiter };
+  /** Carries the sockets to close when sessions end anywhere ({@link Topic.SocketsToClose}). */
+  pubsub: PubSub;
+  /** Sockets one IP address may hold open before `connection_init` (WS_MAX_PENDING_PER_IP, 50); 0 is no cap. */
+  maxPendingPerIp?: number;
+  /** The client's address for an upgrade request (default: the TCP peer; app.ts applies TRUST_PROXY). */
+  clientIpOf?: (request: IncomingMessage) => string;
   /** Keep-alive ping interval in ms (12,000): a peer that misses a pong is dropped. */
   keepAliveMs?: number;
   /** Time allowed for `connection_init` after the socket opens, in ms (3,000). */
@@ -53,6 +62,10 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   sweepIntervalMs?: number;
   /** Distinct valid documents kept parsed and validated, by query text (1,000). */
   documentCacheSize?: number;
+  /** Validation rules run beside graphql-js' own and the query limits (none): NoSchemaIntrospectionCustomRule when introspection is off. */
+  validationRules?: typeof specifiedRules;
+  /** Drops "Did you mean …?" (schema names) from validation errors, as Apollo's `hideSchemaDetailsFromClientErrors` (false). */
+  hideSchemaDetails?: boolean;
 }
 
 /** Close codes beside graphql-ws' own. */
@@ -63,9 +76,24 @@ export const SocketClose = {
   TooManyConnections: 1008,
   /** RFC 6455 "try again later": the client reads too slowly. */
   SlowConsumer: 1013,
-  Deactivated: CloseCode.Forbidden,
-  SessionEnded: CloseCode.Unauthorized,
+  /**
+   * The session ended, the account was deactivated or the role changed; the
+   * reason says which. graphql-ws' client retries 4403 with fresh
+   * connectionParams: a live session gets back in with its current rights, an
+   * ended one is then refused with 4401, which that client treats as final.
+   */
+  Forbidden: CloseCode.Forbidden,
+  /** Too many connections from one user (RATE_LIMIT_CONNECT) or pending ones from one address; clients retry with backoff. */
+  RateLimited: 4429,
 } as const;
+
+const CLOSE_REASON: Record<AuthFailure, string> = {
+  revoked: 'SESSION_REVOKED',
+  deactivated: 'ACCOUNT_DEACTIVATED',
+  // Not used on sockets (the token is checked once, at connection_init), listed for completeness.
+  expired: 'TOKEN_EXPIRED',
+  invalid: 'TOKEN_INVALID',
+};
 
 /**
  * graphql-ws on `/graphql`, sharing the HTTP server's port. Authentication happens
@@ -80,6 +108,12 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const documents = new DocumentCache(options.documentCacheSize ?? 1000);
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
+  const ipOf = options.clientIpOf ?? clientIpOf;
+  const pending = new PendingSockets(options.maxPendingPerIp ?? 50);
+  // Registered before graphql-ws' own handler, so a refused socket never reaches it.
+  wsServer.on('connection', (socket, request) => {
+    if (!pending.admit(socket, ipOf(request))) socket.close(SocketClose.RateLimited, 'Too many connections waiting for connection_init from this address');
+  });
 
   const serverCleanup = serveGraphqlWs<ConnectionState>(
     {
@@ -87,6 +121,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       subscribe: sharedSubscribe,
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3000,
       async onConnect(ctx) {
+        pending.initialised(ctx.extra.socket);
         const token = bearerToken(ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization']);
         const { viewer, authFailure } = await authenticate(services, token);
         if (!viewer) {
@@ -95,9 +130,16 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
           return false;
         }
+        try {
+          await options.limits.connect.consume(`user:${viewer.id}`);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== ErrorCode.RATE_LIMITED) throw error;
+          ctx.extra.socket.close(SocketClose.RateLimited, 'Too many connections: retry later');
+          return false;
+        }
         ctx.extra.viewer = viewer;
         const request = ctx.extra.request!;
-        ctx.extra.clientIp = clientIpOf(request);
+        ctx.extra.clientIp = ipOf(request);
         const origin = originOf(request);
         ctx.extra.origin = origin === null ? null : flatString(origin);
         // Kept for the socket's life otherwise: ~1.5 KB of headers and the bearer token per idle socket.
@@ -120,21 +162,23 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         services.presence.disconnected(viewer.id, ctx.extra.connectionId!);
       },
       async onSubscribe(ctx, id, payload) {
-        const viewer = ctx.extra.viewer!;
+        const connectedAs = ctx.extra.viewer!;
         const cached = documents.get(payload.query);
         // graphql-ws keeps the payload for the operation's life; the cache's copy of the
         // text lets the received message (which the parsed text may point into) go.
         if (cached) (payload as { query: string }).query = cached.query;
         let document: DocumentNode;
         try {
-          await options.limits.api.consume(`user:${viewer.id}`);
+          await options.limits.api.consume(`user:${connectedAs.id}`);
           document = cached?.document ?? parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
         } catch (error) {
           return [asClientError(error)];
         }
         if (!cached) {
-          const errors = validate(schema, document, [...specifiedRules, ...limitRules]);
-          if (errors.length > 0) return errors.map(asClientError);
+          const errors = validate(schema, document, [...specifiedRules, ...limitRules, ...(options.validationRules ?? [])]);
+          if (errors.length > 0) {
+            return errors.map((error) => asClientError(options.hideSchemaDetails ? new Error(withoutSuggestions(error.message)) : error));
+          }
           documents.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
@@ -144,14 +188,31 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         } catch (error) {
           return [asClientError(error)];
         }
-        const newContext = () => createContext(options, { viewer, authFailure: null }, { clientIp: ctx.extra.clientIp!, origin: ctx.extra.origin ?? null });
+        const running = ctx.extra.subscriptions!;
         if (operation.operation === 'subscription') {
-          const running = ctx.extra.subscriptions!;
+          // Counted before the wait below, so concurrent subscribes cannot all see room.
           if (running.size >= maxSubscriptions) {
             return [new AppError(ErrorCode.BAD_USER_INPUT, `A connection may hold at most ${maxSubscriptions} subscriptions`)];
           }
           running.add(id);
         }
+        // A socket follows its session, not the token it connected with: each
+        // operation runs with the role the database holds now, and a session
+        // that ended (on any instance) ends this socket before anything runs.
+        let viewer: Viewer;
+        try {
+          viewer = await services.auth.viewerOfSession(connectedAs.id, connectedAs.sessionId);
+        } catch (error) {
+          running.delete(id);
+          if (!(error instanceof AuthFailureError)) throw error;
+          ctx.extra.socket.close(SocketClose.Forbidden, CLOSE_REASON[error.failure]);
+          return [new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended; sign in again', { reason: CLOSE_REASON[error.failure] })];
+        }
+        if (viewer.role !== connectedAs.role) {
+          ctx.extra.viewer = viewer;
+          ctx.extra.subscriptionContext = undefined; // new subscriptions get the new rights
+        }
+        const newContext = () => createContext(options, { viewer, authFailure: null }, { clientIp: ctx.extra.clientIp!, origin: ctx.extra.origin ?? null });
         return {
           schema,
           document,
@@ -183,8 +244,13 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
     options.keepAliveMs ?? 12_000,
   );
 
-  // Sockets authenticate once; this sweep ends those whose account was deactivated
-  // or whose session ended since (logout, password change, a CLI deactivation).
+  // Sessions that end on any instance (logout, password change, deactivation, a role change) close their sockets here at once.
+  const stopListening = options.pubsub.listen(Topic.SocketsToClose, EVERY_INSTANCE, (event) => {
+    const closed = connections.closeSessions(event.userId, event.sessionIds, event.exceptSessionId ?? null, SocketClose.Forbidden, event.reason);
+    if (closed > 0) logger.info({ userId: event.userId, closed, reason: event.reason }, 'closed sockets of ended sessions');
+  });
+
+  // A backstop for what no event announces: a CLI deactivation, or an event lost while Redis was down.
   const sweep = setInterval(() => {
     const sessions = connections.all();
     if (sessions.length === 0) return;
@@ -193,8 +259,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
       .then((stale) => {
         for (const entry of sessions) {
           const reason = stale.get(entry.sessionId);
-          if (reason === 'deactivated') entry.socket.close(SocketClose.Deactivated, 'Account deactivated');
-          else if (reason === 'revoked') entry.socket.close(SocketClose.SessionEnded, 'Session ended');
+          if (reason) entry.socket.close(SocketClose.Forbidden, CLOSE_REASON[reason]);
         }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'socket sweep failed'));
@@ -203,6 +268,7 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
 
   return async () => {
     clearInterval(sweep);
+    stopListening();
     await serverCleanup.dispose();
   };
 }
@@ -245,6 +311,39 @@ class DocumentCache {
 
 /** Longer documents are parsed every time rather than kept (a cache of 1,000 stays under ~16 MB). */
 const MAX_CACHED_QUERY_LENGTH = 16 * 1024;
+
+/**
+ * Sockets that have not sent `connection_init` yet, by client address: one
+ * address cannot hold hundreds of unauthenticated sockets open (each is held
+ * for the init timeout, then it opens them again).
+ */
+class PendingSockets {
+  readonly #byIp = new Map<string, number>();
+  readonly #ipOf = new WeakMap<object, string>();
+
+  constructor(private readonly maxPerIp: number) {}
+
+  /** Counts a new socket against its address; false when the address is at its cap. */
+  admit(socket: WebSocket, ip: string): boolean {
+    if (this.maxPerIp <= 0) return true;
+    const count = this.#byIp.get(ip) ?? 0;
+    if (count >= this.maxPerIp) return false;
+    this.#byIp.set(ip, count + 1);
+    this.#ipOf.set(socket, ip);
+    socket.once('close', () => this.initialised(socket));
+    return true;
+  }
+
+  /** The socket sent connection_init (or closed): it no longer counts. */
+  initialised(socket: object): void {
+    const ip = this.#ipOf.get(socket);
+    if (ip === undefined) return;
+    this.#ipOf.delete(socket);
+    const count = (this.#byIp.get(ip) ?? 1) - 1;
+    if (count <= 0) this.#byIp.delete(ip);
+    else this.#byIp.set(ip, count);
+  }
+}
 
 function clientIpOf(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';

@@ -27,7 +27,7 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { shareDatabaseWith?: TestServer; keepAliveMs?: number } = {},
+  options: { shareDatabaseWith?: TestServer; keepAliveMs?: number; tuning?: { socketSweepMs?: number; presenceGraceMs?: number } } = {},
 ): Promise<TestServer> {
   // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.
   const database = options.shareDatabaseWith
@@ -57,7 +57,7 @@ export async function startTestServer(
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
-    tuning: { typingTtlMs: 300, pushRetryDelaysMs: [50, 100], socketSweepMs: 200, ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) },
+    tuning: { typingTtlMs: 300, presenceGraceMs: 150, pushRetryDelaysMs: [50, 100], socketSweepMs: 200, ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}), ...options.tuning },
     onQuery: () => {
       if (counting) counting.statements += 1;
     },

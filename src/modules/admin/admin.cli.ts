@@ -5,6 +5,10 @@
  *
  * `create` reads the password from the ADMIN_PASSWORD variable, or from the
  * first line of standard input (`echo "$PASS" | npm run admin -- create alice`).
+ * Registration is open, so the name may belong to someone else already: `create`
+ * refuses an existing non-admin account that has open sessions unless
+ * `--force`, and promoting (`create --force` or `promote`) ends all of that
+ * account's sessions, so nobody who signed in before holds an admin session.
  */
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
@@ -13,9 +17,10 @@ import { createCliLogger, withDatabaseServer } from '../../db/cli-support.js';
 import { applyMigrations } from '../../db/migrations.js';
 import { createPrismaClient } from '../../db/prisma-client.js';
 import { hashPassword } from '../auth/auth.passwords.js';
+import { ensureAdminAccount } from '../auth/index.js';
 import { checkPassword, normalizeUsername } from '../users/index.js';
 
-const USAGE = 'Usage: npm run admin -- create|promote|deactivate|activate USERNAME';
+const USAGE = 'Usage: npm run admin -- create|promote|deactivate|activate USERNAME [--force]';
 
 async function readPassword(fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv;
@@ -29,7 +34,9 @@ async function readPassword(fromEnv: string | undefined): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  const [command, rawUsername] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const [command, rawUsername] = args.filter((arg) => arg !== '--force');
   if (!command || !rawUsername || !['create', 'promote', 'deactivate', 'activate'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -42,14 +49,24 @@ async function main(): Promise<number> {
     const prisma = createPrismaClient(url, { logger });
     try {
       if (command === 'create') {
+        const existing = await prisma.user.findUnique({ where: { username }, select: { id: true, role: true } });
+        if (existing && existing.role !== 'ADMIN' && !force) {
+          const open = await prisma.session.count({ where: { userId: existing.id, revokedAt: null, expiresAt: { gt: new Date() } } });
+          if (open > 0) {
+            process.stderr.write(
+              `${username} is an existing account with ${open} open session(s), perhaps not yours. ` +
+                'Pick another name, or run again with --force to promote it, set its password and end its sessions.\n',
+            );
+            return 1;
+          }
+        }
         const password = checkPassword(await readPassword(env.adminPassword), 'password');
-        const passwordHash = await hashPassword(password);
-        await prisma.user.upsert({
-          where: { username },
-          create: { username, displayName: username, passwordHash, role: 'ADMIN' },
-          update: { passwordHash, role: 'ADMIN', active: true },
-        });
-        process.stdout.write(`${username} is an admin; its password is set.\n`);
+        const { promoted, endedSessions } = await ensureAdminAccount(prisma, username, await hashPassword(password));
+        process.stdout.write(
+          promoted
+            ? `${username} existed and is now an admin; its password is set and its ${endedSessions} session(s) ended.\n`
+            : `${username} is an admin; its password is set.\n`,
+        );
         return 0;
       }
       const user = await prisma.user.findUnique({ where: { username }, select: { id: true } });
@@ -58,8 +75,12 @@ async function main(): Promise<number> {
         return 1;
       }
       if (command === 'promote') {
-        await prisma.user.update({ where: { id: user.id }, data: { role: 'ADMIN' } });
-        process.stdout.write(`${username} is now an admin.\n`);
+        // Sessions opened as a plain user end: the admin signs in again, knowingly.
+        const [, ended] = await prisma.$transaction([
+          prisma.user.update({ where: { id: user.id }, data: { role: 'ADMIN' } }),
+          prisma.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } }),
+        ]);
+        process.stdout.write(`${username} is now an admin; ${ended.count} session(s) ended, so sign in again.\n`);
       } else if (command === 'deactivate') {
         // Sessions end at once; a running server drops the user's sockets at its next check.
         await prisma.$transaction([

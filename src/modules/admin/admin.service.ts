@@ -9,6 +9,8 @@ import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { ConnectionRegistry } from '../../realtime/connections.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { EVERY_INSTANCE, Topic } from '../../realtime/topics.js';
 import { MESSAGE_SELECT, type MessageRecord } from '../chats/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import type { AdminStats, AuditRecord, Health } from './admin.types.js';
@@ -26,14 +28,12 @@ export interface AdminEnvironment {
   connections: ConnectionRegistry;
 }
 
-/** Close code for a deactivated user's sockets (API.md). */
-const CLOSE_DEACTIVATED = 4403;
-
 export class AdminService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly env: AdminEnvironment,
     private readonly logger: Logger,
+    private readonly pubsub: PubSub,
   ) {}
 
   async stats(): Promise<AdminStats> {
@@ -125,8 +125,9 @@ export class AdminService {
       this.#auditWrite(admin, active ? 'ACTIVATE_USER' : 'DEACTIVATE_USER', 'User', userId, { active, was: target.active }),
     ]);
     if (!active) {
-      const closed = this.env.connections.closeUser(userId, CLOSE_DEACTIVATED, 'Account deactivated');
-      this.logger.info({ userId, closed }, 'user deactivated');
+      // Every instance closes the user's sockets (4403), not only this one.
+      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ACCOUNT_DEACTIVATED' });
+      this.logger.info({ userId }, 'user deactivated');
     }
     return user;
   }
@@ -138,6 +139,11 @@ export class AdminService {
       this.prisma.user.update({ where: { id: userId }, data: { role }, select: USER_SELECT }),
       this.#auditWrite(admin, 'SET_USER_ROLE', 'User', userId, { role, was: target.role }),
     ]);
+    if (role !== target.role) {
+      // Operations check the role afresh anyway; closing the sockets also drops
+      // subscriptions set up with the old rights. The client reconnects at once.
+      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ROLE_CHANGED' });
+    }
     return user;
   }
 

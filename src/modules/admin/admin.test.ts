@@ -181,7 +181,7 @@ describe('the admin CLI', () => {
       child.stdin.end(stdin);
     });
 
-  it('creates an admin, promotes and deactivates users, on the server database', async () => {
+  it('creates an admin, promotes and deactivates users, on the server database', { timeout: 90_000 }, async () => {
     const created = await cli(['create', 'Operator'], 'operator password 1\n');
     expect(created, created.stderr).toMatchObject({ code: 0 });
     const { login } = expectNoErrors(await gql(server, LoginDocument, { input: { username: 'operator', password: 'operator password 1' } }));
@@ -189,12 +189,27 @@ describe('the admin CLI', () => {
 
     const someone = await createUser(server);
     expect((await cli(['promote', someone.username])).code).toBe(0);
-    expectNoErrors(await gql(server, AdminStatsDocument, {}, as(someone)));
-    expect((await cli(['deactivate', someone.username])).code).toBe(0);
+    // Promotion ends the sessions opened as a plain user: the new admin signs in again.
     expectErrorCode(await gql(server, MeDocument, {}, as(someone)), 'UNAUTHENTICATED');
+    const again = expectNoErrors(await gql(server, LoginDocument, { input: { username: someone.username, password: someone.password } })).login;
+    expectNoErrors(await gql(server, AdminStatsDocument, {}, { token: again.accessToken }));
+    expect((await cli(['deactivate', someone.username])).code).toBe(0);
+    expectErrorCode(await gql(server, MeDocument, {}, { token: again.accessToken }), 'UNAUTHENTICATED');
+
+    // `create` naming someone else's account (it has sessions) refuses unless --force, which ends those sessions.
+    const squatter = await createUser(server);
+    const refused = await cli(['create', squatter.username], 'operator password 2\n');
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/existing account with 1 open session.*--force/s) });
+    expect(login.user.role).toBe('ADMIN');
+    expectNoErrors(await gql(server, MeDocument, {}, as(squatter)));
+    const forced = await cli(['create', squatter.username, '--force'], 'operator password 2\n');
+    expect(forced).toMatchObject({ code: 0, stdout: expect.stringMatching(/existed and is now an admin.*1 session\(s\) ended/s) });
+    expectErrorCode(await gql(server, MeDocument, {}, as(squatter)), 'UNAUTHENTICATED');
+    const operator2 = expectNoErrors(await gql(server, LoginDocument, { input: { username: squatter.username, password: 'operator password 2' } })).login;
+    expect(operator2.user.role).toBe('ADMIN');
 
     expect(await cli(['promote', 'nobody_at_all'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/No user named nobody_at_all/) });
     expect(await cli(['explode', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/Usage/) });
     expect(await cli(['create', 'shorty'], 'short\n')).toMatchObject({ code: 1, stderr: expect.stringMatching(/10–128/) });
-  }, 60_000);
+  });
 });

@@ -4,6 +4,8 @@ import { badInput, conflict, forbidden, isUniqueViolation, unauthenticated } fro
 import type { Logger } from '../../lib/logger.js';
 import type { RateLimits } from '../../lib/rate-limits.js';
 import type { Viewer } from '../../lib/viewer.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { EVERY_INSTANCE, Topic, type SocketsToClosePayload } from '../../realtime/topics.js';
 import { USER_SELECT, checkPassword, cleanDisplayName, normalizeUsername, type UserRecord } from '../users/index.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './auth.passwords.js';
 import { InvalidTokenError, hashRefreshToken, type AccessClaims, type TokenIssuer } from './auth.tokens.js';
@@ -38,6 +40,7 @@ export class AuthService {
     private readonly tokens: TokenIssuer,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
+    private readonly pubsub: PubSub,
   ) {}
 
   async register(input: RegisterInput, client: ClientInfo): Promise<AuthResult> {
@@ -125,14 +128,25 @@ export class AuthService {
     if (refreshToken.length > MAX_TOKEN_LENGTH) return false;
     const stored = await this.prisma.refreshToken.findUnique({
       where: { tokenHash: hashRefreshToken(refreshToken) },
-      select: { sessionId: true },
+      select: { sessionId: true, session: { select: { userId: true } } },
     });
     if (!stored) return false;
     const ended = await this.prisma.session.updateMany({
       where: { id: stored.sessionId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
-    return ended.count > 0;
+    if (ended.count === 0) return false;
+    this.closeSockets({ userId: stored.session.userId, sessionIds: [stored.sessionId], reason: 'SESSION_REVOKED' });
+    return true;
+  }
+
+  /**
+   * Closes the sockets of ended sessions on every instance, at once (4403, the
+   * reason as close text). graphql-ws' client retries 4403 with fresh
+   * connectionParams, and a session that really ended then gets 4401, final.
+   */
+  closeSockets(payload: SocketsToClosePayload): void {
+    this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, payload);
   }
 
   /** Keeps the caller's session; every other session of the user ends. */
@@ -152,6 +166,7 @@ export class AuthService {
         data: { revokedAt: now },
       }),
     ]);
+    this.closeSockets({ userId: viewer.id, sessionIds: null, exceptSessionId: viewer.sessionId, reason: 'SESSION_REVOKED' });
     return true;
   }
 
@@ -168,14 +183,25 @@ export class AuthService {
       if (error instanceof InvalidTokenError) throw new AuthFailureError(error.reason);
       throw error;
     }
+    return this.viewerOfSession(claims.sub, claims.sid);
+  }
+
+  /**
+   * The viewer of a live session as the database says now: role included, so
+   * a socket that authenticated an hour ago acts with today's rights. Throws
+   * AuthFailureError when the session ended or the account was deactivated.
+   * The access token's expiry is not checked here: a socket follows its
+   * session, not the token it connected with.
+   */
+  async viewerOfSession(userId: string, sessionId: string): Promise<Viewer> {
     // One statement on every request: the session and its user, joined.
     const [session] = await this.prisma.$queryRaw<{ userId: string; revoked: boolean; active: boolean; role: Role }[]>`
       SELECT s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role"
       FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-      WHERE s."id" = ${claims.sid}::uuid`;
-    if (!session || session.userId !== claims.sub || session.revoked) throw new AuthFailureError('revoked');
+      WHERE s."id" = ${sessionId}::uuid`;
+    if (!session || session.userId !== userId || session.revoked) throw new AuthFailureError('revoked');
     if (!session.active) throw new AuthFailureError('deactivated');
-    return { id: claims.sub, role: session.role, sessionId: claims.sid };
+    return { id: userId, role: session.role, sessionId };
   }
 
   /** Of these sessions, those that must not stay connected, and why. */
@@ -195,13 +221,17 @@ export class AuthService {
     const username = normalizeUsername(rawUsername);
     checkPassword(password, 'ADMIN_PASSWORD');
     const passwordHash = await hashPassword(password);
-    const user = await this.prisma.user.upsert({
-      where: { username },
-      create: { username, displayName: username, passwordHash, role: 'ADMIN' },
-      update: { passwordHash, role: 'ADMIN', active: true },
-      select: USER_SELECT,
-    });
-    this.logger.info({ userId: user.id, username }, 'admin account ensured');
+    const { user, promoted, endedSessions } = await ensureAdminAccount(this.prisma, username, passwordHash);
+    if (promoted) {
+      // Whoever registered the name first may hold a session: it must not become an admin session.
+      this.closeSockets({ userId: user.id, sessionIds: null, reason: 'SESSION_REVOKED' });
+      this.logger.warn(
+        { userId: user.id, username, endedSessions },
+        'ADMIN_USERNAME named an existing account: promoted it, set its password and ended all its sessions',
+      );
+    } else {
+      this.logger.info({ userId: user.id, username }, 'admin account ensured');
+    }
     return user;
   }
 
@@ -222,4 +252,28 @@ export class AuthService {
       user,
     };
   }
+}
+
+/**
+ * Creates the admin account, or makes an existing account of that name an
+ * active admin with this password. Promoting an account that was not an admin
+ * ends all its sessions in the same transaction: registration is open, so the
+ * name may have been taken by someone else before the operator set it.
+ */
+export async function ensureAdminAccount(
+  prisma: PrismaClient,
+  username: string,
+  passwordHash: string,
+): Promise<{ user: UserRecord; promoted: boolean; endedSessions: number }> {
+  return prisma.$transaction(async (tx) => {
+    const existing = await tx.user.findUnique({ where: { username }, select: { id: true, role: true } });
+    if (!existing) {
+      const user = await tx.user.create({ data: { username, displayName: username, passwordHash, role: 'ADMIN' }, select: USER_SELECT });
+      return { user, promoted: false, endedSessions: 0 };
+    }
+    const user = await tx.user.update({ where: { id: existing.id }, data: { passwordHash, role: 'ADMIN', active: true }, select: USER_SELECT });
+    if (existing.role === 'ADMIN') return { user, promoted: false, endedSessions: 0 };
+    const ended = await tx.session.updateMany({ where: { userId: existing.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return { user, promoted: true, endedSessions: ended.count };
+  });
 }

@@ -8,6 +8,8 @@ export interface ChatLoaders {
   membersByChat: DataLoader<string, MemberRecord[]>;
   /** One membership, keyed by {@link memberKey}: cheap where a big group's member list is not needed. */
   memberOf: DataLoader<string, MemberRecord | null>;
+  /** How many members a chat has, without loading them. */
+  memberCountByChat: DataLoader<string, number>;
 }
 
 export const memberKey = (chatId: string, userId: string) => `${chatId}:${userId}`;
@@ -37,6 +39,11 @@ export function createChatLoaders(prisma: PrismaClient, options?: { maxBatchSize
       const rows = await prisma.chatMember.findMany({ where: { OR: pairs }, select: MEMBER_SELECT });
       const byKey = new Map(rows.map((row) => [memberKey(row.chatId, row.userId), row]));
       return keys.map((key) => byKey.get(key) ?? null);
+    }, options),
+    memberCountByChat: new DataLoader(async (chatIds) => {
+      const rows = await prisma.chatMember.groupBy({ by: ['chatId'], where: { chatId: { in: [...chatIds] } }, _count: { _all: true } });
+      const byChat = new Map(rows.map((row) => [row.chatId, row._count._all]));
+      return chatIds.map((id) => byChat.get(id) ?? 0);
     }, options),
   };
 }

@@ -32,6 +32,21 @@ export async function requireMember(loaders: ChatLoaders, viewer: Viewer, chatId
   return member;
 }
 
+/**
+ * A chat reached through something else (a message's `chat` field): shown on
+ * the same terms as `chat(id)`, to members, and to admins, who read every chat
+ * through the admin operations anyway. Never trusted from the parent object.
+ */
+export async function requireVisibleChat(loaders: ChatLoaders, viewer: Viewer | null, chatId: string): Promise<ChatRecord> {
+  if (!viewer) throw notFound('Chat');
+  if (viewer.role === 'ADMIN') {
+    const chat = await loaders.chatById.load(chatId);
+    if (!chat) throw notFound('Chat');
+    return chat;
+  }
+  return (await requireMembership(loaders, viewer, chatId)).chat;
+}
+
 /** Group management is for the group's admins; members see FORBIDDEN, strangers NOT_FOUND. */
 export async function requireGroupAdmin(loaders: ChatLoaders, viewer: Viewer, chatId: string): Promise<Membership> {
   const membership = await requireMembership(loaders, viewer, chatId);

@@ -95,9 +95,20 @@ export class ChatsResolver {
     return other ? ((await ctx.loaders.userById.load(other.userId))?.displayName ?? null) : null;
   }
 
-  @FieldResolver(() => [ChatMember], { description: 'Oldest member first.' })
-  members(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MemberRecord[]> {
-    return ctx.loaders.membersByChat.load(chat.id);
+  @FieldResolver(() => [ChatMember], {
+    description: 'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to 1,024).',
+  })
+  members(
+    @Root() chat: ChatRecord,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Ctx() ctx: Context,
+  ): Promise<MemberRecord[]> {
+    return ctx.services.chats.members(ctx.loaders, chat.id, first);
+  }
+
+  @FieldResolver(() => Int, { description: 'How many members the chat has; cheaper than counting `members`.' })
+  memberCount(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<number> {
+    return ctx.loaders.memberCountByChat.load(chat.id);
   }
 
   @FieldResolver(() => Int, { description: 'Messages after my read watermark.' })

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Limiter } from '../../lib/rate-limits.js';
 import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
@@ -9,7 +10,7 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic } from '../../realtime/topics.js';
 import type { ChatEvents } from './chat-events.js';
 import type { ChatLog } from './chat-log.js';
-import { CHAT_SELECT, type ChatRecord } from './chat.types.js';
+import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership } from './chats.policy.js';
@@ -18,11 +19,14 @@ import { requireGroupAdmin, requireMembership } from './chats.policy.js';
 export interface ChatsServiceOptions {
   /** How long a `typing: true` lasts without a refresh, in ms; default 6,000. */
   typingTtlMs?: number;
+  /** RATE_LIMIT_GROUP_ADDS: strangers one user may put into groups; default no limit. */
+  groupAdds?: Limiter;
 }
 
 export class ChatsService {
   readonly #typingTimers = new Map<string, NodeJS.Timeout>();
   readonly #typingTtlMs: number;
+  readonly #groupAdds: Limiter | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -33,6 +37,7 @@ export class ChatsService {
     options: ChatsServiceOptions = {},
   ) {
     this.#typingTtlMs = options.typingTtlMs ?? 6000;
+    this.#groupAdds = options.groupAdds;
   }
 
   /** The viewer's chats, newest activity first. */
@@ -53,6 +58,15 @@ export class ChatsService {
       (chat) => encodeTimeCursor('chat', chat.updatedAt, chat.id),
       totalCount,
     );
+  }
+
+  /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */
+  async members(loaders: ChatLoaders, chatId: string, first: number | null | undefined): Promise<MemberRecord[]> {
+    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > MAX_GROUP_MEMBERS)) {
+      throw badInput(`first must be from 1 to ${MAX_GROUP_MEMBERS}`, 'first');
+    }
+    const members = await loaders.membersByChat.load(chatId);
+    return first ? members.slice(0, first) : members;
   }
 
   async get(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
@@ -85,6 +99,7 @@ export class ChatsService {
     if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
     if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
     const users = await this.activeUsers(memberIds);
+    await this.chargeStrangers(viewer, memberIds);
     const actor = await this.displayName(viewer.id);
     const chatId = await this.log.transaction(
       async (tx, append) => {
@@ -115,11 +130,17 @@ export class ChatsService {
     if (newIds.length === 0) return this.reload(loaders, chatId);
     if (present.size + newIds.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
     const users = await this.activeUsers(newIds, 'userIds');
+    await this.chargeStrangers(viewer, newIds);
     const actor = await this.displayName(viewer.id);
     await this.log.transaction(
       async (tx, append) => {
+        // The cap is checked again under the chat's lock: two additions at once each saw room for theirs.
+        await tx.$queryRaw`SELECT 1 FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
         // skipDuplicates: another admin added one of them a moment ago; not an error.
         await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId })), skipDuplicates: true });
+        if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
+          throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
+        }
         const text = `${actor} added ${listNames(users.map((u) => u.displayName))}`;
         return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
       },
@@ -242,6 +263,22 @@ export class ChatsService {
       throw notFound('User');
     }
     return ids.map((id) => users.find((u) => u.id === id)!);
+  }
+
+  /**
+   * Putting people into a group who share no chat with the adder writes them a
+   * notification and pushes to their devices: that is spam's shape, so it has
+   * its own budget (RATE_LIMIT_GROUP_ADDS). Adding people one already talks
+   * with costs nothing. Nothing is charged when the request does not fit.
+   */
+  private async chargeStrangers(viewer: Viewer, userIds: string[]): Promise<void> {
+    if (!this.#groupAdds?.config || userIds.length === 0) return;
+    const known = await this.prisma.$queryRaw<{ userId: string }[]>`
+      SELECT DISTINCT other."userId"::text AS "userId"
+      FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
+      WHERE mine."userId" = ${viewer.id}::uuid AND other."userId" = ANY(${userIds}::uuid[])`;
+    const strangers = userIds.length - known.length;
+    await this.#groupAdds.takeAll(viewer.id, strangers, 'GROUP_ADDS');
   }
 
   private async displayName(userId: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -63,10 +63,27 @@ export class MessageFileResolver {
   }
 }
 
+/** The fields of User that the files module owns: the avatar, and the user's own storage. */
 @Resolver(() => User)
 export class UserAvatarResolver {
   @FieldResolver(() => FileNode, { nullable: true, description: 'The profile picture; null when none.' })
   avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
     return user.avatarId ? ctx.loaders.fileById.load(user.avatarId) : null;
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: 'Bytes your uploads take up (files, their thumbnails and your avatar). Shown to the user themself; null for others.',
+  })
+  storageUsed(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<number | null> {
+    return ctx.services.files.storageUsed(ctx.viewer, user.id);
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: 'Bytes your uploads may take up in all; an upload past it is refused with PAYLOAD_TOO_LARGE. Shown to the user themself; null for others, and when there is no quota.',
+  })
+  storageQuota(@Root() user: UserRecord, @Ctx() ctx: Context): number | null {
+    return ctx.services.files.storageQuota(ctx.viewer, user.id);
   }
 }

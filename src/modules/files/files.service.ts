@@ -38,6 +38,12 @@ export interface FilesServiceOptions {
   publicUrl?: string;
   /** Byte limits; default {@link MediaLimits} (avatar 5 MiB, media 100 MiB). */
   limits?: { avatarBytes?: number; mediaBytes?: number };
+  /**
+   * `USER_STORAGE_QUOTA`: bytes one user's uploads may hold in all (originals
+   * and thumbnails, the avatar included); more is refused with PAYLOAD_TOO_LARGE.
+   * Default 0: no quota.
+   */
+  storageQuota?: number;
 }
 
 /** What the HTTP route needs to serve a file's bytes. */
@@ -78,6 +84,7 @@ export class FilesService {
   readonly #publicUrl: string | undefined;
   readonly #avatarBytes: number;
   readonly #mediaBytes: number;
+  readonly #quota: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -93,11 +100,22 @@ export class FilesService {
     this.#publicUrl = options.publicUrl?.replace(/\/+$/, '');
     this.#avatarBytes = options.limits?.avatarBytes ?? MediaLimits.avatarBytes;
     this.#mediaBytes = options.limits?.mediaBytes ?? MediaLimits.mediaBytes;
+    this.#quota = options.storageQuota ?? 0;
   }
 
   /** The largest upload any operation takes: the multipart parser's own limit. */
   get maxUploadBytes(): number {
     return Math.max(this.#avatarBytes, this.#mediaBytes);
+  }
+
+  /** Bytes the user's uploads hold; for the user themself only (null for anyone else). */
+  async storageUsed(viewer: Viewer | null, userId: string): Promise<number | null> {
+    return viewer?.id === userId ? storedBytes(this.prisma, userId, { exceptAvatar: false }) : null;
+  }
+
+  /** The storage quota in bytes, shown to the user themself only; null for anyone else, and when there is none. */
+  storageQuota(viewer: Viewer | null, userId: string): number | null {
+    return viewer?.id === userId && this.#quota > 0 ? this.#quota : null;
   }
 
   /** A file the viewer may see; NOT_FOUND otherwise. */
@@ -124,17 +142,27 @@ export class FilesService {
     const caption = cleanCaption(input.caption);
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
+    // Membership first: a replayed clientId must not hand a former member the chat's message (and through it the chat).
+    await requireMembership(loaders, viewer, chatId);
     if (clientId) {
       const first = await this.#byClientId(viewer.id, clientId, chatId);
       if (first) return first;
     }
-    await requireMembership(loaders, viewer, chatId);
     const replyToId = await this.#checkReply(chatId, input.replyToId);
     await this.#limiter.consume(viewer.id);
+    const room = await this.#room(viewer.id, { exceptAvatar: false });
 
-    const stored = await this.#receive(input.file, { maxBytes: this.#mediaBytes, avatar: false });
+    const stored = await this.#receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
     try {
       const { message } = await this.log.transaction(async (tx, append) => {
+        if (this.#quota > 0) {
+          // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
+          // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
+          // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
+          // waits for this one, which is about to wait for that chat's lock in append.
+          await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
+          await this.#requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
+        }
         const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
         return append({
           chatId,
@@ -163,10 +191,14 @@ export class FilesService {
   /** Replaces the viewer's profile picture; the previous one's bytes are removed. */
   async uploadAvatar(viewer: Viewer, upload: Promise<FileUpload>): Promise<UserRecord> {
     await this.#limiter.consume(viewer.id);
-    const stored = await this.#receive(upload, { maxBytes: this.#avatarBytes, avatar: true });
+    // The avatar being replaced leaves with the new one's arrival: its bytes do not count against it.
+    const room = await this.#room(viewer.id, { exceptAvatar: true });
+    const stored = await this.#receive(upload, { maxBytes: this.#avatarBytes, avatar: true, ownerId: viewer.id, room });
     let previous: FileRecord | null;
     try {
       previous = await this.#setAvatar(viewer.id, async (tx) => {
+        // The user's row is locked by #setAvatar: nothing of theirs commits meanwhile.
+        await this.#requireRoom(tx, viewer.id, stored, { exceptAvatar: true });
         const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId: null }, select: { id: true } });
         return file.id;
       });
@@ -228,10 +260,10 @@ export class FilesService {
   }
 
   /** Receives, inspects, processes and stores one upload; every temporary file is gone when this returns or throws. */
-  async #receive(upload: Promise<FileUpload>, options: { maxBytes: number; avatar: boolean }): Promise<StoredUpload> {
+  async #receive(upload: Promise<FileUpload>, options: { maxBytes: number; avatar: boolean; ownerId: string; room: Room }): Promise<StoredUpload> {
     const started = performance.now();
     const { filename, stream } = await openUpload(upload);
-    const temp = await this.#temp.receive(stream, options.maxBytes).catch((error: unknown) => {
+    const temp = await this.#temp.receive(withinRoom(stream, options.room), options.maxBytes).catch((error: unknown) => {
       throw uploadError(error);
     });
     const outputs: string[] = [];
@@ -249,7 +281,9 @@ export class FilesService {
       if (type.kind === 'IMAGE') {
         const out = { main: this.#temp.newPath('.main'), thumbnail: this.#temp.newPath('.thumb') };
         outputs.push(out.main, out.thumbnail);
-        const image = options.avatar ? await this.#images.avatar(temp.path, type, out) : await this.#images.process(temp.path, type, out);
+        const image = options.avatar
+          ? await this.#images.avatar(temp.path, type, out, options.ownerId)
+          : await this.#images.process(temp.path, type, out, options.ownerId);
         const checksum = await sha256File(image.main.path);
         keys.push(await this.#store.putFile(image.main.path));
         keys.push(await this.#store.putFile(image.thumbnail.path));
@@ -288,6 +322,25 @@ export class FilesService {
       await temp.dispose();
       await Promise.all(outputs.map((file) => rm(file, { force: true })));
     }
+  }
+
+  /**
+   * Before reading an upload: what is left of the user's quota (none: refused
+   * now, before a byte is read). Null when there is no quota.
+   */
+  async #room(userId: string, options: { exceptAvatar: boolean }): Promise<Room> {
+    if (this.#quota === 0) return null;
+    const used = await storedBytes(this.prisma, userId, options);
+    if (used >= this.#quota) throw quotaUsedUp(this.#quota, used);
+    return { quota: this.#quota, used };
+  }
+
+  /** Before committing, under the user's row lock: what was stored must fit beside everything else of theirs. */
+  async #requireRoom(tx: Pick<PrismaClient, '$queryRaw'>, userId: string, stored: StoredUpload, options: { exceptAvatar: boolean }): Promise<void> {
+    if (this.#quota === 0) return;
+    const used = await storedBytes(tx, userId, options);
+    const size = stored.data.size + (stored.data.thumbnailSize ?? 0);
+    if (used + size > this.#quota) throw quotaUsedUp(this.#quota, used, `${size} bytes`);
   }
 
   /** Sets (or clears) a user's avatar under the user's row lock; returns the replaced File row, already deleted. */
@@ -333,6 +386,54 @@ export class FilesService {
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** What was left of a user's quota before an upload; null: no quota. */
+type Room = { quota: number; used: number } | null;
+
+const quotaUsedUp = (quota: number, used: number, needed?: string) =>
+  payloadTooLarge(
+    `Storage quota of ${quota} bytes used up: ${used} bytes are stored${needed ? ` and this file needs ${needed}` : ''}; delete some files to make room`,
+  );
+
+/**
+ * Bytes a user's File rows hold: originals and thumbnails, the avatar included
+ * unless `exceptAvatar`. Bytes count for the user who uploaded them; today
+ * every File row belongs to one message (or one avatar), so summing rows by
+ * uploader counts each stored byte once. The (ownerId, createdAt) index finds the rows.
+ */
+async function storedBytes(db: Pick<PrismaClient, '$queryRaw'>, userId: string, options: { exceptAvatar: boolean }): Promise<number> {
+  // float8: a sum of int4 is int8, which would arrive as a string or BigInt; bytes fit a double exactly far beyond any disk.
+  const rows = await db.$queryRaw<{ used: number }[]>`
+    SELECT COALESCE(SUM("size"::int8 + COALESCE("thumbnailSize", 0)), 0)::float8 AS "used"
+    FROM "File"
+    WHERE "ownerId" = ${userId}::uuid
+      AND (NOT ${options.exceptAvatar}::boolean OR "id" IS DISTINCT FROM (SELECT "avatarId" FROM "User" WHERE "id" = ${userId}::uuid))`;
+  return rows[0]!.used;
+}
+
+/**
+ * Counts an upload against the room left in its uploader's quota as it
+ * arrives, so one upload cannot overshoot it by more than a chunk: the
+ * received bytes must fit (the stored ones are checked again before commit;
+ * a re-encoded image may differ a little).
+ */
+function withinRoom(source: UploadStream, room: Room): UploadStream {
+  if (room === null) return source;
+  const left = room.quota - room.used;
+  return {
+    get truncated() {
+      return source.truncated;
+    },
+    async *[Symbol.asyncIterator]() {
+      let received = 0;
+      for await (const chunk of source) {
+        received += chunk.byteLength;
+        if (received > left) throw quotaUsedUp(room.quota, room.used, `more than the ${left} bytes left`);
+        yield chunk;
+      }
+    },
+  };
+}
 
 function fileData(type: DetectedType, mimeType: string, filename: string | undefined) {
   return { kind: type.kind, mimeType, originalName: cleanFileName(filename) };

@@ -1,11 +1,14 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { FileUpload } from 'graphql-upload-minimal';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../config/env.js';
 import { rateLimited } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { LocalFileStore } from '../../media/file-store.js';
+import { ImageProcessor } from '../../media/image.js';
 import { UrlSigner } from '../../media/signed-urls.js';
 import { TempDir } from '../../media/temp-file.js';
 import { Topic } from '../../realtime/topics.js';
@@ -505,6 +508,178 @@ describe('configuration and hooks', () => {
     await expect(limited.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: neverArrives })).rejects.toMatchObject({
       extensions: { code: 'RATE_LIMITED' },
     });
+  });
+});
+
+describe('image processing limits', () => {
+  it('refuses a GIF over 300 frames with PAYLOAD_TOO_LARGE, storing nothing, and keeps one of 300 animated', async () => {
+    const before = await listFiles(uploadDir);
+    const started = performance.now();
+    const refused = await sendMedia(alice, { data: await animatedGif(2_000, 8, 8), name: 'long.gif' });
+    const ms = performance.now() - started;
+    expect(expectErrorCode(refused, 'PAYLOAD_TOO_LARGE').message).toBe('The animation has 2000 frames; at most 300 frames are accepted');
+    expect(ms).toBeLessThan(2000);
+    expect(await listFiles(uploadDir)).toEqual(before);
+    expect(await server.database.prisma.file.count({ where: { originalName: 'long.gif' } })).toBe(0);
+
+    const { file } = await sent(await sendMedia(alice, { data: await animatedGif(300, 8, 8), name: 'ok.gif' }));
+    expect(await sharp((await fetchBytes(file.url)).bytes, { animated: true }).metadata()).toMatchObject({ format: 'gif', pages: 300 });
+  });
+
+  it('queues image jobs by uploader: the service names the viewer as the owner of each one', async () => {
+    const owners: string[] = [];
+    class RecordingImages extends ImageProcessor {
+      override process(...args: Parameters<ImageProcessor['process']>) {
+        owners.push(`process ${args[3]}`);
+        return super.process(...args);
+      }
+      override avatar(...args: Parameters<ImageProcessor['avatar']>) {
+        owners.push(`avatar ${args[3]}`);
+        return super.avatar(...args);
+      }
+    }
+    const { prisma } = server.database;
+    const files = new FilesService(prisma, new ChatLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+      store: new LocalFileStore(uploadDir),
+      signer: new UrlSigner({ secret: 'x'.repeat(32) }),
+      temp: new TempDir(tempDir),
+      images: new RecordingImages(),
+    });
+    const png = await phonePhoto('png', 64, 64);
+    const upload = (): Promise<FileUpload> =>
+      Promise.resolve({ filename: 'p.png', mimetype: 'image/png', encoding: '7bit', fieldName: 'file', createReadStream: () => Readable.from([png]) } as unknown as FileUpload);
+    const viewer = { id: bob.user.id, role: 'USER' as const, sessionId: 'test' };
+    await files.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: upload() });
+    await files.uploadAvatar(viewer, upload());
+    await files.removeAvatar(viewer);
+    expect(owners).toEqual([`process ${bob.user.id}`, `avatar ${bob.user.id}`]);
+  });
+});
+
+describe('storage quota (USER_STORAGE_QUOTA)', () => {
+  const QUOTA = 1_000_000;
+  const StorageDocument = 'query Storage { me { storageUsed storageQuota } }';
+  const UserStorageDocument = 'query UserStorage($id: ID!) { user(id: $id) { storageUsed storageQuota } }';
+  type Storage = { storageUsed: number | null; storageQuota: number | null };
+  let quotaServer: TestServer;
+  let quotaUploads: string;
+
+  beforeAll(async () => {
+    quotaServer = await startTestServer({ USER_STORAGE_QUOTA: String(QUOTA) });
+    quotaUploads = path.join(quotaServer.dataDir, 'uploads');
+  });
+  afterEach(async () => {
+    expect(await listFiles(path.join(quotaUploads, '.tmp'))).toEqual([]);
+  });
+  afterAll(async () => {
+    await quotaServer?.close();
+  });
+
+  /** A user with a chat of their own to send into. */
+  async function uploader() {
+    const [user, other] = await Promise.all([createUser(quotaServer), createUser(quotaServer)]);
+    const chat = expectNoErrors(await gql(quotaServer, CreatePrivateChatDocument, { userId: other.user.id }, as(user))).createPrivateChat.id;
+    const send = (data: Uint8Array, name: string) =>
+      gqlUpload(quotaServer, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data, name } }, as(user));
+    const storage = async (viewer: TestUser = user) => expectNoErrors(await gql<{ me: Storage }, undefined>(quotaServer, StorageDocument, undefined, as(viewer))).me;
+    return { user, other, send, storage };
+  }
+  const text = (bytes: number) => Buffer.alloc(bytes, 'a');
+  const rowsNamed = (originalName: string) => quotaServer.database.prisma.file.count({ where: { originalName } });
+  const usedUp = (used: number, needs?: string) =>
+    `Storage quota of ${QUOTA} bytes used up: ${used} bytes are stored${needs ? ` and this file needs ${needs}` : ''}; delete some files to make room`;
+
+  it('counts what a user stores and refuses the upload that would pass the quota, keeping nothing of it', async () => {
+    const { user, other, send, storage } = await uploader();
+    expect(await storage()).toEqual({ storageUsed: 0, storageQuota: QUOTA });
+    expectNoErrors(await send(text(600_000), 'first.txt'));
+    expect(await storage()).toEqual({ storageUsed: 600_000, storageQuota: QUOTA });
+
+    // Refused while it streams in: it is larger than the room left.
+    const before = await listFiles(quotaUploads);
+    const over = await send(text(500_000), 'over.txt');
+    expect(expectErrorCode(over, 'PAYLOAD_TOO_LARGE').message).toBe(usedUp(600_000, 'more than the 400000 bytes left'));
+    expect(await rowsNamed('over.txt')).toBe(0);
+    expect(await listFiles(quotaUploads)).toEqual(before);
+
+    // Exactly the room left fits; then nothing does, refused before a byte is read.
+    const last = expectNoErrors(await send(text(400_000), 'last.txt')).sendMediaMessage.file!;
+    expect(await storage()).toEqual({ storageUsed: QUOTA, storageQuota: QUOTA });
+    expect(expectErrorCode(await send(text(1), 'one.txt'), 'PAYLOAD_TOO_LARGE').message).toBe(usedUp(QUOTA));
+    expect(await rowsNamed('one.txt')).toBe(0);
+
+    // Others see neither figure; their own are theirs.
+    const seen = expectNoErrors(await gql<{ user: Storage | null }, { id: string }>(quotaServer, UserStorageDocument, { id: user.user.id }, as(other))).user;
+    expect(seen).toEqual({ storageUsed: null, storageQuota: null });
+    expect(await storage(other)).toEqual({ storageUsed: 0, storageQuota: QUOTA });
+
+    // Deleting makes room again.
+    expectNoErrors(await gql(quotaServer, DeleteFileDocument, { id: last.id }, as(user)));
+    expect(await storage()).toEqual({ storageUsed: 600_000, storageQuota: QUOTA });
+    expectNoErrors(await send(text(1), 'one.txt'));
+  });
+
+  it('checks again before committing: an image that grows past the room left when re-encoded is refused and its stored bytes removed', async () => {
+    // Saved at quality 5, stored at 82 (plus a thumbnail): more bytes are stored than were sent.
+    const jpeg = await sharp(await jpegPhoto(800, 600)).jpeg({ quality: 5 }).toBuffer();
+    const probe = await uploader();
+    const probeFile = expectNoErrors(await probe.send(jpeg, 'probe.jpg')).sendMediaMessage.file!;
+    const row = await quotaServer.database.prisma.file.findUniqueOrThrow({ where: { id: probeFile.id } });
+    const stored = row.size + row.thumbnailSize!;
+    expect(stored).toBeGreaterThan(jpeg.length);
+    expect((await probe.storage()).storageUsed).toBe(stored);
+
+    const { send, storage } = await uploader();
+    const room = Math.floor((jpeg.length + stored) / 2); // the upload fits as it streams; what it becomes does not
+    expectNoErrors(await send(text(QUOTA - room), 'filler.txt'));
+    const before = await listFiles(quotaUploads);
+    const refused = await send(jpeg, 'grows.jpg');
+    expect(expectErrorCode(refused, 'PAYLOAD_TOO_LARGE').message).toBe(usedUp(QUOTA - room, `${stored} bytes`));
+    expect(await rowsNamed('grows.jpg')).toBe(0);
+    expect(await listFiles(quotaUploads)).toEqual(before);
+    expect((await storage()).storageUsed).toBe(QUOTA - room);
+  });
+
+  it('lets only one of two racing uploads into the room left', async () => {
+    const { user, send, storage } = await uploader();
+    const before = await listFiles(quotaUploads);
+    const results = await Promise.all([send(text(600_000), 'race-a.txt'), send(text(600_000), 'race-b.txt')]);
+    const codes = results.map((r) => r.errors?.[0]?.extensions?.['code'] ?? 'OK').sort();
+    expect(codes).toEqual(['OK', 'PAYLOAD_TOO_LARGE']);
+    expect(await storage()).toEqual({ storageUsed: 600_000, storageQuota: QUOTA });
+    expect(await quotaServer.database.prisma.file.count({ where: { ownerId: user.user.id } })).toBe(1);
+    expect((await listFiles(quotaUploads)).length).toBe(before.length + 1);
+  });
+
+  it('counts the avatar, and not the one being replaced', async () => {
+    const { user, send, storage } = await uploader();
+    const avatar = (data: Uint8Array) => gqlUpload(quotaServer, UploadAvatarDocument, { file: null }, { file: { data, name: 'me.jpg' } }, as(user));
+    const photo = await sharp(await jpegPhoto(900, 600)).jpeg({ quality: 5 }).toBuffer();
+    const first = expectNoErrors(await avatar(photo)).uploadAvatar.avatar!;
+    const row = await quotaServer.database.prisma.file.findUniqueOrThrow({ where: { id: first.id } });
+    const size = row.size + row.thumbnailSize!;
+    expect(await storage()).toEqual({ storageUsed: size, storageQuota: QUOTA });
+
+    // Full but for less than a second avatar: replacing the first still fits, since the first goes.
+    expect(size + 100).toBeGreaterThan(photo.length);
+    expectNoErrors(await send(text(QUOTA - size - 100), 'filler.txt'));
+    const second = expectNoErrors(await avatar(photo)).uploadAvatar.avatar!;
+    expect(second.id).not.toBe(first.id);
+    expect(await storage()).toEqual({ storageUsed: QUOTA - 100, storageQuota: QUOTA });
+    // The same picture as a message would not fit beside the avatar.
+    expectErrorCode(await send(photo, 'again.jpg'), 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('is off with USER_STORAGE_QUOTA=0: storageQuota is null, storageUsed still counts', async () => {
+    const off = await startTestServer({ USER_STORAGE_QUOTA: '0' });
+    try {
+      const [user, other] = await Promise.all([createUser(off), createUser(off)]);
+      const chat = expectNoErrors(await gql(off, CreatePrivateChatDocument, { userId: other.user.id }, as(user))).createPrivateChat.id;
+      expectNoErrors(await gqlUpload(off, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: text(1234), name: 'a.txt' } }, as(user)));
+      expect(expectNoErrors(await gql<{ me: Storage }, undefined>(off, StorageDocument, undefined, as(user))).me).toEqual({ storageUsed: 1234, storageQuota: null });
+    } finally {
+      await off.close();
+    }
   });
 });
 

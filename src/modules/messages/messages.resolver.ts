@@ -4,7 +4,7 @@ import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { MessagePayload, MessageStatusPayload, TypingPayload } from '../../realtime/topics.js';
-import { Chat, fromMessagePayload, type ChatRecord, type MessageRecord } from '../chats/index.js';
+import { Chat, fromMessagePayload, requireVisibleChat, type ChatRecord, type MessageRecord } from '../chats/index.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEvent } from './message.types.js';
 import { SendMessageInput } from './messages.inputs.js';
@@ -108,10 +108,8 @@ export class MessagesResolver {
   }
 
   @FieldResolver(() => Chat)
-  async chat(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<ChatRecord> {
-    const chat = await ctx.loaders.chatById.load(message.chatId);
-    if (!chat) throw new Error(`message ${message.id} has no chat`);
-    return chat;
+  chat(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<ChatRecord> {
+    return requireVisibleChat(ctx.loaders, ctx.viewer, message.chatId);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Null for SYSTEM messages.' })

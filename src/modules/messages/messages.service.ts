@@ -182,8 +182,13 @@ export class MessagesService {
     return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.Typing, viewer.id), chatId);
   }
 
+  /** The first message of a retried send, for a sender who is still a member of the chat (a removed one learns nothing). */
   private async byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
-    const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
+    const [member, first] = await Promise.all([
+      this.prisma.chatMember.findUnique({ where: { chatId_userId: { chatId, userId: senderId } }, select: { userId: true } }),
+      this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT }),
+    ]);
+    if (!member) throw notFound('Chat');
     if (first && first.chatId !== chatId) throw clientIdElsewhere();
     return first;
   }

@@ -8,18 +8,39 @@ import { Topic, type PresencePayload } from '../../realtime/topics.js';
 
 const MAX_WATCHED = 1024;
 
+/** Options for {@link PresenceService}. */
+export interface PresenceOptions {
+  /**
+   * How long a user whose last connection closed still counts as online, in
+   * ms; a reconnect within it announces nothing. Phones drop and reopen
+   * sockets all the time, and each announcement is a query and an event to
+   * every co-member.
+   * @defaultValue 5,000
+   */
+  offlineGraceMs?: number;
+}
+
 /**
  * Online/offline across a user's devices: ONLINE at the first connection,
- * OFFLINE (with lastSeenAt) when the last one closes. Only people who share a
- * chat with the user are told.
+ * OFFLINE (with lastSeenAt) once the last one has stayed closed for the grace
+ * period. Only people who share a chat with the user are told. A user who
+ * opens and closes sockets in a loop thus costs co-members one ONLINE and, at
+ * the end, one OFFLINE, not an event per cycle.
  */
 export class PresenceService {
+  readonly #graceMs: number;
+  /** Users whose last connection here closed, waiting out the grace period before OFFLINE. */
+  readonly #goingOffline = new Map<string, { timer: NodeJS.Timeout; at: Date }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pubsub: PubSub,
     readonly store: PresenceStore,
     private readonly logger: Logger,
-  ) {}
+    options: PresenceOptions = {},
+  ) {
+    this.#graceMs = options.offlineGraceMs ?? 5000;
+  }
 
   async isOnline(userId: string): Promise<boolean> {
     return (await this.store.online([userId])).has(userId);
@@ -31,8 +52,14 @@ export class PresenceService {
   }
 
   connected(userId: string, connectionId: string): void {
+    const pending = this.#goingOffline.get(userId);
+    if (pending) {
+      // Back within the grace period: to everyone else they never left.
+      clearTimeout(pending.timer);
+      this.#goingOffline.delete(userId);
+    }
     (async () => {
-      if (!(await this.store.connect(userId, connectionId))) return;
+      if (!(await this.store.connect(userId, connectionId)) || pending) return;
       await this.announce({ userId, status: 'ONLINE', lastSeenAt: null });
     })().catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not announce presence'));
   }
@@ -40,12 +67,35 @@ export class PresenceService {
   disconnected(userId: string, connectionId: string): void {
     (async () => {
       if (!(await this.store.disconnect(userId, connectionId))) return;
+      if (this.#graceMs <= 0) return await this.#wentOffline(userId, new Date());
       const at = new Date();
-      await this.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: at } });
-      // Reconnected while we wrote: the ONLINE already went out; do not contradict it.
-      if (await this.isOnline(userId)) return;
-      await this.announce({ userId, status: 'OFFLINE', lastSeenAt: at.toISOString() });
+      const timer = setTimeout(() => {
+        this.#goingOffline.delete(userId);
+        this.#wentOffline(userId, at).catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not record going offline'));
+      }, this.#graceMs);
+      timer.unref();
+      this.#goingOffline.set(userId, { timer, at });
     })().catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not record going offline'));
+  }
+
+  /** Records now who is still waiting out the grace period (shutdown). */
+  async flush(): Promise<void> {
+    const pending = [...this.#goingOffline];
+    this.#goingOffline.clear();
+    await Promise.all(
+      pending.map(([userId, { timer, at }]) => {
+        clearTimeout(timer);
+        return this.#wentOffline(userId, at).catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not record going offline'));
+      }),
+    );
+  }
+
+  async #wentOffline(userId: string, at: Date): Promise<void> {
+    // Connected meanwhile, perhaps to another instance: the user is online; say nothing.
+    if (await this.isOnline(userId)) return;
+    await this.prisma.user.update({ where: { id: userId }, data: { lastSeenAt: at } });
+    if (await this.isOnline(userId)) return;
+    await this.announce({ userId, status: 'OFFLINE', lastSeenAt: at.toISOString() });
   }
 
   subscribe(viewer: Viewer, userIds?: string[] | null): AsyncIterableIterator<PresencePayload> {

@@ -19,27 +19,20 @@ export interface UserRecord {
   createdAt: Date;
 }
 
+/**
+ * A user as others see them. What depends on who is looking (online,
+ * lastSeenAt, about, role: see users.policy.ts) is resolved in users.resolver.ts.
+ */
 @ObjectType('User')
-export class User implements Omit<UserRecord, 'active' | 'avatarId'> {
+export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt'> {
   @Field(() => ID)
   id!: string;
 
   @Field(() => String, { description: 'Lower-case, unique, 3–32 characters of a–z, 0–9, _ and .' })
   username!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Seen by every signed-in user.' })
   displayName!: string;
-
-  @Field(() => String, { nullable: true })
-  about!: string | null;
-
-  @Field(() => Role)
-  role!: Role;
-
-  // `online` is resolved from presence in users.resolver.ts.
-
-  @Field(() => Date, { nullable: true, description: 'When the user was last connected; null while never seen.' })
-  lastSeenAt!: Date | null;
 
   @Field(() => Date)
   createdAt!: Date;

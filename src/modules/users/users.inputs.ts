@@ -11,7 +11,7 @@ export class UpdateProfileInput {
   about?: string | null;
 }
 
-const USERNAME = /^[a-z0-9_.]{3,32}$/;
+export const USERNAME = /^[a-z0-9_.]{3,32}$/;
 
 /** Usernames compare case-insensitively: we store them lower-cased. */
 export function normalizeUsername(raw: string): string {

@@ -7,7 +7,17 @@ export interface UserLoaders {
   userById: DataLoader<string, UserRecord | null>;
   /** Presence of many users in one look-up (one Redis round trip when shared). */
   onlineById: DataLoader<string, boolean>;
+  /**
+   * Whether the viewer and the user are members of a common chat, keyed by
+   * {@link shareKey}`(viewerId, userId)`: loaders are made before anyone asks
+   * who the viewer is, so the viewer travels in the key. One statement per
+   * viewer per batch (in practice one per request tick).
+   */
+  sharesChat: DataLoader<string, boolean>;
 }
+
+/** Key of {@link UserLoaders.sharesChat}. */
+export const shareKey = (viewerId: string, userId: string): string => `${viewerId}:${userId}`;
 
 export function createUserLoaders(
   prisma: PrismaClient,
@@ -23,6 +33,25 @@ export function createUserLoaders(
       const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } }, select: USER_SELECT });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
+    }, options),
+    sharesChat: new DataLoader(async (keys) => {
+      const byViewer = new Map<string, string[]>();
+      for (const key of keys) {
+        const [viewerId, userId] = key.split(':') as [string, string];
+        byViewer.set(viewerId, [...(byViewer.get(viewerId) ?? []), userId]);
+      }
+      const shared = new Set<string>();
+      // (userId) on ChatMember finds the viewer's chats; the (chatId, userId) key then answers each of them.
+      await Promise.all(
+        [...byViewer].map(async ([viewerId, userIds]) => {
+          const rows = await prisma.$queryRaw<{ userId: string }[]>`
+            SELECT DISTINCT b."userId"::text AS "userId"
+            FROM "ChatMember" a JOIN "ChatMember" b ON b."chatId" = a."chatId"
+            WHERE a."userId" = ${viewerId}::uuid AND b."userId" = ANY(${userIds}::uuid[])`;
+          for (const row of rows) shared.add(shareKey(viewerId, row.userId));
+        }),
+      );
+      return keys.map((key) => shared.has(key));
     }, options),
   };
 }

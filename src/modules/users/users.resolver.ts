@@ -1,11 +1,13 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { PresencePayload } from '../../realtime/topics.js';
-import { PresenceEvent, User, UserConnection, type UserRecord } from './user.types.js';
+import { PresenceEvent, Role, User, UserConnection, type UserRecord } from './user.types.js';
 import { UpdateProfileInput } from './users.inputs.js';
+import { relationTo, seesAbout, seesPresence, seesRole, type Relation } from './users.policy.js';
 
 @Resolver(() => User)
 export class UsersResolver {
@@ -16,20 +18,26 @@ export class UsersResolver {
   }
 
   @Authorized()
-  @Query(() => User, { nullable: true })
+  @Query(() => User, { nullable: true, description: 'A user by id, or null. What of the profile is shown depends on who asks (see the User fields).' })
   user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.users.byId(id);
   }
 
   @Authorized()
-  @Query(() => UserConnection, { description: 'Active users whose username or display name starts with `search`.' })
+  @Query(() => UserConnection, {
+    description:
+      'Active users found by `search` (required: 3–64 characters after trimming): usernames that start with it (any case), ' +
+      'and display names that contain it (any case) among people who share a chat with me. `%`, `_` and `\\` match themselves. ' +
+      'Ordered by username; limited per user (RATE_LIMIT_USER_SEARCH, default 30 a minute). Admins list everyone with adminUsers.',
+  })
   users(
     @Arg('search', () => String, { nullable: true }) search: string | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
+    @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.users.search({ search, first, after, active: true });
+    return ctx.services.users.find(viewer, { search, first, after });
   }
 
   @Authorized()
@@ -50,8 +58,40 @@ export class UsersResolver {
     return { ...payload, lastSeenAt: payload.lastSeenAt ? new Date(payload.lastSeenAt) : null };
   }
 
-  @FieldResolver(() => Boolean, { description: 'Connected right now on at least one device.' })
-  online(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<boolean> {
-    return ctx.loaders.onlineById.load(user.id);
+  @FieldResolver(() => Boolean, {
+    description: 'Connected right now on at least one device. Real for myself, admins and people who share a chat with the user; false for others.',
+  })
+  async online(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<boolean> {
+    return seesPresence(await relation(user, ctx, info)) ? ctx.loaders.onlineById.load(user.id) : false;
   }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'When the user was last connected; null while never seen, and for viewers who do not share a chat with the user (admins and the user see it).',
+  })
+  async lastSeenAt(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Date | null> {
+    return seesPresence(await relation(user, ctx, info)) ? user.lastSeenAt : null;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Shown to the user, admins and people who share a chat with the user; null for others.',
+  })
+  async about(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<string | null> {
+    return seesAbout(await relation(user, ctx, info)) ? user.about : null;
+  }
+
+  @FieldResolver(() => Role, { nullable: true, description: 'Shown to the user themself and to admins; null for others.' })
+  async role(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Role | null> {
+    return seesRole(await relation(user, ctx, info)) ? user.role : null;
+  }
+}
+
+/**
+ * The viewer's relation to this user. `AuthPayload.user` is always the account
+ * just signed in (register, login, refreshToken run without a viewer): self.
+ */
+function relation(user: UserRecord, ctx: Context, info: GraphQLResolveInfo): Relation | Promise<Relation> {
+  if (info.path.prev?.typename === 'AuthPayload') return 'self';
+  return relationTo(ctx.viewer, user.id, ctx.loaders);
 }

@@ -1,6 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, uniqueUsername, type TestUser } from '../../test/factories.js';
-import { MeDocument, UpdateProfileDocument, UserByIdDocument, UsersDocument, type UsersQuery } from '../../test/generated/graphql.js';
+import { createUser, promoteToAdmin, uniqueUsername, type TestUser } from '../../test/factories.js';
+import {
+  AdminUsersDocument,
+  ChatMembersPresenceDocument,
+  CreateGroupChatDocument,
+  CreatePrivateChatDocument,
+  LeaveChatDocument,
+  MeDocument,
+  UpdateProfileDocument,
+  UserByIdDocument,
+  UserPrivacyDocument,
+  UsersDocument,
+  type UsersQuery,
+} from '../../test/generated/graphql.js';
 import { expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type GraphQLResponse, type TestServer } from '../../test/server.js';
 
 let server: TestServer;
@@ -34,11 +47,13 @@ describe('user', () => {
 });
 
 describe('users', () => {
-  it('searches by username or display name prefix, case-insensitively, in pages', async () => {
+  it('finds usernames by prefix among everyone, display names only among people I share a chat with, in pages', async () => {
     const prefix = `zq${Date.now().toString(36)}`.slice(0, 10);
     const created: TestUser[] = [];
     for (let i = 0; i < 5; i++) created.push(await createUser(server, { username: `${prefix}_${i}` }));
-    const byName = await createUser(server, { username: uniqueUsername('other'), displayName: `${prefix.toUpperCase()} Display` });
+    const contact = await createUser(server, { username: uniqueUsername('other'), displayName: `Dr ${prefix.toUpperCase()} Display` });
+    await shareChat(viewer, contact);
+    const stranger = await createUser(server, { username: uniqueUsername('other'), displayName: `${prefix} Stranger` });
     const deactivated = await createUser(server, { username: `${prefix}_gone` });
     await server.database.prisma.user.update({ where: { id: deactivated.user.id }, data: { active: false } });
 
@@ -55,28 +70,171 @@ describe('users', () => {
       after = users.pageInfo.endCursor;
     }
     expect(pages).toBe(3);
-    expect(new Set(seen)).toEqual(new Set([...created.map((u) => u.user.id), byName.user.id]));
+    expect(new Set(seen)).toEqual(new Set([...created.map((u) => u.user.id), contact.user.id]));
+    expect(seen).not.toContain(stranger.user.id);
     expect(seen).not.toContain(deactivated.user.id);
+
+    // The stranger's username still finds them; a chat in common makes the display name count too.
+    expect(await searchIds(viewer, stranger.username.slice(0, 12))).toContain(stranger.user.id);
+    await shareChat(viewer, stranger);
+    expect(await searchIds(viewer, `${prefix} stran`)).toEqual([stranger.user.id]);
+  });
+
+  it('needs a search of 3 to 64 characters, without control characters', async () => {
+    const refuse = async (variables: { search?: string | null }, why: string) => {
+      const result = await gql(server, UsersDocument, variables, { token: viewer.accessToken });
+      expect(expectErrorCode(result, 'BAD_USER_INPUT').extensions?.['field'], why).toBe('search');
+    };
+    await refuse({}, 'omitted');
+    await refuse({ search: null }, 'null');
+    await refuse({ search: '' }, 'empty');
+    await refuse({ search: 'ab' }, 'two characters');
+    await refuse({ search: '  ab  ' }, 'two characters after trimming');
+    await refuse({ search: 'a'.repeat(65) }, '65 characters');
+    await refuse({ search: 'abc\u0000' }, 'NUL');
+    await refuse({ search: 'ab\nc' }, 'newline');
+    expectNoErrors(await gql(server, UsersDocument, { search: ' abc ' }, { token: viewer.accessToken }));
+  });
+
+  it('takes %, _ and \\ literally, in usernames and display names', async () => {
+    const p = `lk${randomBytes(3).toString('hex')}`;
+    const underscored = await createUser(server, { username: `${p}_x` });
+    const plain = await createUser(server, { username: `${p}ax` });
+    const leading = await createUser(server, { username: `___${randomBytes(3).toString('hex')}` });
+    const percent = await createUser(server, { displayName: `50%off ${p}` });
+    const similar = await createUser(server, { displayName: `50xoff ${p}` });
+    await shareChat(viewer, percent);
+    await shareChat(viewer, similar);
+
+    expect(await searchIds(viewer, `${p}_`)).toEqual([underscored.user.id]);
+    expect(await searchIds(viewer, `${p}a`)).toEqual([plain.user.id]);
+    expect(await searchIds(viewer, '___')).toEqual([leading.user.id]);
+    expect(await searchIds(viewer, `${p}%`)).toEqual([]);
+    expect(await searchIds(viewer, '%%%')).toEqual([]);
+    expect(await searchIds(viewer, '%a%')).toEqual([]);
+    expect(await searchIds(viewer, `${p}\\`)).toEqual([]);
+    expect(await searchIds(viewer, '0%o')).toEqual([percent.user.id]);
+    expect(await searchIds(viewer, '_____')).toEqual([]);
+  });
+
+  it('adminUsers takes wildcards literally too and refuses a NUL', async () => {
+    const admin = await createUser(server);
+    await promoteToAdmin(server, admin.user.id);
+    const leading = await createUser(server, { username: `_${randomBytes(4).toString('hex')}` });
+    const found = expectNoErrors(await gql(server, AdminUsersDocument, { search: '_', first: 100 }, { token: admin.accessToken })).adminUsers;
+    expect(found.edges.length).toBeGreaterThan(0);
+    expect(found.edges.map((e) => e.node.username).every((name) => name.startsWith('_'))).toBe(true);
+    expect(found.edges.map((e) => e.node.id)).toContain(leading.user.id);
+    expect(expectNoErrors(await gql(server, AdminUsersDocument, { search: '%' }, { token: admin.accessToken })).adminUsers.edges).toEqual([]);
+    const nul = await gql(server, AdminUsersDocument, { search: 'a\u0000' }, { token: admin.accessToken });
+    expect(expectErrorCode(nul, 'BAD_USER_INPUT').extensions?.['field']).toBe('search');
+    // With no search an admin still lists everyone.
+    expect(expectNoErrors(await gql(server, AdminUsersDocument, {}, { token: admin.accessToken })).adminUsers.edges.length).toBeGreaterThan(1);
   });
 
   it('defaults to 20 a page and caps first at 100', async () => {
-    for (let i = 0; i < 21; i++) await createUser(server);
-    const page = expectNoErrors(await gql(server, UsersDocument, {}, { token: viewer.accessToken })).users;
+    const prefix = `pg${randomBytes(3).toString('hex')}`;
+    for (let i = 0; i < 21; i++) await createUser(server, { username: `${prefix}_${i}` });
+    const page = expectNoErrors(await gql(server, UsersDocument, { search: prefix }, { token: viewer.accessToken })).users;
     expect(page.edges).toHaveLength(20);
     expect(page.pageInfo.hasNextPage).toBe(true);
-    const big = expectNoErrors(await gql(server, UsersDocument, { first: 1000 }, { token: viewer.accessToken })).users;
-    expect(big.edges.length).toBeLessThanOrEqual(100);
-    expect(big.edges.length).toBeGreaterThan(20);
+    const big = expectNoErrors(await gql(server, UsersDocument, { search: prefix, first: 1000 }, { token: viewer.accessToken })).users;
+    expect(big.edges).toHaveLength(21);
+    expect(big.pageInfo.hasNextPage).toBe(false);
   });
 
   it('refuses a negative first and a forged cursor', async () => {
-    expect(expectErrorCode(await gql(server, UsersDocument, { first: -1 }, { token: viewer.accessToken }), 'BAD_USER_INPUT').extensions?.['field']).toBe(
-      'first',
-    );
-    for (const after of ['garbage!', Buffer.from('["chat","x"]').toString('base64url'), 'x'.repeat(600)]) {
-      const result = await gql(server, UsersDocument, { after }, { token: viewer.accessToken });
-      expect(expectErrorCode(result, 'BAD_USER_INPUT').extensions?.['field']).toBe('after');
+    const search = 'abc';
+    expect(
+      expectErrorCode(await gql(server, UsersDocument, { search, first: -1 }, { token: viewer.accessToken }), 'BAD_USER_INPUT').extensions?.['field'],
+    ).toBe('first');
+    const forged = ['garbage!', Buffer.from('["chat","x"]').toString('base64url'), 'x'.repeat(600), Buffer.from('["user","a\\u0000"]').toString('base64url')];
+    for (const after of forged) {
+      const result = await gql(server, UsersDocument, { search, after }, { token: viewer.accessToken });
+      expect(expectErrorCode(result, 'BAD_USER_INPUT').extensions?.['field'], after).toBe('after');
     }
+  });
+
+  it('is rate limited per user (RATE_LIMIT_USER_SEARCH)', async () => {
+    const limited = await startTestServer({ RATE_LIMIT_USER_SEARCH: '2/60' });
+    try {
+      const [one, two] = await Promise.all([createUser(limited), createUser(limited)]);
+      for (let i = 0; i < 2; i++) expectNoErrors(await gql(limited, UsersDocument, { search: 'abc' }, { token: one.accessToken }));
+      const refused = expectErrorCode(await gql(limited, UsersDocument, { search: 'abc' }, { token: one.accessToken }), 'RATE_LIMITED');
+      expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+      // Another user's budget is their own.
+      expectNoErrors(await gql(limited, UsersDocument, { search: 'abc' }, { token: two.accessToken }));
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('who sees presence, about and role', () => {
+  it('strangers see none of them; people who share a chat see presence and about; self and admins see all', async () => {
+    const subject = await createUser(server, { displayName: 'Subject' });
+    expect(subject.user.role).toBe('USER'); // AuthPayload.user is the account itself
+    expectNoErrors(await gql(server, UpdateProfileDocument, { input: { about: 'Hello there' } }, { token: subject.accessToken }));
+    const lastSeenAt = '2026-01-02T03:04:05.000Z';
+    await server.database.prisma.user.update({ where: { id: subject.user.id }, data: { lastSeenAt: new Date(lastSeenAt) } });
+    const [contact, stranger, admin] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
+    await promoteToAdmin(server, admin.user.id);
+    const group = await shareChat(contact, subject);
+
+    const socket = wsClient(server, subject.accessToken, { lazy: false });
+    try {
+      await waitFor(socket, 'connected');
+      const read = async (as: TestUser) => expectNoErrors(await gql(server, UserPrivacyDocument, { id: subject.user.id }, { token: as.accessToken })).user;
+      await expect.poll(async () => (await read(contact))?.online, { timeout: 5000 }).toBe(true);
+
+      const id = subject.user.id;
+      const hidden = { id, online: false, lastSeenAt: null, about: null, role: null };
+      expect(await read(stranger)).toEqual(hidden);
+      expect(await read(contact)).toEqual({ id, online: true, lastSeenAt, about: 'Hello there', role: null });
+      expect(await read(admin)).toEqual({ id, online: true, lastSeenAt, about: 'Hello there', role: 'USER' });
+      expect(await read(subject)).toEqual({ id, online: true, lastSeenAt, about: 'Hello there', role: 'USER' });
+      expect(expectNoErrors(await gql(server, MeDocument, {}, { token: subject.accessToken })).me).toMatchObject({ role: 'USER', about: 'Hello there' });
+      // Others' roles stay hidden from a plain user, the admin's too.
+      expect((await gql(server, UserPrivacyDocument, { id: admin.user.id }, { token: contact.accessToken })).data?.user?.role).toBeNull();
+
+      // The same rules wherever a User appears: here, in a search result and among a chat's members.
+      const found = await gql<{ users: { edges: { node: Record<string, unknown> }[] } }, unknown>(
+        server,
+        '{ users(search: "' + subject.username + '") { edges { node { id online lastSeenAt about role } } } }',
+        undefined,
+        { token: stranger.accessToken },
+      );
+      expect(expectNoErrors(found).users.edges.map((e) => e.node)).toEqual([hidden]);
+      const members = expectNoErrors(await gql(server, ChatMembersPresenceDocument, { first: 10 }, { token: contact.accessToken })).chats.edges;
+      const seen = members.find((e) => e.node.id === group)!.node.members.find((m) => m.user.id === id)!.user;
+      expect(seen).toEqual({ id, online: true, lastSeenAt, about: 'Hello there', role: null });
+
+      // Only a current membership counts: after leaving, the contact is a stranger again.
+      expectNoErrors(await gql(server, LeaveChatDocument, { chatId: group }, { token: contact.accessToken }));
+      expect(await read(contact)).toEqual(hidden);
+    } finally {
+      await socket.dispose();
+    }
+  });
+
+  it('chat lists that show members’ presence run the same number of statements for 5 chats as for 30', async () => {
+    const me = await createUser(server);
+    const others = await Promise.all(Array.from({ length: 30 }, () => createUser(server)));
+    for (const other of others) expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: other.user.id }, { token: me.accessToken }));
+    await expect.poll(() => server.countStatements(() => new Promise((resolve) => setTimeout(resolve, 200))), { timeout: 10_000 }).toBe(0);
+    const count = (first: number) =>
+      server.countStatements(async () => {
+        const result = await gql(server, ChatMembersPresenceDocument, { first }, { token: me.accessToken });
+        expect(expectNoErrors(result).chats.edges).toHaveLength(first);
+      });
+    const forFive = await count(5);
+    const forThirty = await count(30);
+    const withoutPresence = await server.countStatements(() =>
+      gql(server, '{ chats(first: 30) { edges { node { id members { user { id } } } } } }', undefined, { token: me.accessToken }),
+    );
+    console.info(`SQL statements for chats with members' presence: first 5: ${forFive}; first 30: ${forThirty}; without presence: ${withoutPresence}`);
+    expect(forThirty).toBe(forFive);
+    expect(forThirty).toBeLessThanOrEqual(withoutPresence + 1); // one "shares a chat" statement for all of them
   });
 });
 
@@ -114,6 +272,7 @@ describe('updateProfile', () => {
 describe('online and lastSeenAt', () => {
   it('are online while any socket is open, then offline with lastSeenAt', async () => {
     const account = await createUser(server);
+    await shareChat(viewer, account); // presence is for people who share a chat
     const read = async () => expectNoErrors(await gql(server, UserByIdDocument, { id: account.user.id }, { token: viewer.accessToken })).user!;
     const phone = wsClient(server, account.accessToken, { lazy: false });
     const laptop = wsClient(server, account.accessToken, { lazy: false });
@@ -141,4 +300,15 @@ function waitFor(client: ReturnType<typeof wsClient>, event: 'connected'): Promi
       resolve();
     });
   });
+}
+
+/** A group of the two, made by `owner`; returns its id. */
+async function shareChat(owner: TestUser, other: TestUser): Promise<string> {
+  const input = { title: 'Shared', memberIds: [other.user.id] };
+  return expectNoErrors(await gql(server, CreateGroupChatDocument, { input }, { token: owner.accessToken })).createGroupChat.id;
+}
+
+async function searchIds(as: TestUser, search: string): Promise<string[]> {
+  const { users } = expectNoErrors(await gql(server, UsersDocument, { search, first: 100 }, { token: as.accessToken }));
+  return users.edges.map((e) => e.node.id);
 }
