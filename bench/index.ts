@@ -25,7 +25,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { findRepoRoot } from '../src/db/migrations.js';
+import { findRepoRoot } from '../src/db/migration-files.js';
 import { buildPayamak, startFloorChild, startPayamakChild, type BenchContext, type BenchOptions } from './lib/context.js';
 import { agent } from './lib/http.js';
 import { Report, progress } from './lib/report.js';

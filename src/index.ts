@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadEnv } from './config/env.js';
 import { createLogger } from './lib/logger.js';
-import { startServer } from './server/app.js';
+import { startServer, type RunningServer } from './server/app.js';
 
 async function main(): Promise<void> {
   let env;
@@ -15,8 +15,37 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(env);
+
+  // Installed before start-up, so a signal during it (initdb, migrations) still shuts down in order once started.
+  let server: RunningServer | undefined;
+  let stopping = false;
+  const shutDown = (running: RunningServer) =>
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // process.exit still runs the 'exit' hook that stops embedded PostgreSQL (fast shutdown).
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    if (server) void shutDown(server);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   const startedAt = performance.now();
-  const server = await startServer({ env, logger });
+  server = await startServer({ env, logger });
+  if (stopping) {
+    void shutDown(server);
+    return;
+  }
   const db = server.database.embedded ? `embedded PostgreSQL in ${env.dataDir}/ (port ${new URL(server.database.url).port})` : 'PostgreSQL at DATABASE_URL';
   logger.info(
     { url: `${server.url}/graphql`, metrics: server.metricsUrl, database: server.database.embedded ? 'embedded' : 'external', startupMs: Math.round(performance.now() - startedAt) },
@@ -34,25 +63,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { Env } from '../config/env.js';
 import type { EmbeddedPostgres } from './embedded-postgres.js';
 
 /** Inputs of the database commands. */
@@ -13,17 +14,17 @@ export interface DatabaseCliInput {
   databaseUrl: string | undefined;
   /** `DATA_DIR`, default `.data`, relative to the working directory. */
   dataDir: string;
-  /** `LOG_LEVEL`, default `warn`: the commands print their own summary. */
+  /** `LOG_LEVEL`; `info` (the default) becomes `warn`: the commands print their own summary. */
   logLevel: string;
 }
 
-/** Reads the commands' inputs from an environment given as a parameter (the caller owns `process.env`). */
-export function readDatabaseCliInput(env: Readonly<Record<string, string | undefined>>): DatabaseCliInput {
-  const value = (name: string) => (env[name]?.trim() ? env[name].trim() : undefined);
+/** The commands' inputs from the validated configuration (src/config/env.ts), as the server reads it. */
+export function databaseCliInput(env: Pick<Env, 'databaseUrl' | 'dataDir' | 'logLevel'>): DatabaseCliInput {
   return {
-    databaseUrl: value('DATABASE_URL'),
-    dataDir: path.resolve(value('DATA_DIR') ?? '.data'),
-    logLevel: value('LOG_LEVEL') ?? 'warn',
+    databaseUrl: env.databaseUrl,
+    dataDir: path.resolve(env.dataDir),
+    // The commands print their own summary; the server's default (info) would add noise.
+    logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
   };
 }
 

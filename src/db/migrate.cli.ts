@@ -6,7 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { createCliLogger, readDatabaseCliInput, withDatabaseServer, type DatabaseCliInput } from './cli-support.js';
+import { loadEnv } from '../config/env.js';
+import { createCliLogger, databaseCliInput, withDatabaseServer, type DatabaseCliInput } from './cli-support.js';
 import { describeDatabaseUrl } from './database-url.js';
 import { applyMigrations } from './migrations.js';
 
@@ -25,8 +26,7 @@ export async function runMigrate(input: DatabaseCliInput, logger: Logger): Promi
 }
 
 async function main(): Promise<void> {
-  // Reads process.env directly until this is routed through src/config/env.ts.
-  const input = readDatabaseCliInput(process.env);
+  const input = databaseCliInput(loadEnv());
   const logger = createCliLogger(input.logLevel);
   try {
     await runMigrate(input, logger);

@@ -10,8 +10,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { createCliLogger, readDatabaseCliInput, withDatabaseServer, type DatabaseCliInput } from './cli-support.js';
-import { createMigration, defaultMigrationsDir, findRepoRoot } from './migrations.js';
+import { loadEnv } from '../config/env.js';
+import { createCliLogger, databaseCliInput, withDatabaseServer, type DatabaseCliInput } from './cli-support.js';
+import { defaultMigrationsDir, findRepoRoot } from './migration-files.js';
+import { createMigration } from './schema-engine.js';
 
 /** Creates the migration; returns its folder name, or null when the schema matches the migrations. */
 export async function runMigrationCreate(name: string, input: DatabaseCliInput, logger: Logger): Promise<string | null> {
@@ -32,8 +34,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  // Reads process.env directly until this is routed through src/config/env.ts.
-  const input = readDatabaseCliInput(process.env);
+  const input = databaseCliInput(loadEnv());
   const logger = createCliLogger(input.logLevel);
   try {
     await runMigrationCreate(name, input, logger);

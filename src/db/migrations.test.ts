@@ -5,7 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/database.js';
-import { applyMigrations, createMigration, defaultMigrationsDir, defaultSchemaPath, MigrationError } from './migrations.js';
+import { MigrationError, defaultMigrationsDir, defaultSchemaPath } from './migration-files.js';
+import { applyMigrations } from './migrations.js';
+import { applyMigrationsWithSchemaEngine, createMigration } from './schema-engine.js';
 
 const databases: TestDatabase[] = [];
 const tempDirs: string[] = [];
@@ -143,6 +145,32 @@ describe('applyMigrations', () => {
     expect(broken?.logs).toContain('NoSuchTable');
 
     await expect(applyMigrations(database.url, { migrationsDir: dir })).rejects.toMatchObject({ code: 'P3009' });
+  });
+});
+
+describe('applyMigrations agrees with Prisma’s engine', () => {
+  it('writes the same _prisma_migrations rows as the schema engine, and each accepts the other’s database', async () => {
+    const ours = await newDatabase(true);
+    const theirs = await newDatabase(true);
+    const names = await migrationNames(defaultMigrationsDir());
+    expect(await applyMigrations(ours.url)).toEqual(names);
+    expect(await applyMigrationsWithSchemaEngine(theirs.url)).toEqual(names);
+    const rows = async (url: string) =>
+      (await query<MigrationRow>(url, selectMigrations)).map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date }));
+    expect(await rows(ours.url)).toEqual(await rows(theirs.url));
+    const columns = (url: string) =>
+      query(url, "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY column_name");
+    expect(await columns(ours.url)).toEqual(await columns(theirs.url));
+    // Either side takes over the other's database with nothing to do.
+    expect(await applyMigrationsWithSchemaEngine(ours.url)).toEqual([]);
+    expect(await applyMigrations(theirs.url)).toEqual([]);
+  });
+
+  it('refuses a schema that has tables but no migration history (P3005), as Prisma does', async () => {
+    const database = await newDatabase(true);
+    await query(database.url, 'CREATE TABLE "SomeoneElses" (id integer)');
+    await expect(applyMigrations(database.url)).rejects.toMatchObject({ code: 'P3005' });
+    await expect(applyMigrationsWithSchemaEngine(database.url)).rejects.toMatchObject({ code: 'P3005' });
   });
 });
 

@@ -1,31 +1,19 @@
 /**
- * Prisma migrations without Prisma's CLI. The CLI downloads a native schema
- * engine before every command, which fails offline; the same engine ships as
- * Wasm (`@prisma/schema-engine-wasm`) and talks to PostgreSQL through the
- * driver adapter the app already uses. Migrations stay plain Prisma: folders
- * of `migration.sql` under `prisma/migrations`, recorded in
- * `_prisma_migrations`, so `prisma migrate deploy` on a connected machine
- * agrees with what ran here.
+ * Applies `prisma/migrations/*` at start-up (and for `npm run db:migrate`)
+ * exactly as `prisma migrate deploy` does, with nothing of Prisma's loaded:
+ * the same advisory lock, the same `_prisma_migrations` table and rows
+ * (checksum, start and finish times, applied steps), the same refusal to go on
+ * past a failed migration (P3009) and to migrate a schema that Prisma did not
+ * make (P3005). A database migrated here and one migrated by Prisma's CLI
+ * agree; migrations.test.ts compares the rows with those Prisma's own engine
+ * writes. New migrations are written by Prisma's engine (schema-engine.ts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PrismaPg } from '@prisma/adapter-pg';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  ColumnTypeEnum,
-  type SqlDriverAdapter,
-  type SqlQuery,
-  type SqlResultSet,
-} from '@prisma/driver-adapter-utils';
-import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { describeDatabaseUrl, quoteIdentifier, withDatabaseName } from './database-url.js';
+import { describeDatabaseUrl } from './database-url.js';
+import { MigrationError, defaultMigrationsDir, readMigrationFolders } from './migration-files.js';
 
 /** Options for {@link applyMigrations}. */
 export interface ApplyMigrationsOptions {
@@ -34,472 +22,131 @@ export interface ApplyMigrationsOptions {
    * @defaultValue `<repo>/prisma/migrations`
    */
   migrationsDir?: string;
-  /** Receives one line per applied migration and the engine's own log at `debug`. */
+  /** Receives one line per applied migration, and a warning for an applied migration whose file changed since. */
   logger?: Logger;
 }
 
-/** Options for {@link createMigration}. */
-export interface CreateMigrationOptions {
-  /**
-   * A server on which a temporary shadow database may be created (and is
-   * dropped afterwards): the engine replays the existing migrations there to
-   * learn the state they produce. The database this URL names is not changed.
-   */
-  databaseUrl: string;
-  /**
-   * Folder of migration folders.
-   * @defaultValue `<repo>/prisma/migrations`
-   */
-  migrationsDir?: string;
-  /**
-   * The Prisma schema the new migration leads to.
-   * @defaultValue `<repo>/prisma/schema.prisma`
-   */
-  schemaPath?: string;
-  /** Receives the engine's log at `debug`. */
-  logger?: Logger;
-  /**
-   * Time for the folder's timestamp prefix.
-   * @defaultValue now
-   */
-  now?: Date;
-}
+/** The key Prisma's CLI and engine lock with, so our runner and theirs exclude each other too. */
+const PRISMA_ADVISORY_LOCK = 72707369;
 
-/** The folder holding package.json, found from this file so that src/ (tsx, vitest) and dist/ (tsc) agree. */
-export function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
-}
+/** Prisma's own definition of the table (schema-engine's sql-migration-connector). */
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
 
-/** `<repo>/prisma/migrations`. */
-export function defaultMigrationsDir(): string {
-  return path.join(findRepoRoot(), 'prisma', 'migrations');
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
 }
-
-/** `<repo>/prisma/schema.prisma`. */
-export function defaultSchemaPath(): string {
-  return path.join(findRepoRoot(), 'prisma', 'schema.prisma');
-}
-
-const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
-const LOCK_FILE = 'migration_lock.toml';
-/** What `prisma migrate dev` writes; the engine refuses a migrations folder without it. */
-const LOCK_FILE_CONTENT =
-  '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n';
 
 /**
  * Applies the migrations in `migrationsDir` that the database has not seen, in
- * name order, and records each in `_prisma_migrations` exactly as `prisma
- * migrate deploy` does (same table, checksum and engine). Returns the names
- * newly applied: empty when the database is up to date, so it is cheap to call
- * at every start.
+ * name order. Returns the names newly applied: empty when the database is up
+ * to date, so it is cheap to call at every start.
  *
  * Concurrent callers (several instances starting at once) are serialised by
- * the engine's own `pg_advisory_lock(72707369)`, the same lock Prisma's CLI
- * takes; the second caller then finds nothing to do.
- *
- * A failing migration is left marked failed, as with Prisma: later calls
- * refuse to continue until it is resolved.
+ * `pg_advisory_lock(72707369)`, the lock Prisma takes; the second caller then
+ * finds nothing to do. Each migration is sent to PostgreSQL whole, as one
+ * simple-protocol query: one implicit transaction, so a failing migration
+ * leaves nothing of itself behind, and semicolons inside function bodies and
+ * literals need no care. A failed migration stays recorded as failed (its
+ * error in `logs`), and later calls refuse to continue until it is resolved,
+ * as with Prisma.
  */
 export async function applyMigrations(databaseUrl: string, options: ApplyMigrationsOptions = {}): Promise<string[]> {
   const migrationsDir = path.resolve(options.migrationsDir ?? defaultMigrationsDir());
-  const logger = options.logger;
-  const { list: migrationsList } = await readMigrationsList(migrationsDir);
+  const { logger } = options;
   const startedAt = performance.now();
-  const applied = await withSchemaEngine(databaseUrl, logger, async (engine) => {
-    try {
-      const output = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
-      return output.appliedMigrationNames;
-    } catch (error) {
-      throw engineError(`Applying migrations to ${describeDatabaseUrl(databaseUrl)} failed`, error);
+  const folders = await readMigrationFolders(migrationsDir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', (error) => logger?.warn({ err: error }, 'migration connection error'));
+  await client.connect();
+  const applied: string[] = [];
+  try {
+    // Session-level: held across the migrations' own transactions, released when the connection ends.
+    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
+    await refuseForeignSchema(client, databaseUrl);
+    await client.query(CREATE_MIGRATIONS_TABLE);
+    const rows = (await client.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"')).rows;
+    const failed = rows.filter((row) => row.finished_at === null && row.rolled_back_at === null);
+    if (failed.length > 0) {
+      throw new MigrationError(
+        `Migrations of ${describeDatabaseUrl(databaseUrl)} cannot go on: ${failed.map((row) => row.migration_name).join(', ')} failed. ` +
+          'Fix the database by hand, then mark it rolled back (or applied) in _prisma_migrations.',
+        { cause: undefined, code: 'P3009' },
+      );
     }
-  });
-  for (const name of applied) logger?.info({ migration: name }, 'migration applied');
+    const done = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row.checksum]));
+    for (const folder of folders) {
+      if (!folder.script.ok) throw new MigrationError(`Migration ${folder.name} cannot be read: ${folder.script.error}`, { cause: undefined, code: undefined });
+      const checksum = createHash('sha256').update(folder.script.sql).digest('hex');
+      const recorded = done.get(folder.name);
+      if (recorded !== undefined) {
+        if (recorded !== checksum) logger?.warn({ migration: folder.name }, 'an applied migration was edited since; its new text is not applied');
+        continue;
+      }
+      await applyOne(client, folder.name, folder.script.sql, checksum);
+      applied.push(folder.name);
+      logger?.info({ migration: folder.name }, 'migration applied');
+    }
+  } finally {
+    await client.end();
+  }
   logger?.debug({ applied: applied.length, ms: Math.round(performance.now() - startedAt) }, 'migrations up to date');
   return applied;
 }
 
-/**
- * Writes `<migrationsDir>/<YYYYMMDDHHMMSS>_<name>/migration.sql` with the SQL
- * that takes a database from the state of the existing migrations to
- * `schemaPath`, as `prisma migrate dev --create-only` would, and keeps
- * `migration_lock.toml` beside it. Returns the new folder's name, or `null`
- * (writing nothing) when the schema already matches the migrations.
- *
- * The timestamp is UTC, like Prisma's; `name` is reduced to `[a-z0-9_]`.
- *
- * Unlike `migrate dev`, the file has no `/* Warnings *\/` header about data
- * loss: the Wasm engine's own createMigration cannot reach a shadow database
- * and `diff` reports no warnings, so review dropped columns and narrowed
- * types by eye.
- */
-export async function createMigration(name: string, options: CreateMigrationOptions): Promise<string | null> {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 200);
-  if (slug === '') throw new Error(`"${name}" is not a usable migration name: use letters, digits and underscores`);
-
-  const migrationsDir = path.resolve(options.migrationsDir ?? defaultMigrationsDir());
-  const schemaPath = path.resolve(options.schemaPath ?? defaultSchemaPath());
-  const schema = await readFile(schemaPath, 'utf8');
-  const { list: migrationsList, lockFileOnDisk } = await readMigrationsList(migrationsDir);
-
-  const script = await withSchemaEngine(options.databaseUrl, options.logger, async (engine) => {
-    try {
-      const result = await engine.diff({
-        from: { tag: 'migrations', ...migrationsList },
-        to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
-        script: true,
-        // With exitCode the engine reports 2 for "there is a difference", which is sturdier than reading the script.
-        exitCode: true,
-        filters: NO_FILTER,
-      });
-      return result.exitCode === 2 ? (result.stdout ?? '') : null;
-    } catch (error) {
-      throw engineError('Computing the new migration failed', error);
-    }
-  });
-  if (script === null) return null;
-
-  const folder = `${utcTimestamp(options.now ?? new Date())}_${slug}`;
-  const folderPath = path.join(migrationsDir, folder);
-  if (existsSync(folderPath)) throw new Error(`${folderPath} already exists`);
-  await mkdir(folderPath, { recursive: true });
-  await writeFile(path.join(folderPath, 'migration.sql'), script);
-  if (!lockFileOnDisk) await writeFile(path.join(migrationsDir, LOCK_FILE), LOCK_FILE_CONTENT);
-  return folder;
-}
-
-/**
- * Reads migration folders the way Prisma's CLI does: every subfolder, sorted by
- * name, with its `migration.sql` (or the read error, which the engine reports).
- * `lockFileOnDisk` tells whether migration_lock.toml exists; when it does not,
- * the engine is given the content Prisma would have written, since it refuses
- * to diff without one and postgresql is the only provider here.
- */
-async function readMigrationsList(migrationsDir: string): Promise<{ list: MigrationList; lockFileOnDisk: boolean }> {
-  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
-  const folders = entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort((a, b) => a.localeCompare(b));
-  const migrationDirectories = await Promise.all(
-    folders.map(async (folder) => ({
-      path: folder,
-      migrationFile: {
-        path: 'migration.sql',
-        content: await readFile(path.join(migrationsDir, folder, 'migration.sql'), 'utf8').then(
-          (value) => ({ tag: 'ok' as const, value }),
-          (error: Error) => ({ tag: 'error' as const, value: error.message }),
-        ),
-      },
-    })),
-  );
-  const lockFile = await readFile(path.join(migrationsDir, LOCK_FILE), 'utf8').catch(() => null);
-  if (lockFile !== null && !/^\s*provider\s*=\s*"postgresql"\s*$/m.test(lockFile)) {
-    throw new Error(`${path.join(migrationsDir, LOCK_FILE)} names another provider than postgresql`);
-  }
-  return {
-    list: {
-      baseDir: migrationsDir,
-      lockfile: { path: LOCK_FILE, content: lockFile ?? LOCK_FILE_CONTENT },
-      shadowDbInitScript: '',
-      migrationDirectories,
-    },
-    lockFileOnDisk: lockFile !== null,
-  };
-}
-
-/** Node has WebAssembly, but the project's `lib` (ES2023, no DOM) does not declare it. */
-declare const WebAssembly: {
-  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
-};
-
-interface SchemaEngineRuntime {
-  SchemaEngine: { new: typeof SchemaEngine.new };
-}
-
-let runtimePromise: Promise<SchemaEngineRuntime> | undefined;
-
-/**
- * The package's entry imports `.wasm` as an ES module, which Node 20 only does
- * behind a flag. This is what that entry does, by hand, as Prisma's CLI does
- * for its own Wasm modules. Compiled once per process (~5 MB of Wasm).
- */
-function loadSchemaEngine(): Promise<SchemaEngineRuntime> {
-  runtimePromise ??= (async () => {
-    installPanicRegistry();
-    const require = createRequire(import.meta.url);
-    const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-    const glue = await import('@prisma/schema-engine-wasm/schema_engine_bg');
-    const bytes = await readFile(gluePath.replace(/\.js$/, '.wasm'));
-    // The Wasm imports its JS helpers under the module name its bundler gave the glue file.
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue });
-    glue.__wbg_set_wasm(instance.exports);
-    (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
-    return glue;
-  })();
-  runtimePromise.catch(() => {
-    runtimePromise = undefined;
-  });
-  return runtimePromise;
-}
-
-interface WasmPanicRegistry {
-  set_message(message: string): void;
-}
-
-/**
- * Where a panicking Rust engine leaves its message (the glue calls
- * `global.PRISMA_WASM_PANIC_REGISTRY.set_message`); without one, a panic
- * surfaces as "Cannot read properties of undefined". A panic usually ends in
- * an uncaught "RuntimeError: unreachable" thrown outside any promise of ours,
- * so the message goes to stderr at once as well. Chained to a registry that
- * another Prisma Wasm module installed first.
- */
-let lastPanicMessage: string | undefined;
-function installPanicRegistry(): void {
-  const holder = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: WasmPanicRegistry };
-  const previous = holder.PRISMA_WASM_PANIC_REGISTRY;
-  const record = (message: string) => {
-    lastPanicMessage = message;
-    process.stderr.write(`Prisma schema engine panicked: ${message}\n`);
-  };
-  if (previous === undefined) {
-    holder.PRISMA_WASM_PANIC_REGISTRY = { set_message: record };
-    return;
-  }
-  const setMessage = previous.set_message.bind(previous);
-  previous.set_message = (message) => {
-    record(message);
-    setMessage(message);
-  };
-}
-
-/**
- * Runs `work` with a schema engine connected to `databaseUrl`, then frees the
- * engine, closes its connection and drops any shadow database left behind.
- */
-async function withSchemaEngine<T>(databaseUrl: string, logger: Logger | undefined, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
-  const runtime = await loadSchemaEngine();
-  const connection = createMigrationConnection(databaseUrl, logger);
-  let engine: SchemaEngine | undefined;
-  enginesRunning++;
+/** Prisma's sequence: record the start, run the script, record the finish (or the error, leaving it failed). */
+async function applyOne(client: pg.Client, name: string, sql: string, checksum: string): Promise<void> {
+  const id = randomUUID();
+  await client.query('INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at") VALUES ($1, $2, $3, now())', [id, checksum, name]);
   try {
-    lastPanicMessage = undefined;
-    engine = await runtime.SchemaEngine.new({ datamodels: undefined }, (line: string) => logEngineLine(logger, line), connection.adapterFactory);
-    return await work(engine);
+    await client.query(sql);
   } catch (error) {
-    if (lastPanicMessage === undefined) throw error;
-    // A panicked Wasm instance is not safe to reuse: the next call compiles a fresh one.
-    runtimePromise = undefined;
-    engine = undefined;
-    throw new MigrationError(`The schema engine crashed: ${lastPanicMessage}`, { cause: error, code: undefined });
-  } finally {
-    engine?.free();
-    await connection.close();
-    // Once used, an AsyncLocalStorage keeps Node's promise hooks on for the life of the process
-    // (Node 20), and every promise of the server pays for them; off again when no engine needs it.
-    if (--enginesRunning === 0) charColumnsOfCall.disable();
+    const logs = databaseErrorLog(error);
+    await client.query('UPDATE "_prisma_migrations" SET "logs" = $2 WHERE "id" = $1', [id, logs]);
+    throw new MigrationError(`Migration ${name} failed: ${(error as Error).message}`, { cause: error, code: 'P3018' });
   }
-}
-
-let enginesRunning = 0;
-
-interface MigrationConnection {
-  adapterFactory: object;
-  close(): Promise<void>;
+  await client.query('UPDATE "_prisma_migrations" SET "finished_at" = now(), "applied_steps_count" = "applied_steps_count" + 1 WHERE "id" = $1', [id]);
 }
 
 /**
- * The pg adapter set up for the schema engine, with four corrections to
- * @prisma/adapter-pg 7.10 found while building this:
- *
- * - One connection (pool max 1). The engine takes a session-level advisory
- *   lock and never unlocks it (the native engine holds it for its connection's
- *   life), so every statement must run in that session, and ending the pool
- *   is what releases it.
- * - Shadow databases are made here. The adapter's own `connectToShadowDb`
- *   builds `{ ...config, database }`, but pg lets `connectionString` override
- *   `database`, so the "shadow" replay ran against the main database.
- * - Scripts go to PostgreSQL whole. The adapter splits scripts on every `;`,
- *   which breaks function bodies, DO blocks and string literals; the native
- *   engine sends a migration as one simple-protocol query (one implicit
- *   transaction), and so does this.
- * - Catalog columns of PostgreSQL's one-byte `"char"` type (oid 18, e.g.
- *   `pg_constraint.contype`) are passed on as Character: the adapter has no
- *   mapping for them and fails the engine's introspection of any constraint.
+ * `prisma migrate deploy` will not migrate a schema that has tables but no
+ * migration history (P3005): those tables are someone else's.
  */
-function createMigrationConnection(databaseUrl: string, logger: Logger | undefined): MigrationConnection {
-  const pools = new Set<pg.Pool>();
-  const shadowDatabases = new Set<string>();
-
-  const openPool = (url: string): pg.Pool => {
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    pool.on('error', (error) => logger?.warn({ err: error }, 'migration connection error'));
-    pools.add(pool);
-    return pool;
-  };
-  const closePool = async (pool: pg.Pool): Promise<void> => {
-    if (pools.delete(pool)) await pool.end();
-  };
-  const dropShadowDatabase = async (name: string): Promise<void> => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
-      shadowDatabases.delete(name);
-    } finally {
-      await admin.end();
-    }
-  };
-
-  const mainPool = openPool(databaseUrl);
-  const factory = new PrismaPg(mainPool);
-  const connect = async (): Promise<SqlDriverAdapter> => correctAdapter(await new PrismaPg(mainPool).connect(), mainPool);
-  const connectToShadowDb = async (): Promise<SqlDriverAdapter> => {
-    const name = `prisma_migrate_shadow_db_${randomUUID()}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-      shadowDatabases.add(name);
-    } finally {
-      await admin.end();
-    }
-    const pool = openPool(withDatabaseName(databaseUrl, name));
-    const adapter = correctAdapter(await new PrismaPg(pool).connect(), pool);
-    const dispose = adapter.dispose.bind(adapter);
-    adapter.dispose = async () => {
-      await dispose();
-      await closePool(pool);
-      await dropShadowDatabase(name);
-    };
-    return adapter;
-  };
-  const patchedFactory = Object.assign(factory, { connect, connectToShadowDb });
-
-  return {
-    adapterFactory: bindMigrationAwareSqlAdapterFactory(patchedFactory),
-    async close() {
-      for (const pool of [...pools]) await closePool(pool);
-      for (const name of [...shadowDatabases]) {
-        await dropShadowDatabase(name).catch((error: unknown) =>
-          logger?.warn({ err: error, database: name }, 'could not drop a shadow database; drop it by hand'),
-        );
-      }
-    },
-  };
-}
-
-/** The adapter-pg internals the corrections above rely on (pinned at 7.10.1). */
-interface PgAdapterInternals {
-  performIO(query: SqlQuery): Promise<{ fields?: { dataTypeID: number }[] } | undefined>;
-  queryRaw(query: SqlQuery): Promise<SqlResultSet>;
-  onError(error: unknown): never;
-}
-
-const PG_CHAR_OID = 18;
-const PG_TEXT_OID = 25;
-
-function correctAdapter(adapter: SqlDriverAdapter, pool: pg.Pool): SqlDriverAdapter {
-  const internals = adapter as unknown as PgAdapterInternals;
-  if (typeof internals.performIO !== 'function' || typeof internals.onError !== 'function') {
-    throw new Error('@prisma/adapter-pg internals changed; src/db/migrations.ts needs updating');
-  }
-  readCharColumns(internals);
-  adapter.executeScript = async (script: string) => {
-    try {
-      await pool.query(script);
-    } catch (error) {
-      internals.onError(error);
-    }
-  };
-  const startTransaction = adapter.startTransaction.bind(adapter);
-  adapter.startTransaction = async (...args) => {
-    const transaction = await startTransaction(...args);
-    readCharColumns(transaction as unknown as PgAdapterInternals);
-    return transaction;
-  };
-  return adapter;
-}
-
-/** Indices of `"char"` columns in the result of the queryRaw call in progress. */
-const charColumnsOfCall = new AsyncLocalStorage<number[]>();
-
-/**
- * The adapter maps column types from pg's type oids and throws on `"char"`.
- * The column is presented to it as text (pg already returns the value as a
- * one-letter string) and then reported to the engine as Character, which is
- * what the engine reads these columns as.
- */
-function readCharColumns(queryable: PgAdapterInternals): void {
-  const performIO = queryable.performIO.bind(queryable);
-  queryable.performIO = async (query) => {
-    const result = await performIO(query);
-    const charColumns = charColumnsOfCall.getStore();
-    result?.fields?.forEach((field, index) => {
-      if (field.dataTypeID !== PG_CHAR_OID) return;
-      field.dataTypeID = PG_TEXT_OID;
-      charColumns?.push(index);
-    });
-    return result;
-  };
-  const queryRaw = queryable.queryRaw.bind(queryable);
-  queryable.queryRaw = (query) => {
-    const charColumns: number[] = [];
-    return charColumnsOfCall.run(charColumns, async () => {
-      const result = await queryRaw(query);
-      for (const index of charColumns) result.columnTypes[index] = ColumnTypeEnum.Character;
-      return result;
-    });
-  };
-}
-
-/** The engine logs JSON lines (tracing events); they are diagnostics, so `debug`. */
-function logEngineLine(logger: Logger | undefined, line: string): void {
-  if (logger === undefined || !logger.isLevelEnabled('debug')) return;
-  try {
-    const event = JSON.parse(line) as { level?: string; target?: string; fields?: Record<string, unknown> };
-    const { message, script: _script, ...fields } = event.fields ?? {};
-    logger.debug({ engine: event.target, ...fields }, typeof message === 'string' ? message : 'schema engine');
-  } catch {
-    logger.debug({ engine: line }, 'schema engine');
-  }
-}
-
-/** An engine failure, with Prisma's error code (e.g. `P3005`, `P3009`) when it gave one. */
-export class MigrationError extends Error {
-  readonly code: string | undefined;
-  constructor(message: string, options: { cause: unknown; code: string | undefined }) {
-    super(message, { cause: options.cause });
-    this.name = 'MigrationError';
-    this.code = options.code;
-  }
-}
-
-/** Engine errors end in a Rust span trace ("   0: schema_engine…"); the cause keeps it. */
-function engineError(context: string, error: unknown): MigrationError {
-  const message = error instanceof Error ? error.message : String(error);
-  const summary = message.split(/\n\s+0: /)[0]?.trim() ?? message;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return new MigrationError(`${context}: ${summary}`, { cause: error, code: typeof code === 'string' ? code : undefined });
-}
-
-function utcTimestamp(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return (
-    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
-    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+async function refuseForeignSchema(client: pg.Client, databaseUrl: string): Promise<void> {
+  const { rows } = await client.query<{ history: boolean; tables: number }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS "history",
+            (SELECT count(*)::int FROM pg_tables WHERE schemaname = current_schema()) AS "tables"`,
   );
+  const { history, tables } = rows[0]!;
+  if (!history && tables > 0) {
+    throw new MigrationError(
+      `The schema of ${describeDatabaseUrl(databaseUrl)} is not empty and has no migration history: it was not made by these migrations.`,
+      { cause: undefined, code: 'P3005' },
+    );
+  }
+}
+
+/** What Prisma writes to `logs` for a failed script: the code and the server's error. */
+function databaseErrorLog(error: unknown): string {
+  const { code, message, detail, hint, position } = error as { code?: string; message?: string; detail?: string; hint?: string; position?: string };
+  return [
+    code ? `Database error code: ${code}` : null,
+    `Database error:\n${message ?? String(error)}`,
+    position ? `Position: ${position}` : null,
+    detail ? `DETAIL: ${detail}` : null,
+    hint ? `HINT: ${hint}` : null,
+  ]
+    .filter((line) => line !== null)
+    .join('\n\n');
 }

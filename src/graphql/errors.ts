@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, isClientErrorCode } from '../lib/errors.js';
+import { tooManyTokens } from './limits.js';
 
 // Errors graphql-js and Apollo raise about the request itself: the client's
 // fault, with messages that describe only the query, so they are shown as
@@ -23,8 +24,10 @@ export function isClientError(error: GraphQLFormattedError | GraphQLError): bool
 }
 
 /**
- * What the client sees. Known errors keep their message and code; anything else
- * becomes a bare INTERNAL_SERVER_ERROR: no stack, SQL or path leaves the server.
+ * What the client sees. Known errors keep their message and code; errors of
+ * the request itself (syntax, validation, variables) become BAD_USER_INPUT,
+ * keeping what our own rules added (`reason`, the limit); anything else becomes
+ * a bare INTERNAL_SERVER_ERROR: no stack, SQL or path leaves the server.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
@@ -33,15 +36,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
   };
-  if (isClientErrorCode(code)) {
-    const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    return { message: formatted.message, ...base, extensions };
-  }
-  const original = graphqlError?.originalError;
+  const { stacktrace: _stack, exception: _exception, code: _code, ...extensions } = formatted.extensions ?? {};
+  if (isClientErrorCode(code)) return { message: formatted.message, ...base, extensions: { ...extensions, code } };
+  const tokens = code === 'GRAPHQL_PARSE_FAILED' ? tooManyTokens(formatted) : undefined;
+  if (tokens) return { message: tokens.message, ...base, extensions: tokens.extensions };
+  // Apollo fills in INTERNAL_SERVER_ERROR for errors without a code, such as its
+  // own "provided sha does not match query": what the error itself carries counts.
+  const ownCode = graphqlError ? graphqlError.extensions['code'] : code;
   const isRequestError =
-    REQUEST_ERROR_CODES.has(code as string) || (graphqlError !== undefined && original === undefined && code === undefined);
+    REQUEST_ERROR_CODES.has(code as string) || (graphqlError !== undefined && graphqlError.originalError === undefined && ownCode === undefined);
   if (isRequestError) {
-    return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    return { message: formatted.message, ...base, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
   }
   return { message: 'Internal server error', ...base, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

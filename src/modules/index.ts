@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.js';
 import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
-import { AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
+import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
 import { ChatEvents, ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
 import {
@@ -96,8 +96,7 @@ export function createServices(deps: ServiceDeps): Services {
     admin: new AdminService(
       prisma,
       { ...deps.admin, onlineCount: () => deps.presence.localCount },
-      logger.child({ module: 'admin' }),
-      pubsub,
+      new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
     ),
     files: new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files),
     vapidPublicKey: deps.vapid.publicKey,

@@ -2,8 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Context } from '../graphql/context.js';
 import { isClientError } from '../graphql/errors.js';
-import { checkCost } from '../graphql/limits.js';
-import { AppError } from '../lib/errors.js';
+import { checkCost, checkVariables } from '../graphql/limits.js';
+import { AppError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { rateLimitHeaders, type Limiter } from '../lib/rate-limits.js';
 import type { Metrics } from './metrics.js';
@@ -53,13 +53,75 @@ export function operationLogPlugin(metrics: Metrics, logger: Logger): ApolloServ
   };
 }
 
-/** Refuses operations whose estimated cost is over the limit before they run. */
-export function queryCostPlugin(): ApolloServerPlugin<Context> {
+/**
+ * Refuses, before anything runs, variables carrying a NUL character and
+ * operations whose estimated cost is over the limit (the same checks as over
+ * WebSocket). Thrown here, a refusal would be HTTP 500 by Apollo's default:
+ * {@link clientErrorStatusPlugin} makes it 400.
+ */
+export function queryLimitsPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request }) {
-          checkCost(schema, document, request.variables, request.operationName);
+        async didResolveOperation({ schema, document, request, operation }) {
+          checkVariables(request.variables);
+          // No such operation (a wrong operationName): execution says so, as a 400.
+          if (operation) checkCost(schema, document, request.variables, request.operationName);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Subscriptions are served over graphql-ws only: over HTTP, graphql-js would
+ * run the subscription's resolver as a query's, without an event (a TypeError).
+ */
+export function subscriptionsOverWebSocketPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new AppError(
+              ErrorCode.BAD_USER_INPUT,
+              'Subscriptions are served over WebSocket: connect to /graphql with the graphql-transport-ws subprotocol (graphql-ws).',
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+/** HTTP status of a request refused before it ran, by the code of its first error. */
+const STATUS_OF_CODE: Partial<Record<string, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.RATE_LIMITED]: 429,
+};
+
+/**
+ * Apollo answers HTTP 500 for an error thrown before execution (a plugin's
+ * `didResolveOperation`, say) unless the error carries `extensions.http`. A
+ * request refused before it ran with one of our client codes gets that code's
+ * status instead (BAD_USER_INPUT: 400), whichever code path reached Apollo.
+ */
+export function clientErrorStatusPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || (response.http.status ?? 500) < 500) return;
+          const { data, errors } = response.body.singleResult;
+          if (data !== undefined || !errors?.length) return;
+          if (!errors.every((error) => STATUS_OF_CODE[error.extensions?.['code'] as string] !== undefined)) return;
+          response.http.status = STATUS_OF_CODE[errors[0]!.extensions!['code'] as string]!;
         },
       };
     },

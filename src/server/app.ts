@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -15,7 +15,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { findRepoRoot } from '../db/migrations.js';
+import { findRepoRoot } from '../db/migration-files.js';
 import { authenticate, bearerToken, createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { QUERY_LIMITS, limitRules } from '../graphql/limits.js';
@@ -34,7 +34,7 @@ import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/pr
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
 import { RedisPubSub } from '../realtime/redis-pubsub.js';
 import { graphqlFastPath } from './graphql-fast-path.js';
-import { operationLogPlugin, queryCostPlugin, rateLimitPlugin } from './apollo-plugins.js';
+import { clientErrorStatusPlugin, operationLogPlugin, queryLimitsPlugin, rateLimitPlugin, subscriptionsOverWebSocketPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
@@ -53,7 +53,12 @@ export interface RunningServer {
   metricsPort: number;
   /** e.g. http://127.0.0.1:9464/metrics: where Prometheus scrapes. */
   metricsUrl: string;
-  /** Drains WebSockets, then HTTP, then the database; safe to call twice. */
+  /**
+   * Shuts down in order: takes no new work (HTTP 503, /readyz included;
+   * upgrades refused), lets requests and socket operations in progress finish
+   * (at most `tuning.drainTimeoutMs`), closes sockets with 1001, stops
+   * listening, stops background work, then closes the database. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
@@ -70,6 +75,14 @@ export interface StartOptions {
     keepAliveMs?: number;
     /** Loaders load one key per query (no batching): only for the benchmark's comparison. */
     disableDataLoaders?: boolean;
+    /**
+     * How long shutdown waits for HTTP requests and WebSocket operations in
+     * progress, in ms; what still runs then is cut off (sockets 1001, HTTP
+     * connections closed). Keep it below the orchestrator's grace period
+     * (Kubernetes: 30 s).
+     * @defaultValue 10,000
+     */
+    drainTimeoutMs?: number;
   };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
@@ -110,7 +123,7 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
-  const { disableDataLoaders, ...serviceTuning } = tuning;
+  const { disableDataLoaders, drainTimeoutMs = 10_000, ...serviceTuning } = tuning;
   const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
@@ -159,9 +172,11 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const app = express();
   // POST /graphql from apps goes straight to Apollo once it is started (see graphql-fast-path.ts).
   let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const requests = new HttpRequests();
   const httpServer = createServer((req, res) => {
-    if (!fastPath?.(req, res)) app(req, res);
+    if (requests.admit(req, res) && !fastPath?.(req, res)) app(req, res);
   });
+  httpServer.on('connection', (socket) => requests.connected(socket));
   app.disable('x-powered-by');
   // Express hashes every response body for a weak ETag; GraphQL POST answers are never
   // revalidated, and /files sets its own (the content's sha256).
@@ -206,7 +221,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: db, pubsub: { ...bus, kind: shared ? 'redis' : 'in-process' } });
   });
 
-  const disposeWebSockets = attachWebSocketServer({
+  const webSockets = attachWebSocketServer({
     httpServer,
     schema,
     services,
@@ -247,8 +262,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       // Cache-Control hints that a per-viewer messaging API never gives.
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(metrics, logger),
-      queryCostPlugin(),
+      subscriptionsOverWebSocketPlugin(),
+      queryLimitsPlugin(),
       rateLimitPlugin(limits.api),
+      clientErrorStatusPlugin(),
       env.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -305,6 +322,9 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     const status = typeof error?.status === 'number' ? (error.status as number) : 500;
     if (status === 413) {
       res.status(413).json({ errors: [{ message: 'Request body is larger than 1 MiB', extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+    } else if (status === 415) {
+      // body-parser: a charset or Content-Encoding it cannot decode.
+      res.status(415).json({ errors: [{ message: 'Unsupported charset or content encoding: send UTF-8 JSON', extensions: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE } }] });
     } else if (status >= 400 && status < 500) {
       res.status(status).json({ errors: [{ message: 'Malformed request body', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
     } else {
@@ -328,15 +348,28 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await disposeWebSockets();
-      await apollo.stop(); // drains HTTP: stops accepting, waits for in-flight requests
+      const startedAt = performance.now();
+      // 1. No new work, from this tick on: HTTP requests get 503 with Connection: close (/readyz
+      //    too, so a load balancer stops sending), upgrades 503, new operations on open sockets are held.
+      // 2. What is running finishes: requests, and queries and mutations over sockets.
+      const drained = await settlesWithin(Promise.all([requests.drain(), webSockets.drain()]), drainTimeoutMs);
+      if (!drained) logger.warn({ drainTimeoutMs }, 'shutdown: cutting off requests and operations still running');
+      // 3. Sockets close with 1001: graphql-ws clients reconnect (elsewhere), catch up, and send the held operations again.
+      await webSockets.dispose();
+      // 4. The listener closes; requests still arriving get their 503, then the connections close.
+      await requests.close(httpServer, Math.max(0, startedAt + drainTimeoutMs - performance.now()));
+      await apollo.stop();
       await metricsServer.close();
-      services.chats.close();
-      await services.presence.flush();
-      services.notifications.close();
+      // 5. Background work that writes to the database stops or finishes before it goes.
+      //    A job queue (DESIGN.md, "Work that runs later") will stop here: take no new jobs, await running ones.
+      services.chats.close(); // typing expiries
+      await services.presence.flush(); // lastSeenAt of users still in their offline grace period
+      services.notifications.close(); // purge timer, push retries
       await presence.close();
       await pubsub.close();
+      // 6. The database last: Prisma (its pool waits for statements still running), then embedded PostgreSQL.
       await database.close();
+      logger.info({ ms: Math.round(performance.now() - startedAt), drained }, 'shut down');
     })();
     return closing;
   };
@@ -369,6 +402,105 @@ function createRedisParts(url: string, logger: Logger, connections: ConnectionRe
     },
   });
   return { pubsub, presence: new RedisPresence(pubsub.publisher) };
+}
+
+/**
+ * HTTP requests in progress, and the gate that turns new ones away once
+ * shutdown has begun: 503 with Connection: close on every route, so a load
+ * balancer (polling /readyz) and clients move on and no keep-alive connection
+ * is used again. The body is plain JSON like the 404's: it is not a GraphQL
+ * error (none of our codes means "retry elsewhere"; the status does).
+ */
+class HttpRequests {
+  readonly #running = new Set<ServerResponse>();
+  /** Connections that have not sent a request yet (an upgraded one stays here until it closes). */
+  readonly #fresh = new Set<Socket>();
+  #accepted = 0;
+  #closing = false;
+  #idle: (() => void) | undefined;
+  #noneFresh: (() => void) | undefined;
+
+  connected(socket: Socket): void {
+    this.#accepted += 1;
+    this.#fresh.add(socket);
+    socket.once('close', () => this.#sentRequest(socket));
+  }
+
+  /** Counts the request until its response has closed; false when it was refused (shutting down). */
+  admit(req: IncomingMessage, res: ServerResponse): boolean {
+    this.#sentRequest(req.socket);
+    if (this.#closing) {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': SHUTTING_DOWN.length, connection: 'close' });
+      res.end(SHUTTING_DOWN);
+      return false;
+    }
+    this.#running.add(res);
+    res.on('close', () => {
+      this.#running.delete(res);
+      if (this.#running.size === 0) this.#idle?.();
+    });
+    return true;
+  }
+
+  /** Refuses new requests from now on; responses not begun yet close their connection. Resolves when none is running. */
+  drain(): Promise<void> {
+    this.#closing = true;
+    for (const res of this.#running) if (!res.headersSent) res.setHeader('connection', 'close');
+    return this.#running.size === 0 ? Promise.resolve() : new Promise((resolve) => (this.#idle = resolve));
+  }
+
+  /**
+   * Stops listening, then closes the connections once none holds a request
+   * that is owed an answer; those still open after `timeoutMs` are cut.
+   *
+   * http.Server.close() would close "idle" connections at once, and to Node a
+   * connection accepted but not read yet is idle: under load (the event loop
+   * behind) dozens hold a request in their buffers, and closing them resets
+   * the clients (ECONNRESET). So the listener closes first (net.Server's
+   * close, which http.Server's wraps), those connections get their 503, and
+   * only then http.Server.close() closes the idle ones, now keep-alives
+   * between requests. One that never sends is waited for at most a second.
+   * Before that, connections still queued in the kernel would be reset when
+   * the listener closes: it closes after a turn of the event loop that
+   * accepted none.
+   */
+  async close(server: HttpServer, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (let seen = -1; seen !== this.#accepted && performance.now() < deadline; ) {
+      seen = this.#accepted;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    net.Server.prototype.close.call(server);
+    if (this.#fresh.size > 0) {
+      await settlesWithin(new Promise<void>((resolve) => (this.#noneFresh = resolve)), Math.min(timeoutMs, 1000));
+    }
+    // Right after a poll phase, so a request that reached an idle keep-alive connection has been read (and answered 503), not reset.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => {
+      const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - performance.now()));
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+    });
+  }
+
+  #sentRequest(socket: Socket): void {
+    if (this.#fresh.delete(socket) && this.#fresh.size === 0) this.#noneFresh?.();
+  }
+}
+
+const SHUTTING_DOWN = JSON.stringify({ error: 'Shutting down' });
+
+/** True when `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function probe(check: () => Promise<number>): Promise<{ status: 'up' | 'down'; latencyMs?: number }> {

@@ -20,7 +20,7 @@ import {
  * else (a message's status, sender, chat, file URL) is resolved per viewer.
  */
 const SAME_FOR_EVERY_VIEWER: Record<string, ReadonlySet<string>> = {
-  Message: new Set(['id', 'chatId', 'seq', 'senderId', 'kind', 'text', 'clientId', 'createdAt']),
+  Message: new Set(['id', 'chatId', 'seq', 'cursor', 'senderId', 'kind', 'text', 'clientId', 'createdAt']),
   MessageStatusEvent: new Set(['chatId', 'messageId', 'seq', 'userId', 'status', 'at']),
   TypingEvent: new Set(['chatId', 'userId', 'typing']),
   PresenceEvent: new Set(['userId', 'status', 'lastSeenAt']),

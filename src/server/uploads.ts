@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { processRequest } from 'graphql-upload-minimal';
+import { Upload, processRequest } from 'graphql-upload-minimal';
 import { ErrorCode } from '../lib/errors.js';
 
 /** Options for {@link multipartUploads}. */
@@ -37,18 +37,38 @@ export function multipartUploads(options: MultipartUploadOptions): RequestHandle
     }
     res.once('finish', () => drain(req));
     res.once('close', () => drain(req));
-    processRequest(req, res, { maxFileSize: options.maxFileSize, maxFieldSize: options.maxFieldSize ?? 1_000_000, maxFiles: 1 }).then(
-      (body) => {
-        req.body = body;
-        next();
-      },
-      (error: { status?: number; message?: string }) => {
-        const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 400;
-        fail(res, status === 499 ? 400 : status, status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT,
-          error.message ?? 'Malformed multipart request');
-      },
-    );
+    processRequest(req, res, { maxFileSize: options.maxFileSize, maxFieldSize: options.maxFieldSize ?? 1_000_000, maxFiles: 1 })
+      // The file parts follow `map`: a part the map names settles its upload as soon as
+      // it begins, and one that is missing only when the body ends. Waiting for them
+      // costs a well-formed request nothing, and turns a missing part into a 400
+      // here instead of an error thrown at the resolver (INTERNAL_SERVER_ERROR).
+      .then(async (body: unknown) => {
+        await Promise.all(uploadsIn(body).map((upload) => upload.promise));
+        return body;
+      })
+      .then(
+        (body) => {
+          req.body = body;
+          next();
+        },
+        (error: { status?: number; message?: string }) => {
+          const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 400;
+          fail(res, status === 499 ? 400 : status, status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT,
+            error.message ?? 'Malformed multipart request');
+        },
+      );
   };
+}
+
+/** The uploads graphql-upload placed in the operations (where `map` said), each once. */
+function uploadsIn(operations: unknown): Upload[] {
+  const found = new Set<Upload>();
+  const walk = (value: unknown): void => {
+    if (value instanceof Upload) found.add(value);
+    else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) walk(item);
+  };
+  walk(operations);
+  return [...found];
 }
 
 /** Discards what is left of a request body without holding it: the parser is detached, the bytes dropped. */

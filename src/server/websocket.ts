@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken, createContext, type Context, type ContextFactoryDeps } from '../graphql/context.js';
 import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
 import { formatError, isClientError, withoutSuggestions } from '../graphql/errors.js';
-import { QUERY_LIMITS, checkCost, limitRules } from '../graphql/limits.js';
+import { QUERY_LIMITS, checkCost, checkVariables, limitRules, tooManyTokens } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
 import type { Limiter } from '../lib/rate-limits.js';
 import { flatString } from '../lib/text.js';
@@ -14,7 +14,7 @@ import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import { EVERY_INSTANCE, Topic } from '../realtime/topics.js';
-import { serveGraphqlWs } from './graphql-ws-adapter.js';
+import { serveGraphqlWs, type GraphqlWsServer } from './graphql-ws-adapter.js';
 import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
 
@@ -99,9 +99,10 @@ const CLOSE_REASON: Record<AuthFailure, string> = {
  * graphql-ws on `/graphql`, sharing the HTTP server's port. Authentication happens
  * once, in `connection_init`; each operation then gets a fresh context (fresh
  * loaders) built from that viewer, after the same parse, validation and cost
- * limits as HTTP. Returns a dispose function that closes every socket with 1001.
+ * limits as HTTP. Returns the two steps of its shutdown: `drain` (take no new
+ * work, wait for operations in progress) and `dispose` (close every socket with 1001).
  */
-export function attachWebSocketServer(options: WebSocketOptions): () => Promise<void> {
+export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServer {
   const { services, logger, metrics, schema, connections } = options;
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 50;
   const maxSockets = options.maxSocketsPerUser ?? 10;
@@ -177,12 +178,25 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
         if (!cached) {
           const errors = validate(schema, document, [...specifiedRules, ...limitRules, ...(options.validationRules ?? [])]);
           if (errors.length > 0) {
-            return errors.map((error) => asClientError(options.hideSchemaDetails ? new Error(withoutSuggestions(error.message)) : error));
+            // Our own rules' refusals (limits) carry their code and reason; graphql-js' may name schema types.
+            return errors.map((error) =>
+              asClientError(options.hideSchemaDetails && !(error instanceof AppError) ? new Error(withoutSuggestions(error.message)) : error),
+            );
           }
           documents.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [asClientError(new GraphQLError('No operation to run: name one with operationName'))];
+        // Coerced here, for every operation, rather than left to execution: a cached
+        // document skips the cost estimate's coercion, and execution's errors would
+        // come back wrapped (with an original error), as if something had failed.
+        try {
+          checkVariables(payload.variables);
+        } catch (error) {
+          return [asClientError(error)];
+        }
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
+        if (coerced.errors) return coerced.errors.map(asClientError);
         try {
           checkCost(schema, document, payload.variables ?? undefined, payload.operationName);
         } catch (error) {
@@ -266,10 +280,14 @@ export function attachWebSocketServer(options: WebSocketOptions): () => Promise<
   }, options.sweepIntervalMs ?? 60_000);
   sweep.unref();
 
-  return async () => {
-    clearInterval(sweep);
-    stopListening();
-    await serverCleanup.dispose();
+  return {
+    // Sessions that end meanwhile still close their sockets: the listener and the sweep stay until dispose.
+    drain: () => serverCleanup.drain(),
+    async dispose() {
+      clearInterval(sweep);
+      stopListening();
+      await serverCleanup.dispose();
+    },
   };
 }
 
@@ -353,5 +371,5 @@ function clientIpOf(request: IncomingMessage): string {
 function asClientError(error: unknown): GraphQLError {
   if (error instanceof AppError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new AppError(ErrorCode.BAD_USER_INPUT, message);
+  return tooManyTokens({ message }) ?? new AppError(ErrorCode.BAD_USER_INPUT, message);
 }

@@ -14,8 +14,9 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { describeDatabaseUrl, quoteIdentifier, withDatabaseName } from '../db/database-url.js';
-import { DataDirInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
-import { applyMigrations, findRepoRoot } from '../db/migrations.js';
+import { DataDirInUseError, removeEmbeddedCluster, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
+import { findRepoRoot } from '../db/migration-files.js';
+import { applyMigrations } from '../db/migrations.js';
 import { runOnServer, type TestDatabaseServer } from './database.js';
 
 interface RunState {
@@ -90,7 +91,11 @@ export async function teardown(): Promise<void> {
     await runOnServer(state.server.adminUrl, `DROP DATABASE IF EXISTS ${quoteIdentifier(state.server.template)} WITH (FORCE)`);
   } finally {
     await state.embedded?.stop();
-    if (state.ownDataDir !== undefined) await rm(state.ownDataDir, { recursive: true, force: true });
+    if (state.ownDataDir !== undefined) {
+      // As root in a folder postgres cannot enter, the cluster lives outside the data folder: remove it too.
+      await removeEmbeddedCluster(state.ownDataDir);
+      await rm(state.ownDataDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,7 +1,10 @@
 /**
- * `npm run admin -- create|promote|deactivate|activate USERNAME`: account
- * operations for operators, on the database the server uses (DATABASE_URL, or
- * the embedded server in DATA_DIR, also while `npm start` runs on it).
+ * `npm run admin -- create|promote|deactivate|activate USERNAME [--force]`:
+ * account operations for operators, on the database the server uses
+ * (DATABASE_URL, or the embedded server in DATA_DIR, also while `npm start`
+ * runs on it). Configuration comes from src/config like the server's; the
+ * writes are the admin module's own (AccountAdmin), so they are audited and
+ * end sessions exactly as the admin API does.
  *
  * `create` reads the password from the ADMIN_PASSWORD variable, or from the
  * first line of standard input (`echo "$PASS" | npm run admin -- create alice`).
@@ -12,15 +15,22 @@
  */
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
-import { loadEnv } from '../../config/env.js';
-import { createCliLogger, withDatabaseServer } from '../../db/cli-support.js';
+import { loadEnv, type Env } from '../../config/env.js';
+import { createCliLogger, databaseCliInput, withDatabaseServer } from '../../db/cli-support.js';
 import { applyMigrations } from '../../db/migrations.js';
 import { createPrismaClient } from '../../db/prisma-client.js';
-import { hashPassword } from '../auth/auth.passwords.js';
-import { ensureAdminAccount } from '../auth/index.js';
+import { AppError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { InProcessPubSub, type PubSub } from '../../realtime/pubsub.js';
+import { RedisPubSub } from '../../realtime/redis-pubsub.js';
+import { EVERY_INSTANCE, Topic } from '../../realtime/topics.js';
+import { ensureAdminAccount, hashPassword } from '../auth/index.js';
 import { checkPassword, normalizeUsername } from '../users/index.js';
+import { AccountAdmin } from './admin.accounts.js';
 
 const USAGE = 'Usage: npm run admin -- create|promote|deactivate|activate USERNAME [--force]';
+const COMMANDS = ['create', 'promote', 'deactivate', 'activate'] as const;
+type Command = (typeof COMMANDS)[number];
 
 async function readPassword(fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv;
@@ -33,71 +43,84 @@ async function readPassword(fromEnv: string | undefined): Promise<string> {
   throw new Error('no password given: set ADMIN_PASSWORD or pipe it on standard input');
 }
 
+/** With REDIS_URL, running servers hear of ended sessions at once and close those sockets; without, at their next check. */
+function cliPubSub(env: Env, logger: Logger): PubSub {
+  return env.redisUrl ? new RedisPubSub({ url: env.redisUrl, logger }) : new InProcessPubSub();
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const force = args.includes('--force');
   const [command, rawUsername] = args.filter((arg) => arg !== '--force');
-  if (!command || !rawUsername || !['create', 'promote', 'deactivate', 'activate'].includes(command)) {
+  if (!command || !rawUsername || !(COMMANDS as readonly string[]).includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const env = loadEnv();
   const username = normalizeUsername(rawUsername);
-  const logger = createCliLogger(env.logLevel === 'info' ? 'warn' : env.logLevel);
-  return withDatabaseServer({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, logLevel: env.logLevel }, logger, async (url) => {
+  const input = databaseCliInput(env);
+  const logger = createCliLogger(input.logLevel);
+  return withDatabaseServer(input, logger, async (url) => {
     await applyMigrations(url, { logger });
     const prisma = createPrismaClient(url, { logger });
+    const pubsub = cliPubSub(env, logger);
     try {
-      if (command === 'create') {
-        const existing = await prisma.user.findUnique({ where: { username }, select: { id: true, role: true } });
-        if (existing && existing.role !== 'ADMIN' && !force) {
-          const open = await prisma.session.count({ where: { userId: existing.id, revokedAt: null, expiresAt: { gt: new Date() } } });
-          if (open > 0) {
-            process.stderr.write(
-              `${username} is an existing account with ${open} open session(s), perhaps not yours. ` +
-                'Pick another name, or run again with --force to promote it, set its password and end its sessions.\n',
-            );
-            return 1;
-          }
-        }
-        const password = checkPassword(await readPassword(env.adminPassword), 'password');
-        const { promoted, endedSessions } = await ensureAdminAccount(prisma, username, await hashPassword(password));
-        process.stdout.write(
-          promoted
-            ? `${username} existed and is now an admin; its password is set and its ${endedSessions} session(s) ended.\n`
-            : `${username} is an admin; its password is set.\n`,
-        );
-        return 0;
-      }
-      const user = await prisma.user.findUnique({ where: { username }, select: { id: true } });
-      if (!user) {
-        process.stderr.write(`No user named ${username}.\n`);
-        return 1;
-      }
-      if (command === 'promote') {
-        // Sessions opened as a plain user end: the admin signs in again, knowingly.
-        const [, ended] = await prisma.$transaction([
-          prisma.user.update({ where: { id: user.id }, data: { role: 'ADMIN' } }),
-          prisma.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } }),
-        ]);
-        process.stdout.write(`${username} is now an admin; ${ended.count} session(s) ended, so sign in again.\n`);
-      } else if (command === 'deactivate') {
-        // Sessions end at once; a running server drops the user's sockets at its next check.
-        await prisma.$transaction([
-          prisma.user.update({ where: { id: user.id }, data: { active: false } }),
-          prisma.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } }),
-        ]);
-        process.stdout.write(`${username} is deactivated; their sessions have ended.\n`);
-      } else {
-        await prisma.user.update({ where: { id: user.id }, data: { active: true } });
-        process.stdout.write(`${username} is active again.\n`);
-      }
-      await prisma.adminAuditLog.create({ data: { action: `CLI_${command.toUpperCase()}`, targetType: 'User', targetId: user.id, details: JSON.stringify({ username }) } });
-      return 0;
+      return await run(command as Command, username, force, { env, prisma, pubsub, accounts: new AccountAdmin(prisma, pubsub, logger) });
     } finally {
+      await pubsub.close();
       await prisma.$disconnect();
     }
   });
+}
+
+async function run(
+  command: Command,
+  username: string,
+  force: boolean,
+  { env, prisma, pubsub, accounts }: { env: Env; prisma: ReturnType<typeof createPrismaClient>; pubsub: PubSub; accounts: AccountAdmin },
+): Promise<number> {
+  if (command === 'create') {
+    const existing = await prisma.user.findUnique({ where: { username }, select: { id: true, role: true } });
+    if (existing && existing.role !== 'ADMIN' && !force) {
+      const open = await prisma.session.count({ where: { userId: existing.id, revokedAt: null, expiresAt: { gt: new Date() } } });
+      if (open > 0) {
+        process.stderr.write(
+          `${username} is an existing account with ${open} open session(s), perhaps not yours. ` +
+            'Pick another name, or run again with --force to promote it, set its password and end its sessions.\n',
+        );
+        return 1;
+      }
+    }
+    const password = checkPassword(await readPassword(env.adminPassword), 'password');
+    const { user, promoted, endedSessions } = await ensureAdminAccount(prisma, username, await hashPassword(password));
+    if (promoted) pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId: user.id, sessionIds: null, reason: 'SESSION_REVOKED' });
+    await accounts.audit({ cli: true }, 'CREATE', user.id, { username, promoted, endedSessions });
+    process.stdout.write(
+      promoted
+        ? `${username} existed and is now an admin; its password is set and its ${endedSessions} session(s) ended.\n`
+        : `${username} is an admin; its password is set.\n`,
+    );
+    return 0;
+  }
+  let user;
+  try {
+    user = await accounts.user(username, 'username');
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    process.stderr.write(`No user named ${username}.\n`);
+    return 1;
+  }
+  if (command === 'promote') {
+    const { endedSessions } = await accounts.setRole({ cli: true }, user.id, 'ADMIN', { endSessions: true });
+    process.stdout.write(`${username} is now an admin; ${endedSessions} session(s) ended, so sign in again.\n`);
+  } else if (command === 'deactivate') {
+    await accounts.setActive({ cli: true }, user.id, false);
+    process.stdout.write(`${username} is deactivated; their sessions have ended.\n`);
+  } else {
+    await accounts.setActive({ cli: true }, user.id, true);
+    process.stdout.write(`${username} is active again.\n`);
+  }
+  return 0;
 }
 
 main().then(

@@ -2,17 +2,15 @@ import { constants } from 'node:fs';
 import { access, mkdir, statfs } from 'node:fs/promises';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
-import { badInput, notFound } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
+import { badInput } from '../../lib/errors.js';
 import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { ConnectionRegistry } from '../../realtime/connections.js';
-import type { PubSub } from '../../realtime/pubsub.js';
-import { EVERY_INSTANCE, Topic } from '../../realtime/topics.js';
 import { MESSAGE_SELECT, type MessageRecord } from '../chats/index.js';
-import { USER_SELECT, type UserRecord } from '../users/index.js';
+import type { UserRecord } from '../users/index.js';
+import type { AccountAdmin } from './admin.accounts.js';
 import type { AdminStats, AuditRecord, Health } from './admin.types.js';
 
 /** What the admin service needs to know about the running server. */
@@ -32,8 +30,7 @@ export class AdminService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly env: AdminEnvironment,
-    private readonly logger: Logger,
-    private readonly pubsub: PubSub,
+    private readonly accounts: AccountAdmin,
   ) {}
 
   async stats(): Promise<AdminStats> {
@@ -102,49 +99,22 @@ export class AdminService {
       take: size + 1,
       select: MESSAGE_SELECT,
     });
-    await this.#audit(admin, 'READ_MESSAGES', args.chatId ? 'Chat' : args.senderId ? 'User' : null, args.chatId ?? args.senderId ?? null, {
+    await this.accounts.audit({ admin }, 'READ_MESSAGES', args.chatId ?? args.senderId ?? null, {
       chatId: args.chatId ?? null,
       senderId: args.senderId ?? null,
       first: size,
       after: args.after ?? null,
       returned: Math.min(rows.length, size),
-    });
+    }, args.chatId ? 'Chat' : args.senderId ? 'User' : null);
     return toConnection(toPage(rows, size, position !== undefined), (m) => encodeTimeCursor('admin-message', m.createdAt, m.id));
   }
 
-  /**
-   * Deactivating ends every session at once (refresh and access tokens) and
-   * closes the user's sockets with 4403; reactivating lets them sign in again.
-   */
-  async setActive(admin: Viewer, userId: string, active: boolean): Promise<UserRecord> {
-    const target = await this.#user(userId);
-    if (userId === admin.id && !active) throw badInput('You cannot deactivate yourself', 'userId');
-    const [user] = await this.prisma.$transaction([
-      this.prisma.user.update({ where: { id: userId }, data: { active }, select: USER_SELECT }),
-      ...(active ? [] : [this.prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } })]),
-      this.#auditWrite(admin, active ? 'ACTIVATE_USER' : 'DEACTIVATE_USER', 'User', userId, { active, was: target.active }),
-    ]);
-    if (!active) {
-      // Every instance closes the user's sockets (4403), not only this one.
-      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ACCOUNT_DEACTIVATED' });
-      this.logger.info({ userId }, 'user deactivated');
-    }
-    return user;
+  setActive(admin: Viewer, userId: string, active: boolean): Promise<UserRecord> {
+    return this.accounts.setActive({ admin }, userId, active);
   }
 
   async setRole(admin: Viewer, userId: string, role: Role): Promise<UserRecord> {
-    const target = await this.#user(userId);
-    if (userId === admin.id && role !== 'ADMIN') throw badInput('You cannot remove your own admin role', 'userId');
-    const [user] = await this.prisma.$transaction([
-      this.prisma.user.update({ where: { id: userId }, data: { role }, select: USER_SELECT }),
-      this.#auditWrite(admin, 'SET_USER_ROLE', 'User', userId, { role, was: target.role }),
-    ]);
-    if (role !== target.role) {
-      // Operations check the role afresh anyway; closing the sockets also drops
-      // subscriptions set up with the old rights. The client reconnects at once.
-      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ROLE_CHANGED' });
-    }
-    return user;
+    return (await this.accounts.setRole({ admin }, userId, role)).user;
   }
 
   async auditLog(args: { first?: number | null; after?: string | null }): Promise<Connection<AuditRecord>> {
@@ -156,20 +126,6 @@ export class AdminService {
       take: size + 1,
     });
     return toConnection(toPage(rows, size, position !== undefined), (r) => encodeTimeCursor('audit', r.createdAt, r.id));
-  }
-
-  async #user(userId: string): Promise<UserRecord> {
-    const user = isUuid(userId) ? await this.prisma.user.findUnique({ where: { id: userId }, select: USER_SELECT }) : null;
-    if (!user) throw notFound('User');
-    return user;
-  }
-
-  #auditWrite(admin: Viewer, action: string, targetType: string | null, targetId: string | null, details: object) {
-    return this.prisma.adminAuditLog.create({ data: { adminId: admin.id, action, targetType, targetId, details: JSON.stringify(details) } });
-  }
-
-  async #audit(admin: Viewer, action: string, targetType: string | null, targetId: string | null, details: object): Promise<void> {
-    await this.#auditWrite(admin, action, targetType, targetId, details);
   }
 
   async #uploads(): Promise<{ check: { up: boolean; latencyMs: number | null; detail: string | null }; freeBytes: number | null }> {

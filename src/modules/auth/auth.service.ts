@@ -235,7 +235,8 @@ export class AuthService {
     return user;
   }
 
-  private async startSession(user: UserRecord): Promise<AuthResult> {
+  /** A new session for an account whose credentials were checked (or a test factory's account): its first token pair. */
+  async startSession(user: UserRecord): Promise<AuthResult> {
     const refresh = this.tokens.mintRefresh();
     const session = await this.prisma.session.create({
       data: {

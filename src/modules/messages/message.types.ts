@@ -1,6 +1,10 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Ctx, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MessageKind } from '../../generated/prisma/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { notFound } from '../../lib/errors.js';
+import { encodeCursor } from '../../lib/pagination.js';
 import { connectionTypes } from '../../lib/relay.js';
+import { User, type UserRecord } from '../users/index.js';
 
 export { MessageKind };
 registerEnumType(MessageKind, { name: 'MessageKind' });
@@ -9,7 +13,25 @@ export const MessageStatus = { SENT: 'SENT', DELIVERED: 'DELIVERED', READ: 'READ
 export type MessageStatus = (typeof MessageStatus)[keyof typeof MessageStatus];
 registerEnumType(MessageStatus, { name: 'MessageStatus' });
 
-// chat, sender, replyTo and status are field resolvers (messages.resolver.ts).
+/**
+ * A message's position in `messages(chatId)`: the cursor of its edge there, so
+ * `after: cursor` continues below it. Message.cursor is the same string, which
+ * lets a client insert a live message into a paged list it holds.
+ */
+export const messageCursor = (message: { chatId: string; seq: number }): string => encodeCursor('message', [message.chatId, message.seq]);
+
+/**
+ * The user an event names, from this event's loaders (a subscription's are
+ * renewed per event). Events carry the entity beside its id so that
+ * normalised client caches (Apollo, urql Graphcache, Relay) update the User.
+ */
+async function eventUser(ctx: Context, userId: string): Promise<UserRecord> {
+  const user = await ctx.loaders.userById.load(userId);
+  if (!user) throw notFound('User');
+  return user;
+}
+
+// chat, sender, replyTo, status and cursor are field resolvers (messages.resolver.ts).
 @ObjectType('Message')
 export class Message {
   @Field(() => ID)
@@ -58,6 +80,13 @@ export class MessageStatusEvent {
 
   @Field(() => Date)
   at!: Date;
+
+  // Resolved here rather than in messages.resolver.ts: a resolver class for
+  // this type would have to join the schema's list in modules/index.ts.
+  @Field(() => User, { description: 'Who received or read (the user of userId).' })
+  user(@Ctx() ctx: Context): Promise<UserRecord> {
+    return eventUser(ctx, this.userId);
+  }
 }
 
 @ObjectType('TypingEvent')
@@ -70,4 +99,9 @@ export class TypingEvent {
 
   @Field(() => Boolean)
   typing!: boolean;
+
+  @Field(() => User, { description: 'Who starts or stops typing (the user of userId).' })
+  user(@Ctx() ctx: Context): Promise<UserRecord> {
+    return eventUser(ctx, this.userId);
+  }
 }

@@ -6,7 +6,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import type { MessagePayload, MessageStatusPayload, TypingPayload } from '../../realtime/topics.js';
 import { Chat, fromMessagePayload, requireVisibleChat, type ChatRecord, type MessageRecord } from '../chats/index.js';
 import { User, type UserRecord } from '../users/index.js';
-import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEvent } from './message.types.js';
+import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEvent, messageCursor } from './message.types.js';
 import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
 
@@ -93,7 +93,10 @@ export class MessagesResolver {
     subscribe: ({ args, context }: SubscriptionData) =>
       context.services.messages.subscribeStatuses(subscriber(context), context.loaders, args['chatId'] as string | null),
   })
-  messageStatus(@Root() payload: MessageStatusPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): MessageStatusEvent {
+  messageStatus(
+    @Root() payload: MessageStatusPayload,
+    @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
+  ): Omit<MessageStatusEvent, 'user'> {
     return { ...payload, at: new Date(payload.at) };
   }
 
@@ -103,8 +106,17 @@ export class MessagesResolver {
     subscribe: ({ args, context }: SubscriptionData) =>
       context.services.messages.subscribeTyping(subscriber(context), context.loaders, args['chatId'] as string),
   })
-  typing(@Root() payload: TypingPayload, @Arg('chatId', () => ID) _chatId: string): TypingEvent {
+  typing(@Root() payload: TypingPayload, @Arg('chatId', () => ID) _chatId: string): Omit<TypingEvent, 'user'> {
     return payload;
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "This message's edge cursor in messages(chatId): pass it as `after` to page on below it, or use it as the edge cursor " +
+      'when inserting a live message (newMessage) into a paged list held by a client cache.',
+  })
+  cursor(@Root() message: MessageRecord): string {
+    return messageCursor(message);
   }
 
   @FieldResolver(() => Chat)

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
-import { decodeCursor, encodeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { decodeCursor, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import type { RateLimits } from '../../lib/rate-limits.js';
 import { isUuid } from '../../lib/text.js';
@@ -9,7 +9,7 @@ import { guardByMembership } from '../../realtime/membership-guard.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
 import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
-import { MessageStatus } from './message.types.js';
+import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 
 export interface MessageListArgs {
@@ -94,7 +94,7 @@ export class MessagesService {
       take: size + 1,
       select: MESSAGE_SELECT,
     });
-    return toConnection(toPage(rows, size, from !== undefined), (m) => encodeCursor('message', [m.chatId, m.seq]));
+    return toConnection(toPage(rows, size, from !== undefined), messageCursor);
   }
 
   /**

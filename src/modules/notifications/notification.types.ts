@@ -1,15 +1,37 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../lib/relay.js';
 
+/** What a notification is about (API.md). The column is text: see {@link NOTIFICATION_TYPES}. */
 export const NotificationType = {
   NEW_MESSAGE: 'NEW_MESSAGE',
   ADDED_TO_GROUP: 'ADDED_TO_GROUP',
   REMOVED_FROM_GROUP: 'REMOVED_FROM_GROUP',
   GROUP_RENAMED: 'GROUP_RENAMED',
+  MENTION: 'MENTION',
+  REACTION: 'REACTION',
+  JOIN_REQUEST: 'JOIN_REQUEST',
+  JOIN_APPROVED: 'JOIN_APPROVED',
+  JOIN_DECLINED: 'JOIN_DECLINED',
+  SCHEDULED_FAILED: 'SCHEDULED_FAILED',
+  GROUP_INVITATION: 'GROUP_INVITATION',
 } as const;
+export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
+registerEnumType(NotificationType, { name: 'NotificationType' });
+
+/**
+ * The values `Notification.type` can represent. The column stays a string
+ * (rows written by a newer server, or by hand, may hold anything): rows of any
+ * other type are left out of every read (lists, counts, the subscription, by
+ * id) rather than failing the enum and with it the whole list. They reappear
+ * unchanged once a server knows their type.
+ */
+export const NOTIFICATION_TYPES: readonly NotificationType[] = Object.values(NotificationType);
+
+export const isNotificationType = (type: string): type is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(type);
 
 export interface NotificationRecord {
   id: string;
+  /** A {@link NotificationType} for every row the API hands out (see NOTIFICATION_TYPES). */
   type: string;
   title: string;
   body: string | null;
@@ -25,8 +47,8 @@ export class Notification {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String, { description: 'NEW_MESSAGE, ADDED_TO_GROUP, REMOVED_FROM_GROUP or GROUP_RENAMED.' })
-  type!: string;
+  @Field(() => NotificationType)
+  type!: NotificationType;
 
   @Field(() => String)
   title!: string;

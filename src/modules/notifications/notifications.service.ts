@@ -8,7 +8,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { Topic, type NotificationPayload } from '../../realtime/topics.js';
 import type { Appended, ChatEventListener, GroupRenamed, MemberLeft, MembersJoined } from '../chats/index.js';
-import { NOTIFICATION_SELECT, NotificationType, type NotificationRecord } from './notification.types.js';
+import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
 
@@ -16,6 +16,8 @@ const PREVIEW_LENGTH = 100;
 const RETENTION_DAYS = 30;
 const MAX_DEVICES = 20;
 const KIND_LABELS: Record<string, string> = { IMAGE: 'Photo', VIDEO: 'Video', AUDIO: 'Audio', DOCUMENT: 'Document' };
+/** Every read is limited to rows whose type the API can represent (see NOTIFICATION_TYPES). */
+const KNOWN_TYPES = { type: { in: [...NOTIFICATION_TYPES] } };
 
 /** Options for {@link NotificationsService}. */
 export interface NotificationsOptions {
@@ -134,7 +136,7 @@ export class NotificationsService implements ChatEventListener {
   async list(viewer: Viewer, args: { unreadOnly?: boolean | null; first?: number | null; after?: string | null }): Promise<Connection<NotificationRecord>> {
     const size = pageSize(args.first);
     const position = decodeTimeCursor('notification', args.after);
-    const where = { userId: viewer.id, ...(args.unreadOnly ? { read: false } : {}) };
+    const where = { userId: viewer.id, ...KNOWN_TYPES, ...(args.unreadOnly ? { read: false } : {}) };
     const [rows, totalCount] = await Promise.all([
       this.prisma.notification.findMany({
         where: { ...where, ...olderThan('updatedAt', position) },
@@ -148,7 +150,7 @@ export class NotificationsService implements ChatEventListener {
   }
 
   unreadCount(viewer: Viewer): Promise<number> {
-    return this.prisma.notification.count({ where: { userId: viewer.id, read: false } });
+    return this.prisma.notification.count({ where: { userId: viewer.id, read: false, ...KNOWN_TYPES } });
   }
 
   async markRead(viewer: Viewer, id: string): Promise<NotificationRecord> {
@@ -158,7 +160,10 @@ export class NotificationsService implements ChatEventListener {
   }
 
   async markAllRead(viewer: Viewer): Promise<number> {
-    const { count } = await this.prisma.notification.updateMany({ where: { userId: viewer.id, read: false }, data: { read: true, coalesceKey: null } });
+    const { count } = await this.prisma.notification.updateMany({
+      where: { userId: viewer.id, read: false, ...KNOWN_TYPES },
+      data: { read: true, coalesceKey: null },
+    });
     return count;
   }
 
@@ -168,8 +173,21 @@ export class NotificationsService implements ChatEventListener {
     return true;
   }
 
+  /** Mine as they are stored or change; one of a type the API cannot represent is skipped, like in lists. */
   subscribe(viewer: Viewer): AsyncIterableIterator<NotificationPayload> {
-    return this.pubsub.subscribe(Topic.Notification, viewer.id);
+    const source = this.pubsub.subscribe(Topic.Notification, viewer.id);
+    return {
+      async next() {
+        for (;;) {
+          const result = await source.next();
+          if (result.done || isNotificationType(result.value.type)) return result;
+        }
+      },
+      return: () => source.return!(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** Registers a device for Web Push; the same endpoint again updates it (and may move it to this user). */
@@ -224,7 +242,7 @@ export class NotificationsService implements ChatEventListener {
 
   // --- helpers -------------------------------------------------------------
 
-  async #create(userIds: string[], type: string, title: string, body: string, data: object): Promise<void> {
+  async #create(userIds: string[], type: NotificationType, title: string, body: string, data: object): Promise<void> {
     if (userIds.length === 0) return;
     const rows = await this.prisma.notification.createManyAndReturn({
       data: userIds.map((userId) => ({ userId, type, title: truncate(title || 'Group', 200), body: truncate(body, PREVIEW_LENGTH), data: JSON.stringify(data) })),
@@ -236,7 +254,7 @@ export class NotificationsService implements ChatEventListener {
 
   async #own(viewer: Viewer, id: string): Promise<NotificationRecord> {
     const row = isUuid(id)
-      ? await this.prisma.notification.findFirst({ where: { id, userId: viewer.id }, select: NOTIFICATION_SELECT })
+      ? await this.prisma.notification.findFirst({ where: { id, userId: viewer.id, ...KNOWN_TYPES }, select: NOTIFICATION_SELECT })
       : null;
     if (!row) throw notFound('Notification');
     return row;

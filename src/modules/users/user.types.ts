@@ -1,5 +1,7 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Ctx, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Role } from '../../generated/prisma/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { notFound } from '../../lib/errors.js';
 import { connectionTypes } from '../../lib/relay.js';
 
 export { Role };
@@ -57,6 +59,19 @@ export const PresenceStatus = { ONLINE: 'ONLINE', OFFLINE: 'OFFLINE' } as const;
 export type PresenceStatus = (typeof PresenceStatus)[keyof typeof PresenceStatus];
 registerEnumType(PresenceStatus, { name: 'PresenceStatus' });
 
+/**
+ * A user as a presence event describes them. `User.online` (users.resolver.ts)
+ * answers from {@link asOfEvent} instead of the presence store, and after an
+ * OFFLINE event `User.lastSeenAt` is the event's, so the user inside an event
+ * always agrees with the event, even when presence changed between publish
+ * and resolve (a reconnect, another device, another instance).
+ */
+export interface UserAsOfEvent extends UserRecord {
+  asOfEvent: { status: PresenceStatus; lastSeenAt: Date | null };
+}
+
+export const isUserAsOfEvent = (user: UserRecord): user is UserAsOfEvent => 'asOfEvent' in user;
+
 @ObjectType('PresenceEvent')
 export class PresenceEvent {
   @Field(() => ID)
@@ -67,4 +82,18 @@ export class PresenceEvent {
 
   @Field(() => Date, { nullable: true, description: 'Set when going OFFLINE.' })
   lastSeenAt!: Date | null;
+
+  // Resolved here rather than in users.resolver.ts: a resolver class for this
+  // type would have to join the schema's list in modules/index.ts.
+  @Field(() => User, {
+    description:
+      'The user (of userId), so a normalised client cache updates User.online. Its online and lastSeenAt are those of this event ' +
+      '(ONLINE: online, lastSeenAt as a query shows it; OFFLINE: offline since this lastSeenAt), whatever presence says by the time it is read.',
+  })
+  async user(@Ctx() ctx: Context): Promise<UserAsOfEvent> {
+    const user = await ctx.loaders.userById.load(this.userId);
+    if (!user) throw notFound('User');
+    // A copy: the loader's record may serve other fields of this event.
+    return { ...user, asOfEvent: { status: this.status, lastSeenAt: this.lastSeenAt } };
+  }
 }

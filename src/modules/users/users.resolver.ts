@@ -5,7 +5,7 @@ import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { PresencePayload } from '../../realtime/topics.js';
-import { PresenceEvent, Role, User, UserConnection, type UserRecord } from './user.types.js';
+import { PresenceEvent, Role, User, UserConnection, isUserAsOfEvent, type UserRecord } from './user.types.js';
 import { UpdateProfileInput } from './users.inputs.js';
 import { relationTo, seesAbout, seesPresence, seesRole, type Relation } from './users.policy.js';
 
@@ -54,7 +54,10 @@ export class UsersResolver {
       return context.services.presence.subscribe(context.viewer, args['userIds'] as string[] | null);
     },
   })
-  presence(@Root() payload: PresencePayload, @Arg('userIds', () => [ID], { nullable: true }) _userIds: string[] | null): PresenceEvent {
+  presence(
+    @Root() payload: PresencePayload,
+    @Arg('userIds', () => [ID], { nullable: true }) _userIds: string[] | null,
+  ): Omit<PresenceEvent, 'user'> {
     return { ...payload, lastSeenAt: payload.lastSeenAt ? new Date(payload.lastSeenAt) : null };
   }
 
@@ -62,6 +65,8 @@ export class UsersResolver {
     description: 'Connected right now on at least one device. Real for myself, admins and people who share a chat with the user; false for others.',
   })
   async online(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<boolean> {
+    // PresenceEvent.user: what the event says, which its receivers (co-members at publish) were told anyway.
+    if (isUserAsOfEvent(user)) return user.asOfEvent.status === 'ONLINE';
     return seesPresence(await relation(user, ctx, info)) ? ctx.loaders.onlineById.load(user.id) : false;
   }
 
@@ -70,6 +75,8 @@ export class UsersResolver {
     description: 'When the user was last connected; null while never seen, and for viewers who do not share a chat with the user (admins and the user see it).',
   })
   async lastSeenAt(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Date | null> {
+    // After OFFLINE, the event's time (it carries it anyway); an ONLINE event carries none, so the rules below apply.
+    if (isUserAsOfEvent(user) && user.asOfEvent.status === 'OFFLINE') return user.asOfEvent.lastSeenAt;
     return seesPresence(await relation(user, ctx, info)) ? user.lastSeenAt : null;
   }
 
