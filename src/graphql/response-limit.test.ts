@@ -7,10 +7,10 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topic } from '../realtime/topics.js';
 import { createUser, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument, SendMessageDocument } from '../test/generated/graphql.js';
 import { LiveSubscription, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../test/server.js';
+import { MessageTopic } from '../modules/messages/index.js';
 
 const LIMIT = 50;
 const MEMBERS = 10;
@@ -110,7 +110,7 @@ describe('subscriptions', () => {
     // 40 items per event: three events carry 120, each under the limit.
     const live = subscribe(4);
     try {
-      await waitForListeners(server, Topic.NewMessage, owner.user.id);
+      await waitForListeners(server, MessageTopic.NewMessage, owner.user.id);
       for (const text of ['one', 'two', 'three']) await send(text);
       const events = await live.waitFor(3);
       expect(live.errors).toEqual([]);
@@ -118,14 +118,14 @@ describe('subscriptions', () => {
     } finally {
       live.close();
       // So the next test waits for its own subscription, not this one's listener.
-      await expect.poll(() => server.pubsub.listenerCount(Topic.NewMessage, owner.user.id), { timeout: 5000, interval: 10 }).toBe(0);
+      await expect.poll(() => server.pubsub.listenerCount(MessageTopic.NewMessage, owner.user.id), { timeout: 5000, interval: 10 }).toBe(0);
     }
   });
 
   it('refuses an event that carries more than the limit', async () => {
     const live = subscribe(6);
     try {
-      await waitForListeners(server, Topic.NewMessage, owner.user.id);
+      await waitForListeners(server, MessageTopic.NewMessage, owner.user.id);
       await send('too many members to show');
       await expect.poll(() => live.errors.length, { timeout: 5000, interval: 10 }).toBeGreaterThan(0);
       expect(live.events).toEqual([]);

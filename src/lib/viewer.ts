@@ -9,3 +9,6 @@ export interface Viewer {
 }
 
 export const isAdmin = (viewer: Viewer | null): boolean => viewer?.role === 'ADMIN';
+
+/** Why a presented access token gave no viewer (the auth checker turns it into a message). */
+export type AuthFailure = 'expired' | 'invalid' | 'revoked' | 'deactivated';

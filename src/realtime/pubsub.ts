@@ -1,5 +1,19 @@
 import { flatString } from '../lib/text.js';
-import type { TopicPayloads, Topic } from './topics.js';
+
+/**
+ * A topic's name, carrying (as a type only) the payload its publishers and
+ * subscribers agree on. The module that owns an event declares its topic
+ * beside its payload type (`topic<MessagePayload>('NEW_MESSAGE')`): this layer
+ * carries JSON it does not know.
+ */
+export type Topic<P> = string & { readonly [payloadOf]?: P };
+declare const payloadOf: unique symbol;
+
+/** Declares a topic; names must be unique across the modules (they are the pub/sub's channel names). */
+export const topic = <P>(name: string): Topic<P> => name as Topic<P>;
+
+/** The address of events every instance acts on, whoever is connected (e.g. sockets to close). */
+export const EVERY_INSTANCE = '*';
 
 /**
  * Per-user event fan-out. Every event is addressed to one user's topic; a
@@ -7,18 +21,18 @@ import type { TopicPayloads, Topic } from './topics.js';
  * (ISO date strings), so a Redis implementation can carry them unchanged.
  */
 export interface PubSub {
-  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void;
+  publish<P>(topic: Topic<P>, userId: string, payload: P): void;
   /** Publishes the same payload to several users' topics. */
-  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void;
-  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]>;
+  publishMany<P>(topic: Topic<P>, userIds: Iterable<string>, payload: P): void;
+  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P>;
   /**
    * Calls `listener` with each event of the topic, synchronously, until the
    * returned function is called. For internal watchers: no queue, no iterator.
    * `onError`: the transport could not start listening (Redis).
    */
-  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void, onError?: (error: Error) => void): () => void;
+  listen<P>(topic: Topic<P>, userId: string, listener: (payload: P) => void, onError?: (error: Error) => void): () => void;
   /** Live subscriptions to one user's topic on this instance (tests wait on it before publishing). */
-  listenerCount(topic: Topic, userId: string): number;
+  listenerCount(topic: Topic<unknown>, userId: string): number;
   /** Round trip to the transport in ms; rejects when it is down. */
   ping(): Promise<number>;
   close(): Promise<void>;
@@ -52,21 +66,21 @@ export class InProcessPubSub implements PubSub {
     this.#maxQueue = options.maxQueue ?? 1000;
   }
 
-  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void {
+  publish<P>(topic: Topic<P>, userId: string, payload: P): void {
     const listeners = this.#listeners.get(key(topic, userId));
     if (!listeners) return;
     for (const listener of [...listeners]) listener(payload);
   }
 
-  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void {
+  publishMany<P>(topic: Topic<P>, userIds: Iterable<string>, payload: P): void {
     for (const userId of userIds) this.publish(topic, userId, payload);
   }
 
-  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
+  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P> {
     return queueOf(this, topic, userId, this.#maxQueue);
   }
 
-  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void): () => void {
+  listen<P>(topic: Topic<P>, userId: string, listener: (payload: P) => void): () => void {
     const topicKey = flatString(key(topic, userId)); // kept for the listener's life
     let set = this.#listeners.get(topicKey);
     if (!set) this.#listeners.set(topicKey, (set = new Set()));
@@ -78,11 +92,11 @@ export class InProcessPubSub implements PubSub {
     };
   }
 
-  listenerCount(topic: Topic, userId: string): number {
+  listenerCount(topic: Topic<unknown>, userId: string): number {
     return this.#listeners.get(key(topic, userId))?.size ?? 0;
   }
 
-  /** Number of live subscriptions, for health and tests. */
+  /** Number of live subscriptions (the fuzz test checks that none are left behind). */
   get subscriptionCount(): number {
     let count = 0;
     for (const set of this.#listeners.values()) count += set.size;
@@ -101,9 +115,9 @@ export class InProcessPubSub implements PubSub {
 const key = (topic: string, userId: string) => `${topic}:${userId}`;
 
 /** A subscription as an async iterator over {@link PubSub.listen}, with a bounded queue. */
-export function queueOf<T extends Topic>(pubsub: Pick<PubSub, 'listen'>, topic: T, userId: string, maxQueue: number): QueueIterator<TopicPayloads[T]> {
+export function queueOf<P>(pubsub: Pick<PubSub, 'listen'>, topic: Topic<P>, userId: string, maxQueue: number): QueueIterator<P> {
   let stop = (): void => undefined;
-  const iterator = new QueueIterator<TopicPayloads[T]>(maxQueue, () => stop());
+  const iterator = new QueueIterator<P>(maxQueue, () => stop());
   stop = pubsub.listen(
     topic,
     userId,

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { flatString } from '../lib/text.js';
-import { queueOf, type PubSub } from './pubsub.js';
-import type { Topic, TopicPayloads } from './topics.js';
+import { queueOf, type PubSub, type Topic } from './pubsub.js';
+
 
 /** Options for {@link RedisPubSub}. */
 export interface RedisPubSubOptions {
@@ -66,20 +66,20 @@ export class RedisPubSub implements PubSub {
     }
   }
 
-  publish<T extends Topic>(topic: T, userId: string, payload: TopicPayloads[T]): void {
+  publish<P>(topic: Topic<P>, userId: string, payload: P): void {
     this.#publish(this.#channel(topic, userId), JSON.stringify(payload));
   }
 
-  publishMany<T extends Topic>(topic: T, userIds: Iterable<string>, payload: TopicPayloads[T]): void {
+  publishMany<P>(topic: Topic<P>, userIds: Iterable<string>, payload: P): void {
     const message = JSON.stringify(payload);
     for (const userId of userIds) this.#publish(this.#channel(topic, userId), message);
   }
 
-  subscribe<T extends Topic>(topic: T, userId: string): AsyncIterableIterator<TopicPayloads[T]> {
+  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P> {
     return queueOf(this, topic, userId, this.#maxQueue);
   }
 
-  listen<T extends Topic>(topic: T, userId: string, listener: (payload: TopicPayloads[T]) => void, onError?: (error: Error) => void): () => void {
+  listen<P>(topic: Topic<P>, userId: string, listener: (payload: P) => void, onError?: (error: Error) => void): () => void {
     const channel = flatString(this.#channel(topic, userId)); // kept for the listener's life
     let set = this.#listeners.get(channel);
     if (!set) {
@@ -110,7 +110,7 @@ export class RedisPubSub implements PubSub {
     return this.publisher.status === 'ready' && this.#subscriber.status === 'ready';
   }
 
-  listenerCount(topic: Topic, userId: string): number {
+  listenerCount(topic: Topic<unknown>, userId: string): number {
     return this.#listeners.get(this.#channel(topic, userId))?.size ?? 0;
   }
 

@@ -15,7 +15,9 @@ import {
 } from '../test/generated/graphql.js';
 import { hasRedisServer, startRedis } from '../test/redis.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
-import { Topic } from './topics.js';
+import { ChatTopic } from '../modules/chats/index.js';
+import { MessageTopic } from '../modules/messages/index.js';
+import { UserTopic } from '../modules/users/index.js';
 
 if (!hasRedisServer) console.warn('scale-out tests NOT RUN: no redis-server on PATH (CI installs it; `apt-get install redis-server` to run them here)');
 
@@ -45,7 +47,7 @@ describe.skipIf(!hasRedisServer)('two instances sharing Redis', () => {
     const client = wsClient(a, alice.accessToken);
     try {
       const inbox = new LiveSubscription(client, OnNewMessageDocument, { chatId });
-      await expect.poll(() => a.pubsub.listenerCount(Topic.NewMessage, alice.user.id)).toBe(1);
+      await expect.poll(() => a.pubsub.listenerCount(MessageTopic.NewMessage, alice.user.id)).toBe(1);
       for (let i = 0; i < 5; i++) expectNoErrors(await gql(b, SendMessageDocument, { input: { chatId, text: `via B ${i}` } }, { token: bob.accessToken }));
       const events = await inbox.waitFor(5);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -61,8 +63,8 @@ describe.skipIf(!hasRedisServer)('two instances sharing Redis', () => {
     try {
       const presence = new LiveSubscription(watcher, OnPresenceDocument, {});
       const typing = new LiveSubscription(watcher, OnTypingDocument, { chatId });
-      await expect.poll(() => a.pubsub.listenerCount(Topic.Presence, alice.user.id)).toBe(1);
-      await expect.poll(() => a.pubsub.listenerCount(Topic.Typing, alice.user.id)).toBe(1);
+      await expect.poll(() => a.pubsub.listenerCount(UserTopic.Presence, alice.user.id)).toBe(1);
+      await expect.poll(() => a.pubsub.listenerCount(ChatTopic.Typing, alice.user.id)).toBe(1);
 
       const bobOnB = wsClient(b, bob.accessToken, { lazy: false });
       const [online] = await presence.waitFor(1);

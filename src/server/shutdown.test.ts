@@ -21,12 +21,12 @@ import WebSocket from 'ws';
 import { parseEnv } from '../config/env.js';
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../lib/logger.js';
-import { Topic } from '../realtime/topics.js';
 import { createTestDatabase } from '../test/database.js';
 import { uniqueUsername, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument, OnNewMessageDocument, RegisterDocument, SendMessageDocument } from '../test/generated/graphql.js';
 import { LiveSubscription, expectNoErrors, gql, startTestServer, waitForListeners } from '../test/server.js';
 import { startServer, type RunningServer } from './app.js';
+import { MessageTopic } from '../modules/messages/index.js';
 
 const SEND_EVERY_MS = 5;
 const SEND = print(SendMessageDocument);
@@ -40,7 +40,7 @@ describe('close() under load', () => {
       const { chatId, alice, bob, carol } = await groupOfThree(server);
       const socket = await connectedClient(server.wsUrl, bob.accessToken);
       const live = new LiveSubscription(socket.client, OnNewMessageDocument, { chatId });
-      await waitForListeners(server, Topic.NewMessage, bob.user.id);
+      await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
 
       const overHttp = httpLoad(server.graphqlUrl, alice.accessToken, chatId);
       const overSocket = socketLoad(socket, chatId);
@@ -87,11 +87,11 @@ describe('close() step by step', () => {
       expect((await request(server.url, { path: '/healthz', agent: keepAlive })).headers.connection).toBe('keep-alive');
       const socket = await connectedClient(server.wsUrl, bob.accessToken);
       const live = new LiveSubscription(socket.client, OnNewMessageDocument, { chatId });
-      await waitForListeners(server, Topic.NewMessage, bob.user.id);
+      await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
       // Carol subscribes too, and leaves while the server drains: her subscription must not hold the drain.
       const leaving = await connectedClient(server.wsUrl, carol.accessToken);
       new LiveSubscription(leaving.client, OnNewMessageDocument, { chatId });
-      await waitForListeners(server, Topic.NewMessage, carol.user.id);
+      await waitForListeners(server, MessageTopic.NewMessage, carol.user.id);
 
       // Two sends, over HTTP and over the socket, that wait in the database for their chat's row lock.
       await lock.query('BEGIN');
@@ -114,7 +114,7 @@ describe('close() step by step', () => {
       // A new operation on an open socket is held, not run: the socket's 1001 below makes the client send it again elsewhere.
       const heldOnSocket = sendOver(socket.client, otherChatId, 'refused-socket');
       await leaving.client.dispose();
-      await expect.poll(() => server.pubsub.listenerCount(Topic.NewMessage, carol.user.id), { timeout: 5000, interval: 10 }).toBe(0);
+      await expect.poll(() => server.pubsub.listenerCount(MessageTopic.NewMessage, carol.user.id), { timeout: 5000, interval: 10 }).toBe(0);
       expect(closed).toBe(false);
 
       await lock.query('COMMIT');

@@ -3,8 +3,10 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { authenticate, bearerToken, createContext, type Context, type ContextFactoryDeps } from '../graphql/context.js';
-import { AuthFailureError, type AuthFailure } from '../modules/auth/index.js';
+import type { Context } from '../graphql/context.js';
+import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from './context.js';
+import type { AuthFailure } from '../lib/viewer.js';
+import { AuthFailureError } from '../modules/auth/index.js';
 import { formatError, isClientError, withoutSuggestions } from '../graphql/errors.js';
 import { QUERY_LIMITS, checkCost, checkVariables, limitRules, tooManyTokens } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
@@ -13,10 +15,11 @@ import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { PubSub } from '../realtime/pubsub.js';
-import { EVERY_INSTANCE, Topic } from '../realtime/topics.js';
 import { serveGraphqlWs, type GraphqlWsServer } from './graphql-ws-adapter.js';
 import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
+import { AuthTopic } from '../modules/auth/index.js';
+import { EVERY_INSTANCE } from '../realtime/pubsub.js';
 
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
@@ -40,7 +43,7 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   connections: ConnectionRegistry;
   /** RATE_LIMIT_API: every operation over the socket counts, as over HTTP. RATE_LIMIT_CONNECT: accepted connections per user. */
   limits: { api: Limiter; connect: Limiter };
-  /** Carries the sockets to close when sessions end anywhere ({@link Topic.SocketsToClose}). */
+  /** Carries the sockets to close when sessions end anywhere ({@link AuthTopic.SocketsToClose}). */
   pubsub: PubSub;
   /** Sockets one IP address may hold open before `connection_init` (WS_MAX_PENDING_PER_IP, 50); 0 is no cap. */
   maxPendingPerIp?: number;
@@ -259,7 +262,7 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
   );
 
   // Sessions that end on any instance (logout, password change, deactivation, a role change) close their sockets here at once.
-  const stopListening = options.pubsub.listen(Topic.SocketsToClose, EVERY_INSTANCE, (event) => {
+  const stopListening = options.pubsub.listen(AuthTopic.SocketsToClose, EVERY_INSTANCE, (event) => {
     const closed = connections.closeSessions(event.userId, event.sessionIds, event.exceptSessionId ?? null, SocketClose.Forbidden, event.reason);
     if (closed > 0) logger.info({ userId: event.userId, closed, reason: event.reason }, 'closed sockets of ended sessions');
   });

@@ -10,7 +10,7 @@ import { parseEnv } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import { createTestDatabase } from './database.js';
-import type { Topic } from '../realtime/topics.js';
+import type { Topic } from '../realtime/pubsub.js';
 
 export interface TestServer extends RunningServer {
   graphqlUrl: string;
@@ -225,6 +225,6 @@ export class LiveSubscription<TData, TVariables = Record<string, unknown>> {
  * Waits until the server holds `count` subscriptions to a user's topic, so a
  * test publishes only after the subscription is live (graphql-ws sends no ack).
  */
-export async function waitForListeners(server: TestServer, topic: Topic, userId: string, count = 1): Promise<void> {
+export async function waitForListeners(server: TestServer, topic: Topic<unknown>, userId: string, count = 1): Promise<void> {
   await expect.poll(() => server.pubsub.listenerCount(topic, userId), { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(count);
 }

@@ -5,8 +5,9 @@ import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { EVERY_INSTANCE, Topic } from '../../realtime/topics.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
+import { AuthTopic } from '../auth/index.js';
+import { EVERY_INSTANCE } from '../../realtime/pubsub.js';
 
 /** Who changes an account: an admin through the API, or an operator at the command line (audited without an admin id). */
 export type AccountActor = { admin: Viewer } | { cli: true };
@@ -35,7 +36,7 @@ export class AccountAdmin {
       this.audit(actor, active ? 'ACTIVATE_USER' : 'DEACTIVATE_USER', userId, { active, was: target.active }),
     ]);
     if (!active) {
-      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ACCOUNT_DEACTIVATED' });
+      this.pubsub.publish(AuthTopic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'ACCOUNT_DEACTIVATED' });
       this.logger.info({ userId }, 'user deactivated');
     }
     return user;
@@ -57,7 +58,7 @@ export class AccountAdmin {
     ]);
     const endedSessions = ended?.count ?? 0;
     if (role !== target.role || endedSessions > 0) {
-      this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, {
+      this.pubsub.publish(AuthTopic.SocketsToClose, EVERY_INSTANCE, {
         userId,
         sessionIds: null,
         reason: endedSessions > 0 ? 'SESSION_REVOKED' : 'ROLE_CHANGED',

@@ -23,10 +23,11 @@ import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { InProcessPubSub, type PubSub } from '../../realtime/pubsub.js';
 import { RedisPubSub } from '../../realtime/redis-pubsub.js';
-import { EVERY_INSTANCE, Topic } from '../../realtime/topics.js';
 import { ensureAdminAccount, hashPassword } from '../auth/index.js';
 import { checkPassword, normalizeUsername } from '../users/index.js';
 import { AccountAdmin } from './admin.accounts.js';
+import { AuthTopic } from '../auth/index.js';
+import { EVERY_INSTANCE } from '../../realtime/pubsub.js';
 
 const USAGE = 'Usage: npm run admin -- create|promote|deactivate|activate USERNAME [--force]';
 const COMMANDS = ['create', 'promote', 'deactivate', 'activate'] as const;
@@ -93,7 +94,7 @@ async function run(
     }
     const password = checkPassword(await readPassword(env.adminPassword), 'password');
     const { user, promoted, endedSessions } = await ensureAdminAccount(prisma, username, await hashPassword(password));
-    if (promoted) pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, { userId: user.id, sessionIds: null, reason: 'SESSION_REVOKED' });
+    if (promoted) pubsub.publish(AuthTopic.SocketsToClose, EVERY_INSTANCE, { userId: user.id, sessionIds: null, reason: 'SESSION_REVOKED' });
     await accounts.audit({ cli: true }, 'CREATE', user.id, { username, promoted, endedSessions });
     process.stdout.write(
       promoted

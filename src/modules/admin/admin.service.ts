@@ -8,7 +8,7 @@ import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { ConnectionRegistry } from '../../realtime/connections.js';
-import { MESSAGE_SELECT, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, type MessageRecord } from '../messages/index.js';
 import type { UserRecord } from '../users/index.js';
 import type { AccountAdmin } from './admin.accounts.js';
 import type { AdminStats, AuditRecord, Health } from './admin.types.js';

@@ -3,13 +3,14 @@ import type { Role } from '../../generated/prisma/enums.js';
 import { badInput, conflict, forbidden, isUniqueViolation, unauthenticated } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { RateLimits } from '../../lib/rate-limits.js';
-import type { Viewer } from '../../lib/viewer.js';
+import type { AuthFailure, Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { EVERY_INSTANCE, Topic, type SocketsToClosePayload } from '../../realtime/topics.js';
 import { USER_SELECT, checkPassword, cleanDisplayName, normalizeUsername, type UserRecord } from '../users/index.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './auth.passwords.js';
 import { InvalidTokenError, hashRefreshToken, type AccessClaims, type TokenIssuer } from './auth.tokens.js';
 import type { LoginInput, RegisterInput } from './auth.types.js';
+import { AuthTopic, type SocketsToClosePayload } from './auth.topics.js';
+import { EVERY_INSTANCE } from '../../realtime/pubsub.js';
 
 export interface AuthResult {
   accessToken: string;
@@ -18,8 +19,6 @@ export interface AuthResult {
   user: UserRecord;
 }
 
-/** Why a presented access token gave no viewer; the auth checker turns it into a message. */
-export type AuthFailure = 'expired' | 'invalid' | 'revoked' | 'deactivated';
 
 export class AuthFailureError extends Error {
   constructor(readonly failure: AuthFailure) {
@@ -146,7 +145,7 @@ export class AuthService {
    * connectionParams, and a session that really ended then gets 4401, final.
    */
   closeSockets(payload: SocketsToClosePayload): void {
-    this.pubsub.publish(Topic.SocketsToClose, EVERY_INSTANCE, payload);
+    this.pubsub.publish(AuthTopic.SocketsToClose, EVERY_INSTANCE, payload);
   }
 
   /** Keeps the caller's session; every other session of the user ends. */

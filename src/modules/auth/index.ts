@@ -1,4 +1,14 @@
-export { AuthService, AuthFailureError, ensureAdminAccount, type AuthFailure, type AuthResult, type ClientInfo } from './auth.service.js';
+import type { AuthService } from './auth.service.js';
+
+// What this module adds to every resolver's context (graphql/context.ts).
+declare module '../../graphql/context.js' {
+  interface Services {
+    auth: AuthService;
+  }
+}
+
+export { AuthService, AuthFailureError, ensureAdminAccount, type AuthResult, type ClientInfo } from './auth.service.js';
 export { TokenIssuer, type TokenIssuerOptions } from './auth.tokens.js';
 export { AuthResolver } from './auth.resolver.js';
 export { hashPassword } from './auth.passwords.js';
+export { AuthTopic, type SocketsToClosePayload } from './auth.topics.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import type { Appended } from './chat-log.js';
+import type { Logged } from './chat-log.port.js';
 
 export interface MembersJoined {
   chatId: string;
@@ -25,7 +25,7 @@ export interface GroupRenamed {
 
 /** What happened in chats, told after the transaction committed. */
 export interface ChatEventListener {
-  messageAppended?(appended: Appended): void;
+  messageAppended?(appended: Logged): void;
   membersJoined?(event: MembersJoined): void;
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;

@@ -7,13 +7,13 @@ import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { Topic } from '../../realtime/topics.js';
 import type { ChatEvents } from './chat-events.js';
-import type { ChatLog } from './chat-log.js';
+import type { ChatLogPort } from './chat-log.port.js';
 import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership } from './chats.policy.js';
+import { ChatTopic } from './chat.topics.js';
 
 /** Options for {@link ChatsService}. */
 export interface ChatsServiceOptions {
@@ -30,7 +30,7 @@ export class ChatsService {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly log: ChatLog,
+    private readonly log: ChatLogPort,
     private readonly pubsub: PubSub,
     private readonly events: ChatEvents,
     private readonly logger: Logger,
@@ -226,12 +226,12 @@ export class ChatsService {
     if (typing) {
       const timer = setTimeout(() => {
         this.#typingTimers.delete(key);
-        this.pubsub.publishMany(Topic.Typing, others, { chatId, userId: viewer.id, typing: false });
+        this.pubsub.publishMany(ChatTopic.Typing, others, { chatId, userId: viewer.id, typing: false });
       }, this.#typingTtlMs);
       timer.unref();
       this.#typingTimers.set(key, timer);
     }
-    this.pubsub.publishMany(Topic.Typing, others, { chatId, userId: viewer.id, typing });
+    this.pubsub.publishMany(ChatTopic.Typing, others, { chatId, userId: viewer.id, typing });
     return true;
   }
 
@@ -242,8 +242,8 @@ export class ChatsService {
   }
 
   private announceMembership(chatId: string, joined: string[], left: string[]): void {
-    for (const userId of joined) this.pubsub.publish(Topic.Membership, userId, { chatId, change: 'JOINED' });
-    for (const userId of left) this.pubsub.publish(Topic.Membership, userId, { chatId, change: 'LEFT' });
+    for (const userId of joined) this.pubsub.publish(ChatTopic.Membership, userId, { chatId, change: 'JOINED' });
+    for (const userId of left) this.pubsub.publish(ChatTopic.Membership, userId, { chatId, change: 'LEFT' });
   }
 
   private async reload(loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {

@@ -1,7 +1,21 @@
+import type { ChatLoaders } from './chats.loaders.js';
+import type { ChatsService } from './chats.service.js';
+
+// What this module adds to every resolver's context (graphql/context.ts).
+declare module '../../graphql/context.js' {
+  interface Services {
+    chats: ChatsService;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Loaders extends ChatLoaders {}
+}
+
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-export { ChatLog, replyElsewhere, clientIdElsewhere, toMessagePayload, fromMessagePayload, MESSAGE_SELECT, type MessageRecord, type Appended } from './chat-log.js';
 export { ChatsService } from './chats.service.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
 export { requireMember, requireMembership, requireGroupAdmin, requireVisibleChat, type Membership } from './chats.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
 export { ChatEvents, type ChatEventListener, type MembersJoined, type MemberLeft, type GroupRenamed } from './chat-events.js';
+export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';
+export { guardByMembership } from './chats.guard.js';
+export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';

@@ -3,7 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolv
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
-import type { MessageRecord } from '../chats/index.js';
+import type { MessageRecord } from '../messages/index.js';
 import { Message } from '../messages/index.js';
 import { User, type UserRecord } from '../users/index.js';
 import { SendMediaMessageInput } from './files.inputs.js';

@@ -15,7 +15,8 @@ import { MediaLimits } from '../../media/limits.js';
 import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir, UploadStream } from '../../media/temp-file.js';
-import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, requireMembership, type ChatLoaders, type ChatLog, type MessageRecord } from '../chats/index.js';
+import { requireMembership, type ChatLoaders } from '../chats/index.js';
+import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { cleanCaption, cleanFileName, type SendMediaMessageInput } from './files.inputs.js';
@@ -88,7 +89,7 @@ export class FilesService {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly log: ChatLog,
+    private readonly log: MessageLog,
     private readonly logger: Logger,
     options: FilesServiceOptions,
   ) {

@@ -11,9 +11,8 @@ import { LocalFileStore } from '../../media/file-store.js';
 import { ImageProcessor } from '../../media/image.js';
 import { UrlSigner } from '../../media/signed-urls.js';
 import { TempDir } from '../../media/temp-file.js';
-import { Topic } from '../../realtime/topics.js';
-import { ChatLog } from '../chats/index.js';
-import { createLoaders } from '../index.js';
+import { MessageLog } from '../messages/index.js';
+import { createLoaders } from '../../server/services.js';
 import { createUser, type TestUser } from '../../test/factories.js';
 import {
   CreatePrivateChatDocument,
@@ -44,6 +43,7 @@ import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer
 import { cleanFileName } from './files.inputs.js';
 import { FilesService } from './files.service.js';
 import { gqlUpload, gqlUploadFromDisk, listFiles, withPeakRss, type UploadPart } from '../../test/uploads.js';
+import { MessageTopic } from '../messages/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -322,7 +322,7 @@ describe('sendMediaMessage: rules', () => {
     const client = wsClient(server, bob.accessToken);
     cleanups.push(() => client.dispose());
     const inbox = new LiveSubscription(client, OnNewMediaMessageDocument, { chatId });
-    await waitForListeners(server, Topic.NewMessage, bob.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
     const { message, file } = await sent(await sendMedia(alice, { data: wavTone(0.5), name: 'hello.wav' }, { caption: 'listen' }));
     const [event] = await inbox.waitFor(1);
     expect(event!.newMessage).toMatchObject({ id: message.id, kind: 'AUDIO', text: 'listen', file: { id: file.id, kind: 'AUDIO', mimeType: 'audio/wav' } });
@@ -490,7 +490,7 @@ describe('configuration and hooks', () => {
 
   it('asks the upload limiter before reading a file', async () => {
     const { prisma } = server.database;
-    const limited = new FilesService(prisma, new ChatLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+    const limited = new FilesService(prisma, new MessageLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
       store: new LocalFileStore(uploadDir),
       signer: new UrlSigner({ secret: 'x'.repeat(32) }),
       temp: new TempDir(tempDir),
@@ -539,7 +539,7 @@ describe('image processing limits', () => {
       }
     }
     const { prisma } = server.database;
-    const files = new FilesService(prisma, new ChatLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+    const files = new FilesService(prisma, new MessageLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
       store: new LocalFileStore(uploadDir),
       signer: new UrlSigner({ secret: 'x'.repeat(32) }),
       temp: new TempDir(tempDir),

@@ -1,3 +1,15 @@
+import type { FileLoaders } from './files.loaders.js';
+import type { FilesService } from './files.service.js';
+
+// What this module adds to every resolver's context (graphql/context.ts).
+declare module '../../graphql/context.js' {
+  interface Services {
+    files: FilesService;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Loaders extends FileLoaders {}
+}
+
 export { FileNode, FILE_SELECT, type FileRecord } from './files.types.js';
 export { FilesService, type FilesServiceOptions, type Download, type DownloadResult } from './files.service.js';
 export { createFileLoaders, type FileLoaders } from './files.loaders.js';

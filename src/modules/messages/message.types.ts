@@ -82,7 +82,7 @@ export class MessageStatusEvent {
   at!: Date;
 
   // Resolved here rather than in messages.resolver.ts: a resolver class for
-  // this type would have to join the schema's list in modules/index.ts.
+  // this type would have to join the schema's list in server/services.ts.
   @Field(() => User, { description: 'Who received or read (the user of userId).' })
   user(@Ctx() ctx: Context): Promise<UserRecord> {
     return eventUser(ctx, this.userId);

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { MESSAGE_SELECT, type MessageRecord } from '../chats/index.js';
+import { MESSAGE_SELECT, type MessageRecord } from './message-log.js';
 
 export interface MessageLoaders {
   messageById: DataLoader<string, MessageRecord | null>;

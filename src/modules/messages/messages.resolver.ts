@@ -3,12 +3,13 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
-import type { MessagePayload, MessageStatusPayload, TypingPayload } from '../../realtime/topics.js';
-import { Chat, fromMessagePayload, requireVisibleChat, type ChatRecord, type MessageRecord } from '../chats/index.js';
+import { Chat, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
+import { fromMessagePayload, type MessageRecord } from './message-log.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEvent, messageCursor } from './message.types.js';
 import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
+import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 
 interface SubscriptionData {
   args: Record<string, unknown>;

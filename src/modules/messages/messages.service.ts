@@ -5,12 +5,12 @@ import { toConnection, type Connection } from '../../lib/relay.js';
 import type { RateLimits } from '../../lib/rate-limits.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { guardByMembership } from '../../realtime/membership-guard.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { Topic, type MessagePayload, type MessageStatusPayload, type TypingPayload } from '../../realtime/topics.js';
-import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, requireMembership, type ChatEvents, type ChatLoaders, type ChatLog, type MemberRecord, type MessageRecord } from '../chats/index.js';
+import { ChatTopic, guardByMembership, requireMembership, type ChatEvents, type ChatLoaders, type MemberRecord, type TypingPayload } from '../chats/index.js';
+import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from './message-log.js';
 import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
+import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './message.topics.js';
 
 export interface MessageListArgs {
   chatId: string;
@@ -24,7 +24,7 @@ type Receipt = Exclude<MessageStatus, 'SENT'>;
 export class MessagesService {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly log: ChatLog,
+    private readonly log: MessageLog,
     private readonly pubsub: PubSub,
     private readonly events: ChatEvents,
     private readonly limits: RateLimits,
@@ -139,7 +139,7 @@ export class MessagesService {
       status,
       at: new Date().toISOString(),
     };
-    this.pubsub.publishMany(Topic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
+    this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
     if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
   }
@@ -169,17 +169,17 @@ export class MessagesService {
 
   async subscribeMessages(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessagePayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.NewMessage, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(MessageTopic.NewMessage, viewer.id), chatId ?? undefined);
   }
 
   async subscribeStatuses(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessageStatusPayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.MessageStatus, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(MessageTopic.MessageStatus, viewer.id), chatId ?? undefined);
   }
 
   async subscribeTyping(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<AsyncIterableIterator<TypingPayload>> {
     await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(Topic.Typing, viewer.id), chatId);
+    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(ChatTopic.Typing, viewer.id), chatId);
   }
 
   /** The first message of a retried send, for a sender who is still a member of the chat (a removed one learns nothing). */

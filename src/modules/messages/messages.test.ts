@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Topic } from '../../realtime/topics.js';
 import { createUser, type TestUser } from '../../test/factories.js';
 import {
   CreateGroupChatDocument,
@@ -28,6 +27,9 @@ import {
   type GraphQLResponse,
   type TestServer,
 } from '../../test/server.js';
+import { ChatTopic } from '../chats/index.js';
+import { MessageTopic } from './message.topics.js';
+import { UserTopic } from '../users/index.js';
 
 let server: TestServer;
 let alice: TestUser;
@@ -85,7 +87,7 @@ describe('sendMessage and newMessage', () => {
   it('delivers a message from one user to the other over graphql-ws', async () => {
     const chatId = await privateChat(alice, bob);
     const inbox = new LiveSubscription(connect(bob), OnNewMessageDocument, {});
-    await waitForListeners(server, Topic.NewMessage, bob.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
 
     const started = performance.now();
     const { sendMessage } = expectNoErrors(await send(alice, chatId, '  Hello, Bob!\nHow are you?\t'));
@@ -171,7 +173,7 @@ describe('ordering', () => {
     const [owner, ...rest] = members;
     const chatId = await groupOf(owner!, rest);
     const inboxes = members.map((m) => new LiveSubscription(connect(m), OnNewMessageDocument, { chatId }));
-    for (const m of members) await waitForListeners(server, Topic.NewMessage, m.user.id);
+    for (const m of members) await waitForListeners(server, MessageTopic.NewMessage, m.user.id);
 
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => send(members[i % members.length]!, chatId, `message ${i}`)));
     const seqs = results.map((r) => expectNoErrors(r).sendMessage.seq).sort((a, b) => a - b);
@@ -189,18 +191,18 @@ describe('ordering', () => {
     const { chatId, a: alice, b: bob } = await freshPair();
     const phone = wsClient(server, bob.accessToken);
     const inbox = new LiveSubscription(phone, OnNewMessageDocument, { chatId });
-    await waitForListeners(server, Topic.NewMessage, bob.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
     for (let i = 0; i < 5; i++) expectNoErrors(await send(alice, chatId, `before ${i}`));
     const received = await inbox.waitFor(5);
     const lastSeen = received.at(-1)!.newMessage.seq;
     await phone.dispose();
-    await expect.poll(() => server.pubsub.listenerCount(Topic.NewMessage, bob.user.id)).toBe(0);
+    await expect.poll(() => server.pubsub.listenerCount(MessageTopic.NewMessage, bob.user.id)).toBe(0);
 
     for (let i = 0; i < 10; i++) expectNoErrors(await send(alice, chatId, `missed ${i}`));
 
     // Reconnect: subscribe first, then fetch what was missed, then merge by seq.
     const again = new LiveSubscription(connect(bob), OnNewMessageDocument, { chatId });
-    await waitForListeners(server, Topic.NewMessage, bob.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, bob.user.id);
     expectNoErrors(await send(alice, chatId, 'after reconnect'));
     const caughtUp = await allMessages(bob, chatId, lastSeen);
     await again.waitFor(1);
@@ -251,7 +253,7 @@ describe('receipts', () => {
     const m1 = expectNoErrors(await send(alice, chatId, 'one')).sendMessage;
     const m2 = expectNoErrors(await send(alice, chatId, 'two')).sendMessage;
     const receipts = new LiveSubscription(connect(alice), OnMessageStatusDocument, { chatId });
-    await waitForListeners(server, Topic.MessageStatus, alice.user.id);
+    await waitForListeners(server, MessageTopic.MessageStatus, alice.user.id);
 
     const statuses = async () => (await allMessages(alice, chatId)).filter((m) => m.kind === 'TEXT').map((m) => m.status);
     expect(await statuses()).toEqual(['SENT', 'SENT']);
@@ -327,7 +329,7 @@ describe('subscriptions and membership', () => {
     const carolClient = connect(carol);
     const oneChat = new LiveSubscription(carolClient, OnNewMessageDocument, { chatId });
     const allChats = new LiveSubscription(carolClient, OnNewMessageDocument, {});
-    await waitForListeners(server, Topic.NewMessage, carol.user.id, 2);
+    await waitForListeners(server, MessageTopic.NewMessage, carol.user.id, 2);
     expectNoErrors(await send(bob, chatId, 'before'));
     await oneChat.waitFor(1);
     await allChats.waitFor(1);
@@ -345,7 +347,7 @@ describe('typing', () => {
   it('reaches the other members and lapses by itself', async () => {
     const chatId = await privateChat(alice, bob);
     const typing = new LiveSubscription(connect(bob), OnTypingDocument, { chatId });
-    await waitForListeners(server, Topic.Typing, bob.user.id);
+    await waitForListeners(server, ChatTopic.Typing, bob.user.id);
     expectNoErrors(await gql(server, SetTypingDocument, { chatId, typing: true }, as(alice)));
     const [started] = await typing.waitFor(1);
     expect(started!.typing).toEqual({ chatId, userId: alice.user.id, typing: true });
@@ -360,7 +362,7 @@ describe('presence', () => {
     const [watcher, friend, outsider] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
     await privateChat(watcher, friend);
     const feed = new LiveSubscription(connect(watcher), OnPresenceDocument, {});
-    await waitForListeners(server, Topic.Presence, watcher.user.id);
+    await waitForListeners(server, UserTopic.Presence, watcher.user.id);
 
     const outsiderClient = wsClient(server, outsider.accessToken, { lazy: false });
     const friendClient = wsClient(server, friend.accessToken, { lazy: false });

@@ -3,8 +3,8 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
-import type { NotificationPayload } from '../../realtime/topics.js';
 import { Notification, NotificationConnection, type NotificationRecord } from './notification.types.js';
+import { type NotificationPayload } from './notification.topics.js';
 
 @Resolver(() => Notification)
 export class NotificationsResolver {

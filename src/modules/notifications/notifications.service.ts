@@ -6,11 +6,11 @@ import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { Topic, type NotificationPayload } from '../../realtime/topics.js';
-import type { Appended, ChatEventListener, GroupRenamed, MemberLeft, MembersJoined } from '../chats/index.js';
+import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
+import { type NotificationPayload, NotificationTopic } from './notification.topics.js';
 
 const PREVIEW_LENGTH = 100;
 const RETENTION_DAYS = 30;
@@ -62,7 +62,7 @@ export class NotificationsService implements ChatEventListener {
   // --- reacting to chats -------------------------------------------------
 
   /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
-  messageAppended({ message, memberIds }: Appended): void {
+  messageAppended({ message, memberIds }: Logged): void {
     if (message.senderId === null) return; // SYSTEM messages notify through membership events
     const recipients = memberIds.filter((id) => id !== message.senderId);
     if (recipients.length === 0) return;
@@ -88,7 +88,7 @@ export class NotificationsService implements ChatEventListener {
           SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body",
               "data" = EXCLUDED."data", "updatedAt" = now()
         RETURNING "id", "userId"::text AS "userId", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
-      for (const row of rows) this.pubsub.publish(Topic.Notification, row.userId, toPayload(row));
+      for (const row of rows) this.pubsub.publish(NotificationTopic.Notification, row.userId, toPayload(row));
       this.push.pushToUsers(
         offline,
         { type: NotificationType.NEW_MESSAGE, title, body, data: JSON.parse(data) as object },
@@ -175,7 +175,7 @@ export class NotificationsService implements ChatEventListener {
 
   /** Mine as they are stored or change; one of a type the API cannot represent is skipped, like in lists. */
   subscribe(viewer: Viewer): AsyncIterableIterator<NotificationPayload> {
-    const source = this.pubsub.subscribe(Topic.Notification, viewer.id);
+    const source = this.pubsub.subscribe(NotificationTopic.Notification, viewer.id);
     return {
       async next() {
         for (;;) {
@@ -248,7 +248,7 @@ export class NotificationsService implements ChatEventListener {
       data: userIds.map((userId) => ({ userId, type, title: truncate(title || 'Group', 200), body: truncate(body, PREVIEW_LENGTH), data: JSON.stringify(data) })),
       select: { ...NOTIFICATION_SELECT, userId: true },
     });
-    for (const { userId, ...row } of rows) this.pubsub.publish(Topic.Notification, userId, toPayload(row));
+    for (const { userId, ...row } of rows) this.pubsub.publish(NotificationTopic.Notification, userId, toPayload(row));
     this.push.pushToUsers(userIds, { type, title, body, data }, { ttlSeconds: 7 * 24 * 3600 });
   }
 

@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import ece from 'http_ece';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topic } from '../../realtime/topics.js';
 import { createUser, type TestUser } from '../../test/factories.js';
 import {
   AddGroupMembersDocument,
@@ -24,6 +23,7 @@ import {
   UpdateGroupDocument,
 } from '../../test/generated/graphql.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
+import { NotificationTopic } from './notification.topics.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -118,7 +118,7 @@ describe('membership notifications', () => {
     const client = wsClient(server, member.accessToken);
     try {
       const live = new LiveSubscription(client, OnNotificationDocument, {});
-      await waitForListeners(server, Topic.Notification, member.user.id);
+      await waitForListeners(server, NotificationTopic.Notification, member.user.id);
       await group(owner, [member], 'Live');
       const [event] = await live.waitFor(1);
       expect(event!.notification).toMatchObject({ type: 'ADDED_TO_GROUP', title: 'Live', read: false });

@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PresenceStore } from '../../realtime/presence.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { Topic, type PresencePayload } from '../../realtime/topics.js';
+import { type PresencePayload, UserTopic } from './user.topics.js';
 
 const MAX_WATCHED = 1024;
 
@@ -100,7 +100,7 @@ export class PresenceService {
 
   subscribe(viewer: Viewer, userIds?: string[] | null): AsyncIterableIterator<PresencePayload> {
     if (userIds && userIds.length > MAX_WATCHED) throw badInput(`userIds takes at most ${MAX_WATCHED} ids`, 'userIds');
-    const source = this.pubsub.subscribe(Topic.Presence, viewer.id);
+    const source = this.pubsub.subscribe(UserTopic.Presence, viewer.id);
     if (!userIds) return source;
     const wanted = new Set(userIds);
     return {
@@ -122,6 +122,6 @@ export class PresenceService {
       SELECT DISTINCT other."userId"::text AS "userId"
       FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
       WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid`;
-    this.pubsub.publishMany(Topic.Presence, rows.map((r) => r.userId), payload);
+    this.pubsub.publishMany(UserTopic.Presence, rows.map((r) => r.userId), payload);
   }
 }

@@ -84,7 +84,7 @@ export class PresenceEvent {
   lastSeenAt!: Date | null;
 
   // Resolved here rather than in users.resolver.ts: a resolver class for this
-  // type would have to join the schema's list in modules/index.ts.
+  // type would have to join the schema's list in server/services.ts.
   @Field(() => User, {
     description:
       'The user (of userId), so a normalised client cache updates User.online. Its online and lastSeenAt are those of this event ' +

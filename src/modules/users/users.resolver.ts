@@ -4,10 +4,10 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
-import type { PresencePayload } from '../../realtime/topics.js';
 import { PresenceEvent, Role, User, UserConnection, isUserAsOfEvent, type UserRecord } from './user.types.js';
 import { UpdateProfileInput } from './users.inputs.js';
 import { relationTo, seesAbout, seesPresence, seesRole, type Relation } from './users.policy.js';
+import { type PresencePayload } from './user.topics.js';
 
 @Resolver(() => User)
 export class UsersResolver {

@@ -14,7 +14,6 @@ import { Kind, OperationTypeNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Topic } from '../../realtime/topics.js';
 import { createUser, type TestUser } from '../factories.js';
 import {
   ClientChatsDocument,
@@ -29,6 +28,8 @@ import {
 } from '../generated/graphql.js';
 import { phonePhoto } from '../media-fixtures.js';
 import { expectNoErrors, gql as post, startTestServer, waitForListeners, wsClient, type TestServer } from '../server.js';
+import { MessageTopic } from '../../modules/messages/index.js';
+import { UserTopic } from '../../modules/users/index.js';
 
 let server: TestServer;
 let alice: TestUser;
@@ -156,7 +157,7 @@ describe('Apollo Client 4', () => {
       if (data) insertLiveMessage(client, data.newMessage);
     });
     cleanups.push(() => live.unsubscribe());
-    await waitForListeners(server, Topic.NewMessage, alice.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, alice.user.id);
     const before = requests.length;
 
     const sent = await send(bob, 'six');
@@ -180,7 +181,7 @@ describe('Apollo Client 4', () => {
 
     const presence = client.subscribe({ query: OnPresenceWithUserDocument }).subscribe(() => undefined);
     cleanups.push(() => presence.unsubscribe());
-    await waitForListeners(server, Topic.Presence, alice.user.id);
+    await waitForListeners(server, UserTopic.Presence, alice.user.id);
     const bobOnline: TypedDocumentNode<{ online: boolean; lastSeenAt: string | null }> = gql`
       fragment BobPresence on User {
         online

@@ -6,7 +6,6 @@
  * an unknown type cannot break.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Topic, type NotificationPayload } from '../../realtime/topics.js';
 import { createUser, type TestUser } from '../factories.js';
 import {
   CreatePrivateChatDocument,
@@ -26,6 +25,10 @@ import {
   UpdateProfileDocument,
 } from '../generated/graphql.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../server.js';
+import { ChatTopic } from '../../modules/chats/index.js';
+import { MessageTopic } from '../../modules/messages/index.js';
+import { type NotificationPayload, NotificationTopic } from '../../modules/notifications/index.js';
+import { UserTopic } from '../../modules/users/index.js';
 
 let server: TestServer;
 const cleanups: (() => unknown)[] = [];
@@ -77,7 +80,7 @@ describe('Message.cursor', () => {
   it('comes with a live message, the same as its edge cursor later', async () => {
     const { a, b, chatId } = await pair();
     const live = new LiveSubscription(connect(b), OnNewMessageDocument, { chatId });
-    await waitForListeners(server, Topic.NewMessage, b.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, b.user.id);
     await send(a, chatId, 'hello');
     const [event] = await live.waitFor(1);
     const [edge] = expectNoErrors(await gql(server, MessagesDocument, { chatId, first: 1 }, as(b))).messages.edges;
@@ -91,8 +94,8 @@ describe('events carry their user', () => {
     const client = connect(a);
     const typing = new LiveSubscription(client, OnTypingWithUserDocument, { chatId });
     const statuses = new LiveSubscription(client, OnMessageStatusWithUserDocument, { chatId });
-    await waitForListeners(server, Topic.Typing, a.user.id);
-    await waitForListeners(server, Topic.MessageStatus, a.user.id);
+    await waitForListeners(server, ChatTopic.Typing, a.user.id);
+    await waitForListeners(server, MessageTopic.MessageStatus, a.user.id);
 
     expectNoErrors(await gql(server, SetTypingDocument, { chatId, typing: true }, as(b)));
     const [first] = await typing.waitFor(1);
@@ -113,7 +116,7 @@ describe('events carry their user', () => {
   it('PresenceEvent.user goes online and offline with the event', async () => {
     const { a, b } = await pair();
     const presence = new LiveSubscription(connect(a), OnPresenceWithUserDocument, {});
-    await waitForListeners(server, Topic.Presence, a.user.id);
+    await waitForListeners(server, UserTopic.Presence, a.user.id);
     const phone = wsClient(server, b.accessToken, { lazy: false });
     const [online] = await presence.waitFor(1);
     expect(online!.presence).toMatchObject({ userId: b.user.id, status: 'ONLINE', user: { id: b.user.id, online: true } });
@@ -126,10 +129,10 @@ describe('events carry their user', () => {
   it('PresenceEvent.user agrees with the event even when presence changed between publish and resolve', async () => {
     const { a, b } = await pair();
     const presence = new LiveSubscription(connect(a), OnPresenceWithUserDocument, {});
-    await waitForListeners(server, Topic.Presence, a.user.id);
+    await waitForListeners(server, UserTopic.Presence, a.user.id);
 
     // b has no socket (the store says offline) when an ONLINE event is rendered: b went away right after publishing it.
-    server.pubsub.publish(Topic.Presence, a.user.id, { userId: b.user.id, status: 'ONLINE', lastSeenAt: null });
+    server.pubsub.publish(UserTopic.Presence, a.user.id, { userId: b.user.id, status: 'ONLINE', lastSeenAt: null });
     const [online] = await presence.waitFor(1);
     expect(online!.presence).toMatchObject({ status: 'ONLINE', user: { online: true } });
 
@@ -138,7 +141,7 @@ describe('events carry their user', () => {
     cleanups.push(() => phone.dispose());
     await presence.waitFor(2); // b's real ONLINE
     const at = '2026-01-02T03:04:05.000Z';
-    server.pubsub.publish(Topic.Presence, a.user.id, { userId: b.user.id, status: 'OFFLINE', lastSeenAt: at });
+    server.pubsub.publish(UserTopic.Presence, a.user.id, { userId: b.user.id, status: 'OFFLINE', lastSeenAt: at });
     const [, , offline] = await presence.waitFor(3);
     expect(offline!.presence).toMatchObject({ status: 'OFFLINE', lastSeenAt: at, user: { id: b.user.id, online: false, lastSeenAt: at } });
   });
@@ -169,7 +172,7 @@ describe('Notification.type', () => {
   it('the subscription skips an event of an unknown type and delivers the next one', async () => {
     const { b } = await pair();
     const live = new LiveSubscription(connect(b), OnNotificationDocument);
-    await waitForListeners(server, Topic.Notification, b.user.id);
+    await waitForListeners(server, NotificationTopic.Notification, b.user.id);
     const event = (type: string, title: string): NotificationPayload => ({
       id: crypto.randomUUID(),
       type,
@@ -181,8 +184,8 @@ describe('Notification.type', () => {
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
     });
-    server.pubsub.publish(Topic.Notification, b.user.id, event('SOMETHING_NEWER', 'skipped'));
-    server.pubsub.publish(Topic.Notification, b.user.id, event('MENTION', 'delivered'));
+    server.pubsub.publish(NotificationTopic.Notification, b.user.id, event('SOMETHING_NEWER', 'skipped'));
+    server.pubsub.publish(NotificationTopic.Notification, b.user.id, event('MENTION', 'delivered'));
     const [first] = await live.waitFor(1);
     expect(first!.notification).toMatchObject({ type: 'MENTION', title: 'delivered' });
     expect(live.errors).toEqual([]);

@@ -7,10 +7,10 @@ import { Client, cacheExchange, fetchExchange, subscriptionExchange, type Exchan
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Topic } from '../../realtime/topics.js';
 import { createUser, type TestUser } from '../factories.js';
 import { CreatePrivateChatDocument, MeDocument, OnNewMessageDocument, SendMessageDocument, type OnNewMessageSubscription } from '../generated/graphql.js';
 import { startTestServer, waitForListeners, type TestServer } from '../server.js';
+import { MessageTopic } from '../../modules/messages/index.js';
 
 let server: TestServer;
 let alice: TestUser;
@@ -80,7 +80,7 @@ describe('urql', () => {
       if (result.data) received.push(result.data);
     });
     cleanups.push(() => live.unsubscribe());
-    await waitForListeners(server, Topic.NewMessage, alice.user.id);
+    await waitForListeners(server, MessageTopic.NewMessage, alice.user.id);
 
     const sent = await bobClient.mutation(SendMessageDocument, { input: { chatId, text: 'hi from urql' } }).toPromise();
     expect(sent.error).toBeUndefined();

@@ -1,5 +1,5 @@
-import type { PubSub } from './pubsub.js';
-import { Topic } from './topics.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { ChatTopic } from './chat.topics.js';
 
 /**
  * Wraps a user's event stream so it only yields events of chats the user is in
@@ -34,7 +34,7 @@ class MembershipGuard<T extends { chatId: string }> implements AsyncIterableIter
     private readonly source: AsyncIterableIterator<T>,
     private readonly chatId: string | undefined,
   ) {
-    this.#stopWatching = pubsub.listen(Topic.Membership, userId, (event) => {
+    this.#stopWatching = pubsub.listen(ChatTopic.Membership, userId, (event) => {
       if (event.change === 'LEFT') {
         (this.#left ??= new Set()).add(event.chatId);
         if (event.chatId === chatId) void this.return();

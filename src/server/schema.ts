@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { resolvers } from '../modules/index.js';
-import { authChecker } from './auth-checker.js';
-import { limitResponseSize } from './response-limit.js';
-import { DateTimeScalar } from './scalars.js';
+import { resolvers } from './services.js';
+import { authChecker } from '../graphql/auth-checker.js';
+import { limitResponseSize } from '../graphql/response-limit.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
 
 let built: Promise<GraphQLSchema> | undefined;
 

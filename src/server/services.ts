@@ -3,21 +3,21 @@ import type { Logger } from '../lib/logger.js';
 import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
-import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from './admin/index.js';
-import { AuthResolver, AuthService, TokenIssuer } from './auth/index.js';
-import { ChatEvents, ChatLog, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders, type ChatLoaders } from './chats/index.js';
+import type { Loaders, Services } from '../graphql/context.js';
+import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
+import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
+import { ChatEvents, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders } from '../modules/chats/index.js';
 import {
   FilesResolver,
   FilesService,
   MessageFileResolver,
   UserAvatarResolver,
   createFileLoaders,
-  type FileLoaders,
   type FilesServiceOptions,
-} from './files/index.js';
-import { ChatLastMessageResolver, MessagesResolver, MessagesService, createMessageLoaders, type MessageLoaders } from './messages/index.js';
-import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from './notifications/index.js';
-import { PresenceService, UsersResolver, UsersService, createUserLoaders, type UserLoaders } from './users/index.js';
+} from '../modules/files/index.js';
+import { ChatLastMessageResolver, MessageLog, MessagesResolver, MessagesService, createMessageLoaders } from '../modules/messages/index.js';
+import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
+import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
@@ -33,20 +33,6 @@ export const resolvers = [
   MessageFileResolver,
   UserAvatarResolver,
 ] as const;
-
-/** Long-lived services shared by all requests of one server. */
-export interface Services {
-  auth: AuthService;
-  users: UsersService;
-  presence: PresenceService;
-  chats: ChatsService;
-  messages: MessagesService;
-  notifications: NotificationsService;
-  admin: AdminService;
-  files: FilesService;
-  /** For clients' PushManager.subscribe(). */
-  vapidPublicKey: string;
-}
 
 export interface ServiceDeps {
   prisma: PrismaClient;
@@ -73,7 +59,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
-  const log = new ChatLog(prisma, pubsub, events);
+  const log = new MessageLog(prisma, pubsub, events);
   const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }), {
     offlineGraceMs: deps.presenceGraceMs,
   });
@@ -103,8 +89,6 @@ export function createServices(deps: ServiceDeps): Services {
   };
 }
 
-/** Per-request (or per-subscription-event) batching caches. */
-export type Loaders = UserLoaders & ChatLoaders & MessageLoaders & FileLoaders;
 
 /** Options for {@link createLoaders}. */
 export interface LoaderOptions {

@@ -2,9 +2,9 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
 import { badInput, conflict, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { Topic, type MessagePayload } from '../../realtime/topics.js';
-import type { ChatEvents } from './chat-events.js';
+import type { ChatEvents, Tx } from '../chats/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
+import { type MessagePayload, MessageTopic } from './message.topics.js';
 
 /** A Message row as resolvers pass it around. */
 export interface MessageRecord {
@@ -56,7 +56,6 @@ export interface Appended {
   memberIds: string[];
 }
 
-type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 /** The same answer whether the replied message does not exist or is in another chat: nothing to learn by probing. */
 export const replyElsewhere = () => badInput('replyToId must name a message of the same chat', 'replyToId');
@@ -112,11 +111,11 @@ type Append = (input: AppendInput) => Promise<Appended>;
 
 /**
  * Writes to chats' logs and publishes what was written. Each message appended in
- * {@link ChatLog.transaction} is published to its chat's members after the
+ * {@link MessageLog.transaction} is published to its chat's members after the
  * transaction commits, never before, and in seq order per chat even when
  * transactions finish out of order (see {@link PublishQueue}).
  */
-export class ChatLog {
+export class MessageLog {
   readonly #queue = new PublishQueue();
 
   constructor(
@@ -179,7 +178,7 @@ export class ChatLog {
 
   #publish(appended: Appended, beforePublish?: (appended: Appended) => void): void {
     beforePublish?.(appended);
-    this.pubsub.publishMany(Topic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
+    this.pubsub.publishMany(MessageTopic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
     this.events?.emit('messageAppended', appended);
   }
 }
