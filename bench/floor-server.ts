@@ -1,5 +1,5 @@
 /**
- * The floor (DESIGN.md "Performance: the floor and the targets"): the same
+ * The floor (docs/design.md "Performance: the floor and the targets"): the same
  * work as Payamak's send path with nothing in between. HTTP POST of JSON, one
  * PostgreSQL transaction, a JSON frame to each member's WebSocket. No
  * GraphQL, no auth, no framework. Run as a child process by bench/index.ts:

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: Payamak against the floor of DESIGN.md, on loopback only.
+ * `npm run bench`: Payamak against the floor of docs/design.md, on loopback only.
  *
  * Starts embedded PostgreSQL (durable defaults: fsync and synchronous commit
  * on) in a temporary folder, Payamak as a child process exactly as deployed

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The codes a client can see in `extensions.code` (API.md, "Conventions"). */
+/** The codes a client can see in `extensions.code` (docs/api-contract.md, "Conventions"). */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
@@ -36,7 +36,7 @@ export const badInput = (message: string, field?: string) =>
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const conflict = (message: string, field?: string) =>
   new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
-/** `policy` names the budget that ran out (API.md: RATE_LIMITED carries extensions.policy). */
+/** `policy` names the budget that ran out (docs/api-contract.md: RATE_LIMITED carries extensions.policy). */
 export const rateLimited = (retryAfterSeconds: number, policy?: string, message?: string) =>
   new AppError(ErrorCode.RATE_LIMITED, message ?? `Too many requests; retry in ${retryAfterSeconds} s`, {
     retryAfterSeconds,
@@ -59,7 +59,7 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'P2010' && (meta?.code === '23505' || meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
 }
 
-/** `extensions.reason` of a refusal for size: cost, depth, aliases, tokens or response size (API.md, "Conventions"). */
+/** `extensions.reason` of a refusal for size: cost, depth, aliases, tokens or response size (docs/api-contract.md, "Conventions"). */
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
 
 /** A query refused for its size: BAD_USER_INPUT with `extensions.reason` QUERY_TOO_COMPLEX. */

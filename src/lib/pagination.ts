@@ -1,7 +1,7 @@
 import { badInput } from './errors.js';
 import { isUuid } from './text.js';
 
-/** Relay page size: `first` defaults to 20 and is capped at 100 (API.md). */
+/** Relay page size: `first` defaults to 20 and is capped at 100 (docs/api-contract.md). */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 

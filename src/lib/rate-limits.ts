@@ -105,7 +105,7 @@ export class LoginLockout {
   }
 }
 
-/** The configured budgets (API.md: RATE_LIMIT_*), in memory or shared through Redis. */
+/** The configured budgets (docs/api-contract.md: RATE_LIMIT_*), in memory or shared through Redis. */
 export class RateLimits {
   readonly api: Limiter;
   readonly auth: Limiter;

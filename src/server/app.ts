@@ -363,7 +363,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       await apollo.stop();
       await metricsServer.close();
       // 5. Background work that writes to the database stops or finishes before it goes.
-      //    A job queue (DESIGN.md, "Work that runs later") will stop here: take no new jobs, await running ones.
+      //    A job queue (docs/design.md, "Work that runs later") will stop here: take no new jobs, await running ones.
       services.chats.close(); // typing expiries
       await services.presence.flush(); // lastSeenAt of users still in their offline grace period
       services.notifications.close(); // purge timer, push retries

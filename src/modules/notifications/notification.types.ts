@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../lib/relay.js';
 
-/** What a notification is about (API.md). The column is text: see {@link NOTIFICATION_TYPES}. */
+/** What a notification is about (docs/api-contract.md). The column is text: see {@link NOTIFICATION_TYPES}. */
 export const NotificationType = {
   NEW_MESSAGE: 'NEW_MESSAGE',
   ADDED_TO_GROUP: 'ADDED_TO_GROUP',
