@@ -21,18 +21,6 @@ export async function requireMembership(loaders: ChatLoaders, viewer: Viewer, ch
 }
 
 /**
- * The viewer's membership row only, for callers that do not need the chat's:
- * one query instead of two. Same answer as {@link requireMembership}: a
- * membership exists only for an existing chat (deleting a chat deletes its members).
- */
-export async function requireMember(loaders: ChatLoaders, viewer: Viewer, chatId: string): Promise<MemberRecord> {
-  if (!isUuid(chatId)) throw notFound('Chat');
-  const member = await loaders.memberOf.load(memberKey(chatId, viewer.id));
-  if (!member) throw notFound('Chat');
-  return member;
-}
-
-/**
  * A chat reached through something else (a message's `chat` field): shown on
  * the same terms as `chat(id)`, to members, and to admins, who read every chat
  * through the admin operations anyway. Never trusted from the parent object.

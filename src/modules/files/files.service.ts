@@ -16,7 +16,7 @@ import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir, UploadStream } from '../../media/temp-file.js';
 import { requireMembership, type ChatLoaders } from '../chats/index.js';
-import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
+import { replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { cleanCaption, cleanFileName, type SendMediaMessageInput } from './files.inputs.js';
@@ -146,7 +146,7 @@ export class FilesService {
     // Membership first: a replayed clientId must not hand a former member the chat's message (and through it the chat).
     await requireMembership(loaders, viewer, chatId);
     if (clientId) {
-      const first = await this.#byClientId(viewer.id, clientId, chatId);
+      const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
       if (first) return first;
     }
     const replyToId = await this.#checkReply(chatId, input.replyToId);
@@ -182,7 +182,7 @@ export class FilesService {
       await stored.discard();
       if (clientId && isUniqueViolation(error)) {
         // A concurrent retry won the race: its message (and file) is the one.
-        const first = await this.#byClientId(viewer.id, clientId, chatId);
+        const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
         if (first) return first;
       }
       throw error;
@@ -371,12 +371,7 @@ export class FilesService {
     return user;
   }
 
-  // Same rules as MessagesService.send: one message per (sender, clientId), in one chat.
-  async #byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
-    const first = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT });
-    if (first && first.chatId !== chatId) throw clientIdElsewhere();
-    return first;
-  }
+
 
   async #checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
     if (replyToId === null || replyToId === undefined) return null;

@@ -176,6 +176,21 @@ export class MessageLog {
     return { ...appended, existing: false };
   }
 
+  /**
+   * The first message of a retried send (text or media), for a sender who is
+   * still a member of the chat: a removed one learns nothing (NOT_FOUND). A
+   * clientId names one message in one chat (CONFLICT otherwise).
+   */
+  async firstByClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
+    const [member, first] = await Promise.all([
+      this.prisma.chatMember.findUnique({ where: { chatId_userId: { chatId, userId: senderId } }, select: { userId: true } }),
+      this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT }),
+    ]);
+    if (!member) throw notFound('Chat');
+    if (first && first.chatId !== chatId) throw clientIdElsewhere();
+    return first;
+  }
+
   #publish(appended: Appended, beforePublish?: (appended: Appended) => void): void {
     beforePublish?.(appended);
     this.pubsub.publishMany(MessageTopic.NewMessage, appended.memberIds, toMessagePayload(appended.message));

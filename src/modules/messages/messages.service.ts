@@ -45,7 +45,7 @@ export class MessagesService {
       await this.limits.messages.consume(viewer.id);
     } catch (error) {
       // A retry of a stored send is answered even over the limit.
-      const first = clientId ? await this.byClientId(viewer.id, clientId, chatId) : null;
+      const first = clientId ? await this.log.firstByClientId(viewer.id, clientId, chatId) : null;
       if (first) return first;
       throw error;
     }
@@ -63,7 +63,7 @@ export class MessagesService {
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
         // A concurrent retry committed first.
-        const first = await this.byClientId(viewer.id, clientId, chatId);
+        const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
         if (first) return first;
       }
       throw error;
@@ -107,20 +107,17 @@ export class MessagesService {
       ? await this.prisma.message.findFirst({ where: { id: upToMessageId, chatId }, select: { id: true, seq: true } })
       : null;
     if (!target) throw notFound('Message');
-    const moved =
-      status === 'READ'
-        ? await this.prisma.$queryRaw<{ previous: number }[]>`
-            UPDATE "ChatMember" m SET "readSeq" = ${target.seq}, "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq})
-            FROM "ChatMember" old
-            WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid AND m."readSeq" < ${target.seq}
-              AND old."chatId" = m."chatId" AND old."userId" = m."userId"
-            RETURNING old."readSeq" AS "previous"`
-        : await this.prisma.$queryRaw<{ previous: number }[]>`
-            UPDATE "ChatMember" m SET "deliveredSeq" = ${target.seq}
-            FROM "ChatMember" old
-            WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid AND m."deliveredSeq" < ${target.seq}
-              AND old."chatId" = m."chatId" AND old."userId" = m."userId"
-            RETURNING old."deliveredSeq" AS "previous"`;
+    // One statement for both receipts: READ moves both watermarks, DELIVERED only deliveredSeq; never down.
+    const read = status === 'READ';
+    const moved = await this.prisma.$queryRaw<{ previous: number }[]>`
+      UPDATE "ChatMember" m
+      SET "readSeq" = CASE WHEN ${read} THEN ${target.seq} ELSE m."readSeq" END,
+          "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq})
+      FROM "ChatMember" old
+      WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid
+        AND (CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq}
+        AND old."chatId" = m."chatId" AND old."userId" = m."userId"
+      RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous"`;
     const previous = moved[0]?.previous;
     if (previous === undefined) return false;
     loaders.memberOf.clearAll();
@@ -182,15 +179,6 @@ export class MessagesService {
     return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(ChatTopic.Typing, viewer.id), chatId);
   }
 
-  /** The first message of a retried send, for a sender who is still a member of the chat (a removed one learns nothing). */
-  private async byClientId(senderId: string, clientId: string, chatId: string): Promise<MessageRecord | null> {
-    const [member, first] = await Promise.all([
-      this.prisma.chatMember.findUnique({ where: { chatId_userId: { chatId, userId: senderId } }, select: { userId: true } }),
-      this.prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, select: MESSAGE_SELECT }),
-    ]);
-    if (!member) throw notFound('Chat');
-    if (first && first.chatId !== chatId) throw clientIdElsewhere();
-    return first;
-  }
+
 
 }
