@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from './pagination.js';
 
 /** Relay PageInfo (https://relay.dev/graphql/connections.htm). */
 @ObjectType()
@@ -72,5 +73,25 @@ export function toConnection<T>(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     ...(totalCount === undefined ? {} : { totalCount }),
+  };
+}
+
+/**
+ * One page of a list ordered newest first by a timestamp, ties broken by id:
+ * spread `where`, `orderBy` and `take` into Prisma's findMany, then make the
+ * rows a connection. `kind` names the list in its cursors, so a cursor from
+ * one list is refused by another.
+ */
+export function newestFirst<F extends string>(kind: string, field: F, args: { first?: number | null; after?: string | null }) {
+  const size = pageSize(args.first);
+  const position = decodeTimeCursor(kind, args.after);
+  return {
+    size,
+    where: olderThan(field, position),
+    orderBy: [{ [field]: 'desc' }, { id: 'desc' }] as [{ [K in F]: 'desc' }, { id: 'desc' }],
+    take: size + 1,
+    connection<T extends { id: string } & { [K in F]: Date }>(rows: T[], totalCount?: number): Connection<T> {
+      return toConnection(toPage(rows, size, position !== undefined), (row) => encodeTimeCursor(kind, row[field], row.id), totalCount);
+    },
   };
 }

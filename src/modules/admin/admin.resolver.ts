@@ -1,10 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { MessageConnection } from '../messages/index.js';
 import { Role, User, UserConnection, type UserRecord } from '../users/index.js';
 import { AdminAuditConnection, AdminAuditEntry, AdminStats, Health, type AuditRecord } from './admin.types.js';
+import { PageArgs } from '../../graphql/page-args.js';
 
 // Every operation here is for role ADMIN: others get FORBIDDEN (signed out: UNAUTHENTICATED).
 @Resolver(() => AdminAuditEntry)
@@ -26,8 +27,7 @@ export class AdminResolver {
   adminUsers(
     @Arg('search', () => String, { nullable: true }) search: string | null,
     @Arg('active', () => Boolean, { nullable: true }) active: boolean | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
     return ctx.services.users.search({ search, active, first, after });
@@ -38,8 +38,7 @@ export class AdminResolver {
   adminMessages(
     @Arg('chatId', () => ID, { nullable: true }) chatId: string | null,
     @Arg('senderId', () => ID, { nullable: true }) senderId: string | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {
@@ -49,8 +48,7 @@ export class AdminResolver {
   @Authorized('ADMIN')
   @Query(() => AdminAuditConnection, { description: 'Admin reads of messages and admin changes, newest first.' })
   adminAuditLog(
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: Context,
   ) {
     return ctx.services.admin.auditLog({ first, after });

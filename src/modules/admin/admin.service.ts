@@ -3,8 +3,7 @@ import { access, mkdir, statfs } from 'node:fs/promises';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
 import { badInput } from '../../lib/errors.js';
-import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
-import { toConnection, type Connection } from '../../lib/relay.js';
+import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { ConnectionRegistry } from '../../realtime/connections.js';
@@ -84,19 +83,19 @@ export class AdminService {
 
   /** Every message, or one chat's or one sender's; newest first. Each call is audited. */
   async messages(admin: Viewer, args: { chatId?: string | null; senderId?: string | null; first?: number | null; after?: string | null }): Promise<Connection<MessageRecord>> {
-    const size = pageSize(args.first);
     for (const [field, id] of [['chatId', args.chatId], ['senderId', args.senderId]] as const) {
       if (id && !isUuid(id)) throw badInput(`${field} is not a valid id`, field);
     }
-    const position = decodeTimeCursor('admin-message', args.after);
+    const page = newestFirst('admin-message', 'createdAt', args);
+    const size = page.size;
     const rows = await this.prisma.message.findMany({
       where: {
         ...(args.chatId ? { chatId: args.chatId } : {}),
         ...(args.senderId ? { senderId: args.senderId } : {}),
-        ...olderThan('createdAt', position),
+        ...page.where,
       },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: size + 1,
+      orderBy: page.orderBy,
+      take: page.take,
       select: MESSAGE_SELECT,
     });
     await this.accounts.audit({ admin }, 'READ_MESSAGES', args.chatId ?? args.senderId ?? null, {
@@ -106,7 +105,7 @@ export class AdminService {
       after: args.after ?? null,
       returned: Math.min(rows.length, size),
     }, args.chatId ? 'Chat' : args.senderId ? 'User' : null);
-    return toConnection(toPage(rows, size, position !== undefined), (m) => encodeTimeCursor('admin-message', m.createdAt, m.id));
+    return page.connection(rows);
   }
 
   setActive(admin: Viewer, userId: string, active: boolean): Promise<UserRecord> {
@@ -118,14 +117,9 @@ export class AdminService {
   }
 
   async auditLog(args: { first?: number | null; after?: string | null }): Promise<Connection<AuditRecord>> {
-    const size = pageSize(args.first);
-    const position = decodeTimeCursor('audit', args.after);
-    const rows = await this.prisma.adminAuditLog.findMany({
-      where: olderThan('createdAt', position),
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: size + 1,
-    });
-    return toConnection(toPage(rows, size, position !== undefined), (r) => encodeTimeCursor('audit', r.createdAt, r.id));
+    const page = newestFirst('audit', 'createdAt', args);
+    const rows = await this.prisma.adminAuditLog.findMany({ where: page.where, orderBy: page.orderBy, take: page.take });
+    return page.connection(rows);
   }
 
   async #uploads(): Promise<{ check: { up: boolean; latencyMs: number | null; detail: string | null }; freeBytes: number | null }> {

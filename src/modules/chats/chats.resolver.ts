@@ -1,18 +1,18 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Chat, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
+import { PageArgs } from '../../graphql/page-args.js';
 
 @Resolver(() => Chat)
 export class ChatsResolver {
   @Authorized()
   @Query(() => ChatConnection, { description: 'My chats, newest activity first.' })
   chats(
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {

@@ -2,8 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
-import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
-import { toConnection, type Connection } from '../../lib/relay.js';
+import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
@@ -42,22 +41,17 @@ export class ChatsService {
 
   /** The viewer's chats, newest activity first. */
   async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<ChatRecord>> {
-    const size = pageSize(args.first);
-    const position = decodeTimeCursor('chat', args.after);
+    const page = newestFirst('chat', 'updatedAt', args);
     const [rows, totalCount] = await Promise.all([
       this.prisma.chat.findMany({
-        where: { members: { some: { userId: viewer.id } }, ...olderThan('updatedAt', position) },
-        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-        take: size + 1,
+        where: { members: { some: { userId: viewer.id } }, ...page.where },
+        orderBy: page.orderBy,
+        take: page.take,
         select: CHAT_SELECT,
       }),
       this.prisma.chatMember.count({ where: { userId: viewer.id } }),
     ]);
-    return toConnection(
-      toPage(rows, size, position !== undefined),
-      (chat) => encodeTimeCursor('chat', chat.updatedAt, chat.id),
-      totalCount,
-    );
+    return page.connection(rows, totalCount);
   }
 
   /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
@@ -10,6 +10,7 @@ import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEv
 import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
 import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
+import { PageArgs } from '../../graphql/page-args.js';
 
 interface SubscriptionData {
   args: Record<string, unknown>;
@@ -30,8 +31,7 @@ export class MessagesResolver {
   })
   messages(
     @Arg('chatId', () => ID) chatId: string,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('afterSeq', () => Int, { nullable: true }) afterSeq: number | null,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,

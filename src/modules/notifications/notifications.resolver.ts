@@ -1,10 +1,11 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Notification, NotificationConnection, type NotificationRecord } from './notification.types.js';
 import { type NotificationPayload } from './notification.topics.js';
+import { PageArgs } from '../../graphql/page-args.js';
 
 @Resolver(() => Notification)
 export class NotificationsResolver {
@@ -12,8 +13,7 @@ export class NotificationsResolver {
   @Query(() => NotificationConnection, { description: 'Mine, most recently changed first.' })
   notifications(
     @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly: boolean | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {

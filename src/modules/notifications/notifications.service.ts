@@ -1,8 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from '../../lib/pagination.js';
-import { toConnection, type Connection } from '../../lib/relay.js';
+import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
@@ -134,19 +133,13 @@ export class NotificationsService implements ChatEventListener {
   // --- the API ------------------------------------------------------------
 
   async list(viewer: Viewer, args: { unreadOnly?: boolean | null; first?: number | null; after?: string | null }): Promise<Connection<NotificationRecord>> {
-    const size = pageSize(args.first);
-    const position = decodeTimeCursor('notification', args.after);
+    const page = newestFirst('notification', 'updatedAt', args);
     const where = { userId: viewer.id, ...KNOWN_TYPES, ...(args.unreadOnly ? { read: false } : {}) };
     const [rows, totalCount] = await Promise.all([
-      this.prisma.notification.findMany({
-        where: { ...where, ...olderThan('updatedAt', position) },
-        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-        take: size + 1,
-        select: NOTIFICATION_SELECT,
-      }),
+      this.prisma.notification.findMany({ where: { ...where, ...page.where }, orderBy: page.orderBy, take: page.take, select: NOTIFICATION_SELECT }),
       this.prisma.notification.count({ where }),
     ]);
-    return toConnection(toPage(rows, size, position !== undefined), (n) => encodeTimeCursor('notification', n.updatedAt, n.id), totalCount);
+    return page.connection(rows, totalCount);
   }
 
   unreadCount(viewer: Viewer): Promise<number> {

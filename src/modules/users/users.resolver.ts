@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -8,6 +8,7 @@ import { PresenceEvent, Role, User, UserConnection, isUserAsOfEvent, type UserRe
 import { UpdateProfileInput } from './users.inputs.js';
 import { relationTo, seesAbout, seesPresence, seesRole, type Relation } from './users.policy.js';
 import { type PresencePayload } from './user.topics.js';
+import { PageArgs } from '../../graphql/page-args.js';
 
 @Resolver(() => User)
 export class UsersResolver {
@@ -32,8 +33,7 @@ export class UsersResolver {
   })
   users(
     @Arg('search', () => String, { nullable: true }) search: string | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {
