@@ -149,7 +149,7 @@ async function main(): Promise<number> {
   report.print(targets);
   const seconds = (nowMs() - startedAt) / 1000;
   const machine = describeMachine();
-  const pgVersion = ((report.data['setup'] as { postgres?: Record<string, string> } | undefined)?.postgres ?? {})['server_version'] ?? '?';
+  const pgVersion = (report.data['setup'] as { postgres?: Record<string, string> } | undefined)?.postgres?.['server_version'] ?? '?';
   process.stdout.write(
     `\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${machine['cpus']} × ${machine['cpuModel']}, ${machine['memoryGiB']} GiB, ` +
       `${machine['os']}, Node ${machine['node']}, PostgreSQL ${pgVersion} (embedded, durable); ` +

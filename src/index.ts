@@ -4,7 +4,7 @@ import { createLogger } from './lib/logger.js';
 import { startServer, type RunningServer } from './server/app.js';
 
 async function main(): Promise<void> {
-  let env;
+  let env: ReturnType<typeof loadEnv>;
   try {
     env = loadEnv();
   } catch (error) {

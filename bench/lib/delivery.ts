@@ -150,7 +150,9 @@ export class DeliveryBench {
   ) {
     this.#slots = shape.receivers.map((member) => ({ member, handle: undefined, alive: false }));
     this.#groupOfReceiver = shape.receivers.map(() => new Set<number>());
-    shape.groups.forEach((group, g) => group.receivers.forEach((r) => this.#groupOfReceiver[r]!.add(g)));
+    shape.groups.forEach((group, g) => {
+      for (const r of group.receivers) this.#groupOfReceiver[r]!.add(g);
+    });
   }
 
   /** Connects every receiver that is not connected (again, after a cut-off), then proves the subscriptions live. */

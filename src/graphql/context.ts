@@ -7,11 +7,11 @@ import type { AuthFailure, Viewer } from '../lib/viewer.js';
  * so this layer names no feature and imports no module, and
  * server/services.ts, which builds them, is checked against all of them.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/suspicious/noEmptyInterface: each module adds its members (declaration merging)
 export interface Services {}
 
 /** The per-request (or per-event) DataLoaders, declared by each module beside its Services. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/suspicious/noEmptyInterface: each module adds its members (declaration merging)
 export interface Loaders {}
 
 /** What every resolver receives, over HTTP and WebSocket alike. */

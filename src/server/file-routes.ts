@@ -64,7 +64,7 @@ async function send(req: Request, res: Response, file: Download, logger: Logger)
     return;
   }
 
-  let stream;
+  let stream: Awaited<ReturnType<typeof file.open>>;
   try {
     stream = await file.open(range ?? undefined);
   } catch (error) {

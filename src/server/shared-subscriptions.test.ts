@@ -1,5 +1,6 @@
 import { buildSchema, parse, type ExecutionResult, type GraphQLFieldConfig } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
 import { QueueIterator } from '../realtime/pubsub.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
 
@@ -24,6 +25,8 @@ function testSchema() {
   };
   const status = schema.getType('Message') as unknown as { getFields(): Record<string, GraphQLFieldConfig<unknown, Viewer>> };
   status.getFields()['status']!.resolve = (_message, _args, viewer) => `seen by ${viewer.name}`;
+  // As @SameForEveryViewer() marks them in the modules' types.
+  for (const name of ['id', 'text']) (status.getFields()[name] as { extensions: object }).extensions = { [SAME_FOR_EVERY_VIEWER]: true };
   return { schema, calls };
 }
 
@@ -86,5 +89,21 @@ describe('sharedSubscribe', () => {
     if (!(Symbol.asyncIterator in stream)) throw new Error('no stream');
     await stream.return!();
     expect(ended).toBe(true);
+  });
+});
+
+describe('the schema’s event types', () => {
+  it('mark as the same for every viewer exactly the plain payload fields', async () => {
+    const { getSchema } = await import('./schema.js');
+    const schema = await getSchema();
+    const marked = (type: string) =>
+      Object.values((schema.getType(type) as { getFields(): Record<string, { name: string; extensions: Record<string, unknown> }> }).getFields())
+        .filter((field) => field.extensions[SAME_FOR_EVERY_VIEWER] === true)
+        .map((field) => field.name)
+        .sort();
+    expect(marked('Message')).toEqual(['chatId', 'clientId', 'createdAt', 'cursor', 'id', 'kind', 'senderId', 'seq', 'text']);
+    expect(marked('MessageStatusEvent')).toEqual(['at', 'chatId', 'messageId', 'seq', 'status', 'userId']);
+    expect(marked('TypingEvent')).toEqual(['chatId', 'typing', 'userId']);
+    expect(marked('PresenceEvent')).toEqual(['lastSeenAt', 'status', 'userId']);
   });
 });

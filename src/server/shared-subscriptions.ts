@@ -13,18 +13,8 @@ import {
   type GraphQLObjectType,
   type SelectionSetNode,
 } from 'graphql';
+import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
 
-/**
- * Event fields that are plain properties of the published payload: the same
- * value for every member who receives the event, whoever they are. Anything
- * else (a message's status, sender, chat, file URL) is resolved per viewer.
- */
-const SAME_FOR_EVERY_VIEWER: Record<string, ReadonlySet<string>> = {
-  Message: new Set(['id', 'chatId', 'seq', 'cursor', 'senderId', 'kind', 'text', 'clientId', 'createdAt']),
-  MessageStatusEvent: new Set(['chatId', 'messageId', 'seq', 'userId', 'status', 'at']),
-  TypingEvent: new Set(['chatId', 'userId', 'typing']),
-  PresenceEvent: new Set(['userId', 'status', 'lastSeenAt']),
-};
 
 /**
  * graphql-ws' `subscribe` (graphql-js' own, plus two things). It renders each
@@ -97,7 +87,7 @@ function shareKeyOf(args: ExecutionArgs): string | null {
 function selectsOnlySharedFields({ schema, document, operationName }: ExecutionArgs): boolean {
   const operation = getOperationAST(document, operationName);
   const root = schema.getSubscriptionType();
-  if (!operation || operation.operation !== 'subscription' || !root) return false;
+  if (operation?.operation !== 'subscription' || !root) return false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -108,13 +98,12 @@ function selectsOnlySharedFields({ schema, document, operationName }: ExecutionA
   const field = root.getFields()[rootField!.name.value];
   if (!field || !rootField!.selectionSet) return false;
   const eventType = getNamedType(field.type) as GraphQLObjectType;
-  const allowed = SAME_FOR_EVERY_VIEWER[eventType.name];
-  if (!allowed) return false;
+  // Which fields are the same for every viewer is declared by the module that owns the event type (@SameForEveryViewer).
   for (const selected of fieldsOf(rootField!.selectionSet, fragments)) {
     const name = selected.name.value;
     if (name === '__typename') continue;
     const eventField = eventType.getFields()[name];
-    if (!allowed.has(name) || !eventField || !isLeafType(getNamedType(eventField.type))) return false;
+    if (eventField?.extensions?.[SAME_FOR_EVERY_VIEWER] !== true || !isLeafType(getNamedType(eventField.type))) return false;
   }
   return true;
 }

@@ -103,7 +103,7 @@ async function run(
     );
     return 0;
   }
-  let user;
+  let user: Awaited<ReturnType<AccountAdmin['user']>>;
   try {
     user = await accounts.user(username, 'username');
   } catch (error) {

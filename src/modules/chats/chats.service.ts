@@ -71,7 +71,7 @@ export class ChatsService {
   async createPrivate(viewer: Viewer, userId: string): Promise<ChatRecord> {
     if (userId === viewer.id) throw badInput('You cannot open a private chat with yourself', 'userId');
     const other = isUuid(userId) ? await this.prisma.user.findUnique({ where: { id: userId }, select: { active: true } }) : null;
-    if (!other || !other.active) throw notFound('User');
+    if (!other?.active) throw notFound('User');
     const pairKey = [viewer.id, userId].sort().join(':');
     const existing = await this.prisma.chat.findUnique({ where: { pairKey }, select: CHAT_SELECT });
     if (existing) return existing;

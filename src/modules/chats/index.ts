@@ -6,7 +6,6 @@ declare module '../../graphql/context.js' {
   interface Services {
     chats: ChatsService;
   }
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface Loaders extends ChatLoaders {}
 }
 

@@ -6,7 +6,6 @@ declare module '../../graphql/context.js' {
   interface Services {
     messages: MessagesService;
   }
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface Loaders extends MessageLoaders {}
 }
 

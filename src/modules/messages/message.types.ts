@@ -5,6 +5,7 @@ import { notFound } from '../../lib/errors.js';
 import { encodeCursor } from '../../lib/pagination.js';
 import { connectionTypes } from '../../lib/relay.js';
 import { User, type UserRecord } from '../users/index.js';
+import { SameForEveryViewer } from '../../graphql/event-fields.js';
 
 export { MessageKind };
 registerEnumType(MessageKind, { name: 'MessageKind' });
@@ -34,27 +35,35 @@ async function eventUser(ctx: Context, userId: string): Promise<UserRecord> {
 // chat, sender, replyTo, status and cursor are field resolvers (messages.resolver.ts).
 @ObjectType('Message')
 export class Message {
+  @SameForEveryViewer()
   @Field(() => ID)
   id!: string;
 
+  @SameForEveryViewer()
   @Field(() => ID, { description: 'Same as chat.id, without resolving the chat.' })
   chatId!: string;
 
+  @SameForEveryViewer()
   @Field(() => Int, { description: 'Per chat: gapless and increasing, 1, 2, 3, …' })
   seq!: number;
 
+  @SameForEveryViewer()
   @Field(() => ID, { nullable: true, description: 'Same as sender.id; null for SYSTEM messages.' })
   senderId!: string | null;
 
+  @SameForEveryViewer()
   @Field(() => MessageKind)
   kind!: MessageKind;
 
+  @SameForEveryViewer()
   @Field(() => String, { nullable: true, description: 'The body, or the caption of a media message.' })
   text!: string | null;
 
+  @SameForEveryViewer()
   @Field(() => String, { nullable: true, description: "The sender's idempotency key, echoed back." })
   clientId!: string | null;
 
+  @SameForEveryViewer()
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -63,21 +72,27 @@ export const MessageConnection = connectionTypes('Message', Message, { totalCoun
 
 @ObjectType('MessageStatusEvent')
 export class MessageStatusEvent {
+  @SameForEveryViewer()
   @Field(() => ID)
   chatId!: string;
 
+  @SameForEveryViewer()
   @Field(() => ID, { description: 'The newest message the change covers.' })
   messageId!: string;
 
+  @SameForEveryViewer()
   @Field(() => Int, { description: 'Seq of that message: everything up to it is covered.' })
   seq!: number;
 
+  @SameForEveryViewer()
   @Field(() => ID, { description: 'Who received or read.' })
   userId!: string;
 
+  @SameForEveryViewer()
   @Field(() => MessageStatus)
   status!: MessageStatus;
 
+  @SameForEveryViewer()
   @Field(() => Date)
   at!: Date;
 
@@ -91,12 +106,15 @@ export class MessageStatusEvent {
 
 @ObjectType('TypingEvent')
 export class TypingEvent {
+  @SameForEveryViewer()
   @Field(() => ID)
   chatId!: string;
 
+  @SameForEveryViewer()
   @Field(() => ID)
   userId!: string;
 
+  @SameForEveryViewer()
   @Field(() => Boolean)
   typing!: boolean;
 

@@ -11,6 +11,7 @@ import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
 import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 import { PageArgs } from '../../graphql/page-args.js';
+import { SameForEveryViewer } from '../../graphql/event-fields.js';
 
 interface SubscriptionData {
   args: Record<string, unknown>;
@@ -111,6 +112,7 @@ export class MessagesResolver {
     return payload;
   }
 
+  @SameForEveryViewer()
   @FieldResolver(() => String, {
     description:
       "This message's edge cursor in messages(chatId): pass it as `after` to page on below it, or use it as the edge cursor " +

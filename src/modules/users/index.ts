@@ -8,7 +8,6 @@ declare module '../../graphql/context.js' {
     users: UsersService;
     presence: PresenceService;
   }
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface Loaders extends UserLoaders {}
 }
 

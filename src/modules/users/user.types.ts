@@ -3,6 +3,7 @@ import { Role } from '../../generated/prisma/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../lib/errors.js';
 import { connectionTypes } from '../../lib/relay.js';
+import { SameForEveryViewer } from '../../graphql/event-fields.js';
 
 export { Role };
 registerEnumType(Role, { name: 'Role' });
@@ -74,12 +75,15 @@ export const isUserAsOfEvent = (user: UserRecord): user is UserAsOfEvent => 'asO
 
 @ObjectType('PresenceEvent')
 export class PresenceEvent {
+  @SameForEveryViewer()
   @Field(() => ID)
   userId!: string;
 
+  @SameForEveryViewer()
   @Field(() => PresenceStatus)
   status!: PresenceStatus;
 
+  @SameForEveryViewer()
   @Field(() => Date, { nullable: true, description: 'Set when going OFFLINE.' })
   lastSeenAt!: Date | null;
 
