@@ -5,34 +5,9 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import type { ChatEvents, Tx } from '../chats/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
+import { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
 
-/** A Message row as resolvers pass it around. */
-export interface MessageRecord {
-  id: string;
-  chatId: string;
-  seq: number;
-  senderId: string | null;
-  kind: MessageKind;
-  text: string | null;
-  replyToId: string | null;
-  clientId: string | null;
-  /** Media messages: the attachment (null once the file is deleted). */
-  fileId: string | null;
-  createdAt: Date;
-}
-
-export const MESSAGE_SELECT = {
-  id: true,
-  chatId: true,
-  seq: true,
-  senderId: true,
-  kind: true,
-  text: true,
-  replyToId: true,
-  clientId: true,
-  fileId: true,
-  createdAt: true,
-} as const;
+export { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
 
 export interface AppendInput {
   chatId: string;

@@ -2,21 +2,12 @@
  * The events of messages: its payloads are plain JSON (dates as ISO strings), so the
  * Redis pub/sub carries them unchanged.
  */
+import type { Jsonify } from '../../lib/json.js';
 import { topic } from '../../realtime/pubsub.js';
+import type { MessageRecord } from './message.record.js';
 
-export interface MessagePayload {
-  id: string;
-  chatId: string;
-  seq: number;
-  senderId: string | null;
-  kind: 'TEXT' | 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT' | 'SYSTEM';
-  text: string | null;
-  replyToId: string | null;
-  clientId: string | null;
-  /** Media messages: the File id, so subscribers can resolve Message.file. */
-  fileId: string | null;
-  createdAt: string;
-}
+/** A message as published: its record as JSON (the payload stays in step with MessageRecord by construction). */
+export type MessagePayload = Jsonify<MessageRecord>;
 
 export interface MessageStatusPayload {
   chatId: string;
