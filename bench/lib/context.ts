@@ -57,6 +57,8 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
   const dataDir = path.join(ctx.tmp, `${name}-data`);
   return {
     NODE_ENV: 'production',
+    // As production runs: behind one reverse proxy (README, TRUST_PROXY); the transports send X-Forwarded-For.
+    TRUST_PROXY: '1',
     HOST: '127.0.0.1',
     PORT: '0',
     // Metrics have their own listener; a free port, read back from the start-up print.

@@ -58,6 +58,9 @@ export const NEW_MESSAGE_SUBSCRIPTION = 'subscription OnNewMessage { newMessage 
 export const SEND_MESSAGE_MUTATION =
   'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
 
+/** A documentation address (RFC 5737), as the client a proxy reports. */
+const BENCH_CLIENT_IP = '203.0.113.7';
+
 /** graphql-ws' own client per receiver (authenticated in connection_init) and sendMessage over HTTP. */
 export function payamakTransport(baseUrl: string, pid?: number): Transport {
   const wsUrl = `${baseUrl.replace('http', 'ws')}/graphql`;
@@ -98,7 +101,8 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
       const result = await postJson(
         `${baseUrl}/graphql`,
         { query: SEND_MESSAGE_MUTATION, variables: { input: { chatId: group.chatId, text, clientId } } },
-        { authorization: `Bearer ${group.sender.token}` },
+        // What the proxy in front of production adds (TRUST_PROXY=1 in payamakEnv).
+        { authorization: `Bearer ${group.sender.token}`, 'x-forwarded-for': BENCH_CLIENT_IP },
       );
       if (result.status !== 200 || result.body.includes('"errors"')) {
         throw new Error(`sendMessage: HTTP ${result.status} ${result.body.slice(0, 200)}`);

@@ -2,13 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import proxyaddr from 'proxy-addr';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -21,7 +18,6 @@ import { authenticate, bearerToken, createContext } from './context.js';
 import { formatError } from '../graphql/errors.js';
 import { QUERY_LIMITS, limitRules } from '../graphql/limits.js';
 import { getSchema } from './schema.js';
-import { ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RateLimits } from '../lib/rate-limits.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
@@ -35,12 +31,13 @@ import { ConnectionRegistry } from '../realtime/connections.js';
 import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/presence.js';
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
 import { RedisPubSub } from '../realtime/redis-pubsub.js';
-import { graphqlFastPath } from './graphql-fast-path.js';
+import { httpPipeline } from './http-pipeline.js';
+import { httpErrorOf, sendHttpError } from './http-errors.js';
 import { clientErrorStatusPlugin, operationLogPlugin, queryLimitsPlugin, rateLimitPlugin, subscriptionsOverWebSocketPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
-import { attachWebSocketServer, originOf } from './websocket.js';
+import { attachWebSocketServer } from './websocket.js';
 
 /** A running Payamak server. */
 export interface RunningServer {
@@ -111,8 +108,6 @@ function recordHeaders(middleware: (req: Request, res: Response, next: (error?: 
   return { set, removed };
 }
 
-const REQUEST_ID = /^[\w.-]{1,64}$/;
-
 export async function startServer({ env, logger, tuning = {}, onQuery }: StartOptions): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, logger: logger.child({ module: 'db' }), onQuery });
   try {
@@ -172,11 +167,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const metrics = createMetrics();
   const schema = await getSchema();
   const app = express();
-  // POST /graphql from apps goes straight to Apollo once it is started (see graphql-fast-path.ts).
-  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  // Every request takes one pipeline (graphql-fast-path.ts), made below once Apollo has started; Express serves what is not GraphQL.
   const requests = new HttpRequests();
   const httpServer = createServer((req, res) => {
-    if (requests.admit(req, res) && !fastPath?.(req, res)) app(req, res);
+    if (requests.admit(req, res)) http.handle(req, res);
   });
   httpServer.on('connection', (socket) => requests.connected(socket));
   app.disable('x-powered-by');
@@ -191,28 +185,6 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use((_req, res, next) => {
-    for (const [name, value] of securityHeaders.set) res.setHeader(name, value);
-    for (const name of securityHeaders.removed) res.removeHeader(name);
-    next();
-  });
-  // Browsers on other origins may call only from CORS_ORIGINS (none by default); apps and curl are unaffected.
-  app.use(cors({ origin: env.corsOrigins.length > 0 ? [...env.corsOrigins] : false, maxAge: 600 }));
-
-  const requestIdOf = (header: string | undefined) => (header !== undefined && REQUEST_ID.test(header) ? header : randomUUID());
-  app.use((req, res, next) => {
-    const requestId = requestIdOf(req.header('x-request-id'));
-    res.locals['requestId'] = requestId;
-    res.setHeader('x-request-id', requestId);
-    const started = performance.now();
-    res.on('finish', () => {
-      const route = routeLabel(req);
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, (performance.now() - started) / 1000);
-    });
-    next();
-  });
-
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -284,56 +256,28 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     next();
   });
   app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
-  app.use(
-    '/graphql',
-    multipartUploads({ maxFileSize: services.files.maxUploadBytes }),
-    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
-    expressMiddleware(apollo, {
-      context: ({ req, res }) =>
-        graphqlContext(req.headers.authorization, {
-          requestId: res.locals['requestId'] as string,
-          clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-          origin: req.get('host') ? `${req.protocol}://${req.get('host')}` : null,
-        }),
-    }),
+  // graphql-upload reads multipart bodies on Express; every other GraphQL request stays in the pipeline and never comes here.
+  app.post('/graphql', multipartUploads({ maxFileSize: services.files.maxUploadBytes }), (req, res, next) =>
+    req.body === undefined ? next() : http.execute(req, res, req.body),
   );
-  if (env.trustProxy === undefined) {
-    fastPath = graphqlFastPath({
-      apollo,
-      fixedHeaders: securityHeaders.set,
-      maxBodyBytes: JSON_BODY_LIMIT_BYTES,
-      requestId: requestIdOf,
-      context: (req, requestId) =>
-        graphqlContext(req.headers.authorization, {
-          requestId,
-          clientIp: req.socket.remoteAddress ?? 'unknown',
-          origin: originOf(req),
-        }),
-      finished: (status, startedAt) => {
-        metrics.httpRequests.inc({ method: 'POST', route: '/graphql', status: String(status) });
-        metrics.httpDuration.observe({ method: 'POST', route: '/graphql' }, (performance.now() - startedAt) / 1000);
-      },
-      logger,
-    });
-  }
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'Not found' });
-  });
+  app.use((_req, res) => sendHttpError(res, 'notFound'));
   app.use(((error, _req, res, next) => {
     if (res.headersSent) return next(error);
-    const status = typeof error?.status === 'number' ? (error.status as number) : 500;
-    if (status === 413) {
-      res.status(413).json({ errors: [{ message: 'Request body is larger than 1 MiB', extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
-    } else if (status === 415) {
-      // body-parser: a charset or Content-Encoding it cannot decode.
-      res.status(415).json({ errors: [{ message: 'Unsupported charset or content encoding: send UTF-8 JSON', extensions: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE } }] });
-    } else if (status >= 400 && status < 500) {
-      res.status(status).json({ errors: [{ message: 'Malformed request body', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
-    } else {
-      logger.error({ err: error }, 'unhandled HTTP error');
-      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-    }
+    const kind = httpErrorOf(error);
+    if (kind === 'internal') logger.error({ err: error }, 'unhandled HTTP error');
+    sendHttpError(res, kind);
   }) satisfies ErrorRequestHandler);
+  const http = httpPipeline({
+    apollo,
+    securityHeaders,
+    corsOrigins: env.corsOrigins,
+    trustProxy: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    maxBodyBytes: JSON_BODY_LIMIT_BYTES,
+    context: (req, request) => graphqlContext(req.headers.authorization, request),
+    fallback: app,
+    metrics,
+    logger,
+  });
 
   // Its own listener (METRICS_HOST, loopback by default), never the public API port.
   const metricsServer = await serveMetrics(metrics, { port: env.metricsPort, host: env.metricsHost });
@@ -432,8 +376,7 @@ class HttpRequests {
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     this.#sentRequest(req.socket);
     if (this.#closing) {
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': SHUTTING_DOWN.length, connection: 'close' });
-      res.end(SHUTTING_DOWN);
+      sendHttpError(res, 'shuttingDown');
       return false;
     }
     this.#running.add(res);
@@ -492,8 +435,6 @@ class HttpRequests {
   }
 }
 
-const SHUTTING_DOWN = JSON.stringify({ error: 'Shutting down' });
-
 /** True when `promise` settled within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -530,12 +471,4 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Known routes by name; everything else as one label, so scanners cannot grow the metric. */
-function routeLabel(req: Request): string {
-  const path = req.originalUrl.split('?')[0] ?? '';
-  if (path === '/graphql' || path === '/healthz' || path === '/readyz') return path;
-  if (path.startsWith('/files/')) return '/files/:id';
-  return 'other';
 }

@@ -1,21 +1,21 @@
 /**
  * Every mistake a client can make is answered as the client's: HTTP 400 (413,
  * 415 where they apply) with a stable code, never 500 or
- * INTERNAL_SERVER_ERROR, and the same code over graphql-ws. HTTP requests go
- * both ways into Apollo: the fast path (no Origin header) and Express (a
- * browser's request, with one).
+ * INTERNAL_SERVER_ERROR, and the same code over graphql-ws. HTTP requests are
+ * sent as an app sends them (no Origin header) and as a browser does (with one):
+ * one pipeline serves both, and both must get the same answer.
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildSchema, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { buildSchema, type GraphQLFormattedError } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createUser, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument } from '../test/generated/graphql.js';
-import { expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
+import { expectNoErrors, gql, startTestServer, wsClient, overSocket, type TestServer } from '../test/server.js';
 import { serveGraphqlWs } from './graphql-ws-adapter.js';
 
 let server: TestServer;
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 type Answer = { status: number; errors: GraphQLFormattedError[] | undefined; data?: unknown };
-const PATHS = { 'fast path': {}, express: { origin: 'https://browser.example' } } as const;
+const PATHS = { app: {}, browser: { origin: 'https://browser.example' } } as const;
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(server.graphqlUrl, {
@@ -46,21 +46,6 @@ async function post(body: unknown, headers: Record<string, string> = {}): Promis
   });
   const json = (await response.json()) as { errors?: GraphQLFormattedError[]; data?: unknown };
   return { status: response.status, errors: json.errors, data: json.data };
-}
-
-/** One operation over graphql-ws; an `error` message (a refusal before execution) comes back as `{ errors }`. */
-function overWs(query: string, variables?: Record<string, unknown>): Promise<FormattedExecutionResult> {
-  return new Promise((resolve, reject) => {
-    let last: FormattedExecutionResult | undefined;
-    client.subscribe(
-      { query, ...(variables ? { variables } : {}) },
-      {
-        next: (result) => void (last = result as FormattedExecutionResult),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLFormattedError[] }) : reject(error as Error)),
-        complete: () => resolve(last ?? {}),
-      },
-    );
-  });
 }
 
 const codes = (result: { errors?: readonly GraphQLFormattedError[] | undefined }) => result.errors?.map((e) => e.extensions?.['code']);
@@ -83,7 +68,7 @@ async function expectRefused(
     expect(answer.status, `HTTP ${name}: ${JSON.stringify(answer.errors)}`).toBe(expected.status);
     check(`HTTP ${name}`, answer.errors);
   }
-  check('WebSocket', (await overWs(request.query, request.variables)).errors);
+  check('WebSocket', (await overSocket(client, request.query, request.variables)).errors);
 }
 
 const tooComplex = { status: 400, code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' } as const;
@@ -138,15 +123,15 @@ describe('invalid variables: BAD_USER_INPUT, HTTP 400', () => {
   });
 
   it('over graphql-ws, the same document again with invalid variables after it once ran fine', async () => {
-    expect(await overWs(byId, { id: viewer.user.id })).toEqual({ data: { user: { id: viewer.user.id } } });
+    expect(await overSocket(client, byId, { id: viewer.user.id })).toEqual({ data: { user: { id: viewer.user.id } } });
     for (const variables of [{ id: true }, {}, { id: null }]) {
-      expect(codes(await overWs(byId, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await overSocket(client, byId, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
     }
     const subscription = 'subscription ($chatId: ID) { newMessage(chatId: $chatId) { id } }';
     // A chat that is not the viewer's: refused at once (NOT_FOUND), which caches the valid document.
-    expect(codes(await overWs(subscription, { chatId: '00000000-0000-4000-8000-000000000000' }))).toEqual(['NOT_FOUND']);
-    expect(codes(await overWs(subscription, { chatId: true }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await overWs(subscription, { chatId: ['a'] }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await overSocket(client, subscription, { chatId: '00000000-0000-4000-8000-000000000000' }))).toEqual(['NOT_FOUND']);
+    expect(codes(await overSocket(client, subscription, { chatId: true }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await overSocket(client, subscription, { chatId: ['a'] }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 
@@ -240,7 +225,7 @@ describe('requests HTTP does not serve', () => {
     expect(codes({ errors: overSocket as GraphQLFormattedError[] })).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('malformed JSON: 400 BAD_USER_INPUT on both paths', async () => {
+  it('malformed JSON: 400 BAD_USER_INPUT app or browser', async () => {
     for (const [name, headers] of Object.entries(PATHS)) {
       const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"query": ' });
       expect(response.status, name).toBe(400);

@@ -5,11 +5,11 @@
  * depth limit, which still count every real field beside it. With
  * introspection off the same queries stay refused.
  */
-import { getIntrospectionQuery, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { getIntrospectionQuery, type FormattedExecutionResult } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../test/factories.js';
-import { startTestServer, wsClient, type TestServer } from '../test/server.js';
+import { startTestServer, wsClient, overSocket, type TestServer } from '../test/server.js';
 
 /** graphql-js' standard query with every option. */
 const STANDARD = getIntrospectionQuery({
@@ -55,21 +55,6 @@ const DEEP = `chats { edges { node { ${'lastMessage { chat { '.repeat(5)}id${' }
 
 type Send = (query: string, operationName?: string) => Promise<FormattedExecutionResult & { status?: number }>;
 
-function overWs(client: Client): Send {
-  return (query, operationName) =>
-    new Promise((resolve, reject) => {
-      let last: FormattedExecutionResult | undefined;
-      client.subscribe(
-        { query, ...(operationName ? { operationName } : {}) },
-        {
-          next: (result) => void (last = result as FormattedExecutionResult),
-          error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLFormattedError[] }) : reject(error as Error)),
-          complete: () => resolve(last ?? {}),
-        },
-      );
-    });
-}
-
 function overHttp(server: TestServer, user: TestUser, headers: Record<string, string>): Send {
   return async (query, operationName) => {
     const response = await fetch(server.graphqlUrl, {
@@ -87,10 +72,10 @@ async function transports(server: TestServer): Promise<Record<string, Send>> {
   const client = wsClient(server, user.accessToken);
   clients.push(client);
   return {
-    'HTTP (fast path)': overHttp(server, user, {}),
-    // Sandbox runs in a browser: its requests carry an Origin and go through Express.
-    'HTTP (Express)': overHttp(server, user, { origin: server.url }),
-    WebSocket: overWs(client),
+    'HTTP (app)': overHttp(server, user, {}),
+    // Sandbox runs in a browser: its requests carry an Origin (the same pipeline, CORS applied).
+    'HTTP (browser)': overHttp(server, user, { origin: server.url }),
+    WebSocket: (query, operationName) => overSocket(client, query, undefined, operationName),
   };
 }
 
@@ -111,7 +96,7 @@ afterAll(async () => {
 const typeNames = (result: FormattedExecutionResult) => ((result.data?.['__schema'] as { types: { name: string }[] }).types ?? []).map((t) => t.name);
 
 describe('with introspection on', () => {
-  for (const transport of ['HTTP (fast path)', 'HTTP (Express)', 'WebSocket']) {
+  for (const transport of ['HTTP (app)', 'HTTP (browser)', 'WebSocket']) {
     it(`answers the standard introspection query with every option over ${transport}`, async () => {
       const result = await on[transport]!(STANDARD);
       expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
@@ -160,7 +145,7 @@ describe('with introspection on', () => {
 });
 
 describe('with introspection off (production)', () => {
-  for (const transport of ['HTTP (fast path)', 'HTTP (Express)', 'WebSocket']) {
+  for (const transport of ['HTTP (app)', 'HTTP (browser)', 'WebSocket']) {
     it(`refuses the standard, Sandbox's and __type queries over ${transport}`, async () => {
       for (const query of [STANDARD, SANDBOX, ONE_TYPE]) {
         const result = await off[transport]!(query);

@@ -22,7 +22,8 @@ export function createMetrics() {
       registers: [registry],
     }),
     // Labelled by root field, not by client-chosen operation name, so a client
-    // cannot grow the label set without bound.
+    // cannot grow the label set without bound. transport: http (POST and GET
+    // /graphql) or ws (operations over graphql-ws, subscriptions included).
     graphqlOperations: new Counter({
       name: 'graphql_operations_total',
       help: 'GraphQL operations by type, root field, transport and outcome.',

@@ -16,6 +16,7 @@ import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import { serveGraphqlWs, type GraphqlWsServer } from './graphql-ws-adapter.js';
+import { rootFieldOf } from './apollo-plugins.js';
 import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
 import { AuthTopic } from '../modules/auth/index.js';
@@ -114,6 +115,18 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
   const ipOf = options.clientIpOf ?? clientIpOf;
   const pending = new PendingSockets(options.maxPendingPerIp ?? 50);
+  // Operations being started, by their subscribe payload (the object graphql-ws hands onSubscribe, onError
+  // and onOperation alike): counted in graphql_operations_total once refused or run, as over HTTP.
+  const operationMetrics = new WeakMap<object, { started: number; type: string; field: string }>();
+  const counted = (payload: object, failed: boolean) => {
+    const metric = operationMetrics.get(payload);
+    if (!metric) return; // a subscription's error after it started: counted when it started
+    operationMetrics.delete(payload);
+    const { type, field } = metric;
+    metrics.graphqlOperations.inc({ type, field, transport: 'ws', outcome: failed ? 'error' : 'ok' });
+    // A subscription's duration would be its lifetime: the histogram is of queries and mutations.
+    if (type !== 'subscription') metrics.graphqlDuration.observe({ type, field, transport: 'ws' }, (performance.now() - metric.started) / 1000);
+  };
   // Registered before graphql-ws' own handler, so a refused socket never reaches it.
   wsServer.on('connection', (socket, request) => {
     if (!pending.admit(socket, ipOf(request))) socket.close(SocketClose.RateLimited, 'Too many connections waiting for connection_init from this address');
@@ -166,6 +179,9 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         services.presence.disconnected(viewer.id, ctx.extra.connectionId!);
       },
       async onSubscribe(ctx, id, payload) {
+        // Refused before its operation is known (rate limit, syntax, validation): "invalid", as Apollo labels it.
+        const metric = { started: performance.now(), type: 'invalid', field: 'unknown' };
+        operationMetrics.set(payload, metric);
         const connectedAs = ctx.extra.viewer!;
         const cached = documents.get(payload.query);
         // graphql-ws keeps the payload for the operation's life; the cache's copy of the
@@ -190,6 +206,8 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [asClientError(new GraphQLError('No operation to run: name one with operationName'))];
+        metric.type = operation.operation;
+        metric.field = rootFieldOf(operation);
         // Coerced here, for every operation, rather than left to execution: a cached
         // document skips the cost estimate's coercion, and execution's errors would
         // come back wrapped (with an original error), as if something had failed.
@@ -238,6 +256,12 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
           // Queries and mutations get fresh loaders, as over HTTP.
           contextValue: operation.operation === 'subscription' ? (ctx.extra.subscriptionContext ??= newContext()) : newContext(),
         };
+      },
+      onError(_ctx, _id, payload) {
+        counted(payload, true);
+      },
+      onOperation(_ctx, _id, payload, _args, result) {
+        counted(payload, !(Symbol.asyncIterator in result) && ((result as { errors?: readonly unknown[] }).errors?.length ?? 0) > 0);
       },
       onComplete(ctx, id) {
         ctx.extra.subscriptions?.delete(id);
