@@ -9,7 +9,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument, SendMessageDocument } from '../test/generated/graphql.js';
-import { LiveSubscription, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../test/server.js';
+import { LiveSubscription, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, overSocket, type TestServer } from '../test/server.js';
 import { MessageTopic } from '../modules/messages/index.js';
 
 const LIMIT = 50;
@@ -42,20 +42,6 @@ afterAll(async () => {
 const membersQuery = (copies: number) =>
   `{ chats(first: 5) { edges { node { id ${Array.from({ length: copies }, (_, i) => `m${i}: members { user { id } }`).join(' ')} } } } }`;
 
-function overWs(query: string): Promise<FormattedExecutionResult> {
-  return new Promise((resolve, reject) => {
-    let last: FormattedExecutionResult | undefined;
-    client.subscribe(
-      { query },
-      {
-        next: (result) => void (last = result as FormattedExecutionResult),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLFormattedError[] }) : reject(error as Error)),
-        complete: () => resolve(last ?? {}),
-      },
-    );
-  });
-}
-
 const overHttp = async (query: string): Promise<FormattedExecutionResult> => {
   const { data, errors } = await gql(server, query, {}, { token: owner.accessToken });
   return { data: data as Record<string, unknown> | null, ...(errors ? { errors } : {}) };
@@ -73,7 +59,7 @@ function expectTooLarge(result: FormattedExecutionResult): void {
 
 describe.each([
   ['HTTP', overHttp],
-  ['WebSocket', overWs],
+  ['WebSocket', (query: string) => overSocket(client, query)],
 ])('over %s', (_name, run) => {
   it(`passes a response of ${1 + 4 * MEMBERS} list items`, async () => {
     const result = await run(membersQuery(4));

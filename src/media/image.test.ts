@@ -4,7 +4,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { animatedGif, jpegPhoto, phonePhoto } from '../test/media-fixtures.js';
-import { withPeakRss } from '../test/uploads.js';
 import type { DetectedType } from './file-type.js';
 import { ImageJobQueue, ImageProcessor } from './image.js';
 
@@ -30,17 +29,11 @@ async function input(bytes: Uint8Array): Promise<string> {
 const outputs = () => ({ main: path.join(dir, `main${++counter}`), thumbnail: path.join(dir, `thumb${++counter}`) });
 
 describe('ImageProcessor', () => {
-  it('processes a 12-megapixel photo in well under a second (measured)', async () => {
-    const file = await input(await jpegPhoto(4000, 3000));
-    const images = new ImageProcessor();
-    await images.process(file, JPEG, outputs(), 'owner'); // warm-up: libvips loads its JPEG code once
-    const started = performance.now();
-    const { result, peakGrowth } = await withPeakRss(() => images.process(file, JPEG, outputs(), 'owner'));
-    const ms = performance.now() - started;
-    console.info(`[measure] 12 MP JPEG processed (orient, strip, 2560 px re-encode, 320 px webp thumbnail) in ${Math.round(ms)} ms; peak RSS growth ${(peakGrowth / 2 ** 20).toFixed(1)} MiB`);
-    expect(result.main).toMatchObject({ width: 2560, height: 1920, mime: 'image/jpeg' });
-    expect(result.thumbnail).toMatchObject({ width: 320, height: 240 });
-    expect(ms).toBeLessThan(5000);
+  it('processes a 12-megapixel photo: 2560 px on the long side and a 320 px webp thumbnail', async () => {
+    // How long it takes is measured by `npm run bench` (media), against the server as deployed.
+    const { main, thumbnail } = await new ImageProcessor().process(await input(await jpegPhoto(4000, 3000)), JPEG, outputs(), 'owner');
+    expect(main).toMatchObject({ width: 2560, height: 1920, mime: 'image/jpeg' });
+    expect(thumbnail).toMatchObject({ width: 320, height: 240 });
   });
 
   it('keeps an animated WebP animated, and thumbnails its first frame', async () => {
@@ -87,9 +80,9 @@ describe('ImageProcessor: animations', () => {
       extensions: { code: 'PAYLOAD_TOO_LARGE' },
       message: 'The animation has 12000 frames; at most 300 frames are accepted',
     });
-    const ms = performance.now() - started;
-    console.info(`[measure] 12,000-frame GIF refused in ${Math.round(ms)} ms`);
-    expect(ms).toBeLessThan(1000);
+    // Re-encoding it took 41.5 s before the frame limit; read from the header, the refusal takes milliseconds
+    // (`npm run bench` measures it). The bound is far from both, and shows no frame was decoded.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('takes 300 frames and keeps them all, refuses 301, and applies maxFrames to avatars too', async () => {

@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createUser, promoteToAdmin, type TestUser } from '../test/factories.js';
-import { connectRaw, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
+import { createGroup } from '../test/chats.js';
+import { connectRaw, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, overSocket, type TestServer } from '../test/server.js';
 import { gqlUpload } from '../test/uploads.js';
 
 const servers: TestServer[] = [];
@@ -31,29 +32,6 @@ const SEND = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) 
 const REPLAY = `mutation ($input: SendMessageInput!) {
   sendMessage(input: $input) { id chat { title members { user { id } } lastMessage { text sender { id } file { url } } } }
 }`;
-
-async function group(s: TestServer, owner: TestUser, members: TestUser[], title = 'Plans'): Promise<string> {
-  return expectNoErrors(await gql<{ createGroupChat: { id: string } }, unknown>(s, CREATE_GROUP, { input: { title, memberIds: members.map((m) => m.user.id) } }, { token: owner.accessToken }))
-    .createGroupChat.id;
-}
-
-/** Runs one operation over a graphql-ws client and resolves with its first result. */
-type SocketResult = { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-function overSocket(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<SocketResult> {
-  return new Promise((resolve, reject) => {
-    let first: SocketResult | undefined;
-    client.subscribe(
-      { query, variables },
-      {
-        next: (result) => {
-          first ??= result as SocketResult;
-        },
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
-        complete: () => resolve(first ?? {}),
-      },
-    );
-  });
-}
 
 /** Resolves with the close event of a raw socket that has been acknowledged. */
 function openSocket(s: TestServer, token: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
@@ -80,7 +58,7 @@ describe('1: a removed member replaying a clientId', () => {
   beforeAll(async () => {
     s = await server();
     [alice, bob] = await Promise.all([createUser(s), createUser(s)]);
-    chatId = await group(s, alice, [bob]);
+    chatId = await createGroup(s, alice, [bob], 'Plans');
     expectNoErrors(await gql(s, SEND, { input: { chatId, text: 'hi all', clientId: 'bob-1' } }, { token: bob.accessToken }));
     await gqlUpload(s, parse('mutation ($input: SendMediaMessageInput!) { sendMediaMessage(input: $input) { id } }'), { input: { chatId, file: null, clientId: 'bob-media-1' } }, { 'input.file': { data: Buffer.from('notes\n'), name: 'a.txt' } }, { token: bob.accessToken });
     expectNoErrors(await gql(s, REMOVE, { chatId, userId: bob.user.id }, { token: alice.accessToken }));
@@ -109,7 +87,7 @@ describe('1: a removed member replaying a clientId', () => {
   it('the replay over the message budget (answered from the first message) is NOT_FOUND too', async () => {
     const limited = await server({ RATE_LIMIT_MESSAGES: '1/600' });
     const [a, b] = await Promise.all([createUser(limited), createUser(limited)]);
-    const id = await group(limited, a, [b]);
+    const id = await createGroup(limited, a, [b]);
     expectNoErrors(await gql(limited, SEND, { input: { chatId: id, text: 'mine', clientId: 'b-1' } }, { token: b.accessToken }));
     expectNoErrors(await gql(limited, REMOVE, { chatId: id, userId: b.user.id }, { token: a.accessToken }));
     const replay = await gql(limited, REPLAY, { input: { chatId: id, text: 'x', clientId: 'b-1' } }, { token: b.accessToken });
@@ -119,7 +97,7 @@ describe('1: a removed member replaying a clientId', () => {
 
   it('a member still gets the first message back for a retry', async () => {
     const carol = await createUser(s);
-    const id = await group(s, alice, [carol], 'Retry');
+    const id = await createGroup(s, alice, [carol], 'Retry');
     const first = expectNoErrors(await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }));
     const again = expectNoErrors(await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }));
     expect(again.sendMessage.id).toBe(first.sendMessage.id);
@@ -209,8 +187,10 @@ describe('2: a socket follows its session, not the token it connected with', () 
     const client = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${shortLived}` } });
     try {
       expect((await overSocket(client, '{ me { id } }')).data).toEqual({ me: { id: user.user.id } });
-      await new Promise((resolve) => setTimeout(resolve, 2100));
-      expect((await gql(s, '{ me { id } }', {}, { token: shortLived })).errors?.[0]?.extensions?.['code'], 'the token itself expired').toBe('UNAUTHENTICATED');
+      // Until HTTP refuses the token itself (expired), then once more on the socket.
+      await expect
+        .poll(async () => (await gql(s, '{ me { id } }', {}, { token: shortLived })).errors?.[0]?.extensions?.['code'], { timeout: 5000, interval: 100 })
+        .toBe('UNAUTHENTICATED');
       expect((await overSocket(client, '{ me { id } }')).data).toEqual({ me: { id: user.user.id } });
     } finally {
       await client.dispose();
@@ -253,7 +233,7 @@ describe('5: adding strangers to groups has a budget', () => {
     expect(refused.extensions).toMatchObject({ policy: 'GROUP_ADDS' });
     expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
     // The refused call took nothing: three strangers still fit.
-    const chatId = await group(s, adder, strangers.slice(0, 3), 'Friends');
+    const chatId = await createGroup(s, adder, strangers.slice(0, 3), 'Friends');
     expectErrorCode(await gql(s, ADD, { chatId, userIds: [strangers[3]!.user.id] }, { token: adder.accessToken }), 'RATE_LIMITED');
     // People the adder already shares a chat with are free.
     expect(expectNoErrors(await gql<{ createGroupChat: { id: string } }, unknown>(s, CREATE_GROUP, { input: { title: 'Again', memberIds: strangers.slice(0, 3).map((u) => u.user.id) } }, { token: adder.accessToken })).createGroupChat.id).toBeTruthy();
@@ -263,7 +243,7 @@ describe('5: adding strangers to groups has a budget', () => {
   it('Chat.memberCount and members(first) let a chat list ask for a few', async () => {
     const owner = await createUser(s);
     const friends = await Promise.all([createUser(s), createUser(s)]);
-    const chatId = await group(s, owner, friends, 'Three');
+    const chatId = await createGroup(s, owner, friends, 'Three');
     const data = expectNoErrors(await gql<{ chat: { memberCount: number; members: { user: { id: string } }[]; all: { user: { id: string } }[] } }, unknown>(s, '{ chat(id: "' + chatId + '") { memberCount members(first: 1) { user { id } } all: members { user { id } } } }', {}, { token: owner.accessToken }));
     expect(data.chat.memberCount).toBe(3);
     expect(data.chat.all.map((m) => m.user.id).sort()).toEqual([owner.user.id, ...friends.map((f) => f.user.id)].sort());
@@ -284,7 +264,7 @@ describe('7: connection floods and presence flapping', () => {
   it('50 connect/close cycles reach a co-member as one ONLINE and one OFFLINE, not 100 events', async () => {
     const s = await server({}, { tuning: { presenceGraceMs: 1500 } });
     const [flapper, watcher] = await Promise.all([createUser(s), createUser(s)]);
-    await group(s, watcher, [flapper]);
+    await createGroup(s, watcher, [flapper]);
     const events: { status: string }[] = [];
     const watching = wsClient(s, watcher.accessToken);
     watching.subscribe({ query: 'subscription { presence { userId status } }' }, { next: (r) => void events.push((r.data as { presence: { status: string } }).presence), error: () => undefined, complete: () => undefined });
@@ -308,7 +288,7 @@ describe('9: the member cap holds under concurrent additions', () => {
     const s = await server();
     const owner = await createUser(s);
     const friend = await createUser(s);
-    const chatId = await group(s, owner, [friend], 'Big');
+    const chatId = await createGroup(s, owner, [friend], 'Big');
     const ids = Array.from({ length: 1100 }, () => randomUUID());
     await s.database.prisma.user.createMany({ data: ids.map((id, i) => ({ id, username: `bulk_${i}_${id.slice(0, 6)}`, displayName: `Bulk ${i}`, passwordHash: 'x' })) });
     const [a, b] = await Promise.all([
@@ -332,13 +312,11 @@ describe('11: unauthenticated sockets per address', () => {
       new Promise<{ socket: WebSocket; closedWith?: number }>((resolve) => {
         const socket = new WebSocket(s.wsUrl, 'graphql-transport-ws');
         opened.push(socket);
-        let settled = false;
-        socket.on('close', (code) => {
-          if (!settled) resolve({ socket, closedWith: code });
-          settled = true;
-        });
-        // Still open a moment after the upgrade: admitted.
-        socket.on('open', () => setTimeout(() => !settled && ((settled = true), resolve({ socket })), 150));
+        // The server decides when the socket opens, before it reads anything: a refused one closes before it
+        // answers a ping; an admitted one answers it. Whichever comes first settles it.
+        socket.once('close', (code) => resolve({ socket, closedWith: code }));
+        socket.once('open', () => socket.ping());
+        socket.once('pong', () => resolve({ socket }));
       });
     const admitted = [await open(), await open(), await open()];
     expect(admitted.map((a) => a.closedWith)).toEqual([undefined, undefined, undefined]);

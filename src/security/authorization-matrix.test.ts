@@ -25,6 +25,7 @@ import WebSocket from 'ws';
 import { createUser, type TestUser } from '../test/factories.js';
 import { CreateGroupChatDocument, SendMediaMessageDocument, SendMessageDocument } from '../test/generated/graphql.js';
 import { gqlUpload } from '../test/uploads.js';
+import type { InProcessPubSub } from '../realtime/pubsub.js';
 import { expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -266,34 +267,36 @@ describe('authorization matrix', () => {
     'subscription %s as a stranger',
     async (name, typeName, field) => {
       const rule = MATRIX[name]!;
+      const pubsub = server.pubsub as InProcessPubSub;
+      const before = pubsub.subscriptionCount;
       const client = wsClient(server, stranger.accessToken);
       try {
         const { query, variables } = operationFor(typeName, field);
         const errors: unknown[] = [];
-        await new Promise<void>((resolve) => {
-          const stop = client.subscribe(
-            { query, variables },
-            {
-              // A refused subscription answers with one result carrying the error, then completes.
-              next: (result) => {
-                if (result.errors) errors.push(...result.errors);
-              },
-              error: (error) => {
-                errors.push(error);
-                resolve();
-              },
-              complete: () => resolve(),
+        let ended = false;
+        const stop = client.subscribe(
+          { query, variables },
+          {
+            // A refused subscription answers with one result carrying the error, then completes.
+            next: (result) => {
+              if (result.errors) errors.push(...result.errors);
             },
-          );
-          setTimeout(() => {
-            stop();
-            resolve();
-          }, 300);
-        });
+            error: (error) => {
+              errors.push(error);
+              ended = true;
+            },
+            complete: () => void (ended = true),
+          },
+        );
+        // Refused (it ended) or admitted (the server now listens for its events): either way the server has decided.
+        await expect.poll(() => ended || pubsub.subscriptionCount > before, { timeout: 5000, interval: 10 }).toBe(true);
+        stop();
         if (rule.access === 'chat') expect(JSON.stringify(errors)).toMatch(/NOT_FOUND/);
-        else expect(errors).toEqual([]);
+        else expect({ ended, errors }).toEqual({ ended: false, errors: [] });
       } finally {
         await client.dispose();
+        // Gone on the server too, so the next case counts from the same baseline.
+        await expect.poll(() => pubsub.subscriptionCount, { timeout: 5000, interval: 10 }).toBe(before);
       }
     },
   );

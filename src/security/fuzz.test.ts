@@ -32,7 +32,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { InProcessPubSub } from '../realtime/pubsub.js';
 import { createUser, type TestUser } from '../test/factories.js';
-import { CreateGroupChatDocument, CreatePrivateChatDocument, SendMessageDocument } from '../test/generated/graphql.js';
+import { createPrivateChat, createGroup } from '../test/chats.js';
+import { SendMessageDocument } from '../test/generated/graphql.js';
 import { expectNoErrors, gql, startTestServer, type TestServer } from '../test/server.js';
 
 const SEED = 0x5eed_2026;
@@ -99,9 +100,9 @@ let named: Record<string, string>;
 beforeAll(async () => {
   server = await startTestServer();
   [viewer, other] = await Promise.all([createUser(server), createUser(server)]);
-  const group = expectNoErrors(await gql(server, CreateGroupChatDocument, { input: { title: 'Fuzz', memberIds: [viewer.user.id] } }, { token: other.accessToken })).createGroupChat.id;
-  const own = expectNoErrors(await gql(server, CreateGroupChatDocument, { input: { title: 'Mine', memberIds: [other.user.id] } }, { token: viewer.accessToken })).createGroupChat.id;
-  const direct = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: other.user.id }, { token: viewer.accessToken })).createPrivateChat.id;
+  const group = await createGroup(server, other, [viewer], 'Fuzz');
+  const own = await createGroup(server, viewer, [other], 'Mine');
+  const direct = await createPrivateChat(server, viewer, other);
   const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: group, text: 'hello' } }, { token: other.accessToken })).sendMessage.id;
   const notification = (await server.database.prisma.notification.findFirstOrThrow({ where: { userId: viewer.user.id } })).id;
   named = { group, own, direct, message, notification, viewer: viewer.user.id, other: other.user.id };

@@ -3,30 +3,15 @@
  * out over either transport, neither by introspection nor piece by piece in
  * "Did you mean …?" hints.
  */
-import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../test/factories.js';
-import { gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
+import { gql, startTestServer, wsClient, overSocket, type TestServer } from '../test/server.js';
 
 const SCHEMA = '{ __schema { types { name } } }';
 const TYPE = '{ __type(name: "User") { name } }';
 const MISSPELT = '{ mee { id } }';
-
-/** One operation over graphql-ws; refusals before execution (an `error` message) come back as `{ errors }`. */
-function overWs(client: Client, query: string): Promise<FormattedExecutionResult> {
-  return new Promise((resolve, reject) => {
-    let last: FormattedExecutionResult | undefined;
-    client.subscribe(
-      { query },
-      {
-        next: (result) => void (last = result as FormattedExecutionResult),
-        error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLFormattedError[] }) : reject(error as Error)),
-        complete: () => resolve(last ?? {}),
-      },
-    );
-  });
-}
 
 interface Transports {
   http(query: string): Promise<FormattedExecutionResult>;
@@ -42,7 +27,7 @@ async function transports(server: TestServer, clients: Client[]): Promise<Transp
       const { data, errors } = await gql(server, query, {}, { token: accessToken });
       return { ...(data === undefined ? {} : { data: data as Record<string, unknown> }), ...(errors ? { errors } : {}) };
     },
-    ws: (query) => overWs(client, query),
+    ws: (query) => overSocket(client, query),
   };
 }
 

@@ -22,9 +22,10 @@ import { parseEnv } from '../config/env.js';
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../lib/logger.js';
 import { createTestDatabase } from '../test/database.js';
-import { uniqueUsername, type TestUser } from '../test/factories.js';
-import { CreateGroupChatDocument, OnNewMessageDocument, RegisterDocument, SendMessageDocument } from '../test/generated/graphql.js';
-import { LiveSubscription, expectNoErrors, gql, startTestServer, waitForListeners } from '../test/server.js';
+import { registerUser, uniqueUsername } from '../test/factories.js';
+import { createGroup } from '../test/chats.js';
+import { OnNewMessageDocument, SendMessageDocument } from '../test/generated/graphql.js';
+import { LiveSubscription, startTestServer, waitForListeners } from '../test/server.js';
 import { startServer, type RunningServer } from './app.js';
 import { MessageTopic } from '../modules/messages/index.js';
 
@@ -46,9 +47,7 @@ describe('close() under load', () => {
       const overSocket = socketLoad(socket, chatId);
       await expect.poll(() => Math.min(overHttp.acked, overSocket.acked), { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(20);
 
-      const startedAt = performance.now();
       await server.close();
-      const shutdownMs = performance.now() - startedAt;
       const outcomes = [...(await overHttp.stop()), ...(await overSocket.stop())];
 
       expect(outcomes.filter((o) => o.kind === 'bad')).toEqual([]);
@@ -60,19 +59,11 @@ describe('close() under load', () => {
       expect(notification?.count).toBe(acked.length);
       // The subscription ended with the socket: 1001, which graphql-ws clients retry elsewhere.
       expect(live.errors).toMatchObject([{ code: 1001 }]);
-      report('close() under load', { shutdownMs, ...summary(outcomes) });
     } finally {
       await server.close();
       await owner.close();
     }
   }, 60_000);
-
-  it('takes little time when idle', async () => {
-    const server = await startTestServer();
-    const startedAt = performance.now();
-    await server.close();
-    report('close() idle (includes dropping the test database)', { shutdownMs: performance.now() - startedAt });
-  });
 });
 
 describe('close() step by step', () => {
@@ -167,7 +158,6 @@ describe('close() step by step', () => {
       await lock.query('ROLLBACK');
       await lock.end(); // before close() drops the database
       await closing;
-      report('close() past drainTimeoutMs = 300', { cutAfterMs });
     } finally {
       await lock.end().catch(() => undefined);
       await server.close();
@@ -192,10 +182,8 @@ describe('the server process', () => {
       const overSocket = socketLoad(socket, chatId);
       await expect.poll(() => Math.min(overHttp.acked, overSocket.acked), { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(20);
 
-      const startedAt = performance.now();
       proc.child.kill('SIGTERM');
       expect(await proc.exited, proc.output()).toBe(0);
-      const exitMs = performance.now() - startedAt;
       balancer.stop();
       const outcomes = [...(await overHttp.stop()), ...(await overSocket.stop())];
       expect(outcomes.filter((o) => o.kind === 'refused' && o.detail === '503').length).toBeGreaterThan(0);
@@ -215,7 +203,6 @@ describe('the server process', () => {
       } finally {
         await database.close();
       }
-      report('SIGTERM under load, to process exit', { exitMs, ...summary(outcomes) });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -227,10 +214,8 @@ describe('the server process', () => {
       const proc = runServer(dataDir);
       await proc.listening;
       // Idle first: SIGTERM to exit.
-      let startedAt = performance.now();
       proc.child.kill('SIGTERM');
       expect(await proc.exited, proc.output()).toBe(0);
-      report('SIGTERM idle, to process exit', { exitMs: performance.now() - startedAt });
 
       const again = runServer(dataDir);
       const againUrl = await again.listening;
@@ -238,7 +223,7 @@ describe('the server process', () => {
       const stalled = await stalledRequest(againUrl);
       again.child.kill('SIGTERM');
       await expect.poll(async () => (await fetch(`${againUrl}/readyz`).catch(() => null))?.status, { timeout: 5000, interval: 20 }).toBe(503);
-      startedAt = performance.now();
+      const startedAt = performance.now();
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(1);
       expect(performance.now() - startedAt).toBeLessThan(2000);
@@ -261,23 +246,13 @@ interface Outcome {
   detail: string;
 }
 
-/** Alice, Bob and Carol in two groups, registered through the API (the spawned server has no TestServer to hand to factories). */
+/** Alice, Bob and Carol in two groups, registered through the API (the spawned server has no TestServer to hand to createUser). */
 async function groupOfThree(server: Pick<Endpoints, 'graphqlUrl'>) {
-  const register = async (name: string): Promise<TestUser> => {
-    const username = uniqueUsername(name);
-    const password = 'correct horse battery';
-    const { register } = expectNoErrors(await gql(server, RegisterDocument, { input: { username, password, displayName: name } }));
-    return { user: register.user, username, password, accessToken: register.accessToken, refreshToken: register.refreshToken };
-  };
-  const alice = await register('alice');
-  const bob = await register('bob');
-  const carol = await register('carol');
-  const group = async () =>
-    expectNoErrors(
-      await gql(server, CreateGroupChatDocument, { input: { memberIds: [bob.user.id, carol.user.id], title: 'Shutdown' } }, { token: alice.accessToken }),
-    ).createGroupChat.id;
+  const alice = await registerUser(server, { username: uniqueUsername('alice'), displayName: 'alice' });
+  const bob = await registerUser(server, { username: uniqueUsername('bob'), displayName: 'bob' });
+  const carol = await registerUser(server, { username: uniqueUsername('carol'), displayName: 'carol' });
   // Two chats: sends to one chat queue behind each other for its row lock; those to two both reach PostgreSQL.
-  return { chatId: await group(), otherChatId: await group(), alice, bob, carol };
+  return { chatId: await createGroup(server, alice, [bob, carol], 'Shutdown'), otherChatId: await createGroup(server, alice, [bob, carol], 'Shutdown'), alice, bob, carol };
 }
 
 function sendBody(chatId: string, clientId: string): string {
@@ -559,19 +534,4 @@ function runServer(dataDir: string) {
   });
   listening.catch(() => undefined);
   return { child, exited, listening, output: () => `${stdout}\n${stderr}` };
-}
-
-function summary(outcomes: Outcome[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const { clientId, kind, detail } of outcomes) {
-    const key = `${clientId.split('-')[0]} ${kind} ${detail}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** Shutdown timings for the issue note; visible in vitest's output. */
-function report(what: string, numbers: Record<string, number>): void {
-  const shown = Object.entries(numbers).map(([key, value]) => `${key}=${Math.round(value)}`);
-  console.info(`[shutdown] ${what}: ${shown.join(', ')}`);
 }

@@ -20,9 +20,13 @@ export function uniqueUsername(prefix = 'user'): string {
   return `${prefix}_${counter}_${randomBytes(3).toString('hex')}`.slice(0, 32);
 }
 
-/** Registers a user through the API, as a client would: for tests of sign-up itself (argon2 and HTTP, ~50 ms). */
+/**
+ * Registers a user through the API, as a client would: for tests of sign-up
+ * itself and of the auth budget (RATE_LIMIT_AUTH counts it), or against a
+ * server that is only a URL (a spawned process). argon2 and HTTP, ~50 ms.
+ */
 export async function registerUser(
-  server: TestServer,
+  server: Pick<TestServer, 'graphqlUrl'>,
   overrides: { username?: string; password?: string; displayName?: string } = {},
 ): Promise<TestUser> {
   const username = overrides.username ?? uniqueUsername();
@@ -42,7 +46,8 @@ const hashes = new Map<string, Promise<string>>();
  * A signed-in user, written straight to the database with a session from the
  * server's own AuthService: the same rows and tokens `register` makes, without
  * hashing a password per user or a round trip. Sign-up itself is tested with
- * {@link registerUser}.
+ * {@link registerUser}. Unlike `register`, it spends nothing of the auth budget
+ * (RATE_LIMIT_AUTH) and does not check or clean its input.
  */
 export async function createUser(
   server: TestServer,
@@ -69,6 +74,9 @@ export async function createUser(
   };
   return { user, username, password, accessToken: session.accessToken, refreshToken: session.refreshToken };
 }
+
+/** Request options that sign a request in as `user`: `gql(server, Document, variables, as(alice))`. */
+export const as = (user: Pick<TestUser, 'accessToken'>): { token: string } => ({ token: user.accessToken });
 
 /** Makes an existing user an admin directly in the database (there is no API for the first admin). */
 export async function promoteToAdmin(server: TestServer, userId: string): Promise<void> {

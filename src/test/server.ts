@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type GraphQLFormattedError } from 'graphql';
+import { print, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
@@ -136,6 +136,41 @@ export function wsClient(server: Pick<TestServer, 'wsUrl'>, token: string | null
     onNonLazyError: () => undefined, // tests assert on close codes themselves
     connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
   });
+}
+
+/**
+ * Runs one query or mutation over a graphql-ws client and resolves with its
+ * result; a refusal before execution (an `error` message) comes back as
+ * `{ errors }`. A socket failure rejects.
+ */
+export function overSocket(client: Client, query: string, variables?: Record<string, unknown>, operationName?: string): Promise<FormattedExecutionResult> {
+  return new Promise((resolve, reject) => {
+    let last: FormattedExecutionResult | undefined;
+    client.subscribe(
+      { query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) },
+      {
+        next: (result) => void (last = result as FormattedExecutionResult),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error as GraphQLFormattedError[] }) : reject(socketError(error))),
+        complete: () => resolve(last ?? {}),
+      },
+    );
+  });
+}
+
+/** graphql-ws' client fails a subscription with the socket's CloseEvent, or an Error. */
+function socketError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const { code, reason } = (error ?? {}) as { code?: number; reason?: string };
+  return new Error(code === undefined ? String(error) : `socket closed: ${code} ${reason ?? ''}`.trim());
+}
+
+/**
+ * graphql-ws connections the server holds open (its `websocket_connections`
+ * gauge). It drops once the server has handled a close, presence included: a
+ * test waits on it to know the server saw a socket go.
+ */
+export async function openSockets(server: Pick<TestServer, 'metrics'>): Promise<number> {
+  return (await server.metrics.websocketConnections.get()).values[0]?.value ?? 0;
 }
 
 /** Opens a raw graphql-ws connection and resolves with how the server closed it (or 'acked'). */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -100,57 +99,4 @@ export async function withPeakRss<T>(work: () => Promise<T>, intervalMs = 10): P
   } finally {
     clearInterval(timer);
   }
-}
-
-// Runs in a child process (plain Node, CommonJS): streams one file from disk as a multipart upload.
-const CHILD_CLIENT = `
-const [url, token, operations, map, file, name] = process.argv.slice(1);
-(async () => {
-  const form = new FormData();
-  form.append('operations', operations);
-  form.append('map', map);
-  form.append('0', await require('node:fs').openAsBlob(file), name);
-  const response = await fetch(url, { method: 'POST', headers: { 'apollo-require-preflight': 'true', authorization: 'Bearer ' + token }, body: form });
-  process.stdout.write(JSON.stringify({ status: response.status, body: await response.text() }));
-})().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
-`;
-
-/**
- * Like {@link gqlUpload} for one big file on disk, sent by another process: the
- * bytes never pass through this one, so this process's memory shows the
- * server's cost alone.
- */
-export async function gqlUploadFromDisk<TData, TVariables>(
-  server: Pick<TestServer, 'graphqlUrl'>,
-  document: TypedDocumentNode<TData, TVariables>,
-  variables: UploadVariables<TVariables>,
-  variablePath: string,
-  file: { path: string; name: string },
-  token: string,
-): Promise<GraphQLResponse<TData>> {
-  const vars = structuredClone(variables) as Record<string, unknown>;
-  setPath(vars, variablePath, null);
-  const args = [
-    '-e',
-    CHILD_CLIENT,
-    server.graphqlUrl,
-    token,
-    JSON.stringify({ query: print(document), variables: vars }),
-    JSON.stringify({ 0: [`variables.${variablePath}`] }),
-    file.path,
-    file.name,
-  ];
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ stdout: out, stderr: err, code: exitCode }));
-  });
-  if (code !== 0) throw new Error(`upload client failed: ${stderr}`);
-  const { status, body } = JSON.parse(stdout) as { status: number; body: string };
-  const parsed = JSON.parse(body) as { data?: TData | null; errors?: GraphQLFormattedError[] };
-  return { status, data: parsed.data, errors: parsed.errors, headers: new Headers() };
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, promoteToAdmin, type TestUser } from '../../test/factories.js';
+import { as, createUser, promoteToAdmin, type TestUser } from '../../test/factories.js';
+import { createPrivateChat } from '../../test/chats.js';
 import {
   AdminAuditLogDocument,
   AdminHealthDocument,
@@ -9,7 +10,6 @@ import {
   AdminSetUserRoleDocument,
   AdminStatsDocument,
   AdminUsersDocument,
-  CreatePrivateChatDocument,
   LoginDocument,
   MeDocument,
   RefreshTokenDocument,
@@ -29,8 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-const as = (user: TestUser) => ({ token: user.accessToken });
 
 describe('access', () => {
   const operations = [
@@ -68,7 +66,7 @@ describe('access', () => {
 describe('reads', () => {
   it('adminStats counts what is there', async () => {
     const [a, b] = await Promise.all([createUser(server), createUser(server)]);
-    const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: b.user.id }, as(a))).createPrivateChat.id;
+    const chatId = await createPrivateChat(server, a, b);
     for (let i = 0; i < 3; i++) expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: `m${i}` } }, as(a)));
     const socket = wsClient(server, b.accessToken, { lazy: false });
     try {
@@ -111,7 +109,7 @@ describe('reads', () => {
 
   it('adminMessages filters by chat and sender, and every read is audited', async () => {
     const [a, b] = await Promise.all([createUser(server), createUser(server)]);
-    const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: b.user.id }, as(a))).createPrivateChat.id;
+    const chatId = await createPrivateChat(server, a, b);
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'from a' } }, as(a)));
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'from b' } }, as(b)));
     const byChat = expectNoErrors(await gql(server, AdminMessagesDocument, { chatId }, as(admin))).adminMessages;

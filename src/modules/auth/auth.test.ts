@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, uniqueUsername } from '../../test/factories.js';
+import { createUser, registerUser, uniqueUsername } from '../../test/factories.js';
 import {
   ChangePasswordDocument,
   LoginDocument,
@@ -42,7 +42,7 @@ describe('register', () => {
   });
 
   it('stores the password as an argon2id hash, never as sent', async () => {
-    const { user } = await createUser(server, { password: 'a very secret phrase' });
+    const { user } = await registerUser(server, { password: 'a very secret phrase' });
     const row = await server.database.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     expect(row.passwordHash).not.toContain('a very secret phrase');

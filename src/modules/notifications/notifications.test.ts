@@ -3,11 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import ece from 'http_ece';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, type TestUser } from '../../test/factories.js';
+import { as, createUser, type TestUser } from '../../test/factories.js';
+import { createGroup, createPrivateChat } from '../../test/chats.js';
 import {
   AddGroupMembersDocument,
-  CreateGroupChatDocument,
-  CreatePrivateChatDocument,
   DeleteNotificationDocument,
   MarkAllNotificationsReadDocument,
   MarkNotificationReadDocument,
@@ -33,19 +32,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-const as = (user: TestUser) => ({ token: user.accessToken });
 const list = async (user: TestUser, unreadOnly = false) =>
   expectNoErrors(await gql(server, NotificationsDocument, { unreadOnly, first: 100 }, as(user))).notifications;
-
-async function group(owner: TestUser, members: TestUser[], title = 'Group'): Promise<string> {
-  const input = { title, memberIds: members.map((m) => m.user.id) };
-  return expectNoErrors(await gql(server, CreateGroupChatDocument, { input }, as(owner))).createGroupChat.id;
-}
 
 describe('NEW_MESSAGE', () => {
   it('1,000 messages into a group make one notification row for an offline member', async () => {
     const [owner, talker, offline] = await Promise.all([createUser(server), createUser(server, { displayName: 'Talker' }), createUser(server)]);
-    const chatId = await group(owner, [talker, offline], 'Busy group');
+    const chatId = await createGroup(server, owner, [talker, offline], 'Busy group');
     for (let batch = 0; batch < 50; batch++) {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) => gql(server, SendMessageDocument, { input: { chatId, text: `message ${batch * 20 + i}` } }, as(talker))),
@@ -56,8 +49,6 @@ describe('NEW_MESSAGE', () => {
         timeout: 15_000,
       })
       .toEqual([1000]);
-    const rows = await server.database.prisma.notification.count({ where: { userId: offline.user.id, type: 'NEW_MESSAGE' } });
-    console.info(`notification rows for an offline member after 1,000 group messages: ${rows}`);
     const [notification] = (await list(offline)).edges.filter((e) => e.node.type === 'NEW_MESSAGE');
     expect(notification!.node).toMatchObject({ title: 'Busy group', count: 1000, read: false });
     expect(notification!.node.body).toMatch(/^Talker: message \d+$/);
@@ -66,18 +57,25 @@ describe('NEW_MESSAGE', () => {
     expect(await server.database.prisma.notification.count({ where: { userId: talker.user.id, type: 'NEW_MESSAGE' } })).toBe(0);
   }, 120_000);
 
-  it('is not stored for a recipient who is online; reading the chat reads it', async () => {
-    const [alice, bob] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server)]);
-    const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, as(alice))).createPrivateChat.id;
-
+  it('is not stored for a recipient who is online', async () => {
+    const [alice, bob, carol] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server), createUser(server)]);
+    const chatId = await createGroup(server, alice, [bob, carol]);
     const bobOnline = wsClient(server, bob.accessToken, { lazy: false });
-    await expect.poll(() => server.services.presence.isOnline(bob.user.id)).toBe(true);
-    expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'you are online' } }, as(alice)));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await server.database.prisma.notification.count({ where: { userId: bob.user.id } })).toBe(0);
-    await bobOnline.dispose();
-    await expect.poll(() => server.services.presence.isOnline(bob.user.id)).toBe(false);
+    try {
+      await expect.poll(() => server.services.presence.isOnline(bob.user.id)).toBe(true);
+      expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'you are online' } }, as(alice)));
+      // Carol is offline: one statement stores every offline member's notification, so once hers is there, Bob's would be.
+      const newMessage = (user: TestUser) => server.database.prisma.notification.count({ where: { userId: user.user.id, type: 'NEW_MESSAGE' } });
+      await expect.poll(() => newMessage(carol)).toBe(1);
+      expect(await newMessage(bob)).toBe(0);
+    } finally {
+      await bobOnline.dispose();
+    }
+  });
 
+  it('is stored for a recipient who is offline; reading the chat reads it', async () => {
+    const [alice, bob] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server)]);
+    const chatId = await createPrivateChat(server, alice, bob);
     const sent = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'x'.repeat(300) } }, as(alice))).sendMessage;
     await expect.poll(async () => (await list(bob, true)).totalCount).toBe(1);
     const stored = (await list(bob)).edges[0]!.node;
@@ -95,7 +93,7 @@ describe('NEW_MESSAGE', () => {
 describe('membership notifications', () => {
   it('tell people they were added, removed, and that a group was renamed', async () => {
     const [owner, first, later] = await Promise.all([createUser(server, { displayName: 'Owner' }), createUser(server), createUser(server)]);
-    const chatId = await group(owner, [first], 'Club');
+    const chatId = await createGroup(server, owner, [first], 'Club');
     expectNoErrors(await gql(server, AddGroupMembersDocument, { chatId, userIds: [later.user.id] }, as(owner)));
     expectNoErrors(await gql(server, UpdateGroupDocument, { chatId, title: 'Book club' }, as(owner)));
     expectNoErrors(await gql(server, RemoveGroupMemberDocument, { chatId, userId: later.user.id }, as(owner)));
@@ -119,7 +117,7 @@ describe('membership notifications', () => {
     try {
       const live = new LiveSubscription(client, OnNotificationDocument, {});
       await waitForListeners(server, NotificationTopic.Notification, member.user.id);
-      await group(owner, [member], 'Live');
+      await createGroup(server, owner, [member], 'Live');
       const [event] = await live.waitFor(1);
       expect(event!.notification).toMatchObject({ type: 'ADDED_TO_GROUP', title: 'Live', read: false });
     } finally {
@@ -131,7 +129,7 @@ describe('membership notifications', () => {
 describe('the notifications API', () => {
   it('lists in pages, counts unread, marks read, marks all read, deletes; others see NOT_FOUND', async () => {
     const [owner, me, other] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
-    for (let i = 0; i < 5; i++) await group(owner, [me], `G${i}`);
+    for (let i = 0; i < 5; i++) await createGroup(server, owner, [me], `G${i}`);
     await expect.poll(async () => expectNoErrors(await gql(server, UnreadNotificationCountDocument, {}, as(me))).unreadNotificationCount).toBe(5);
 
     const firstPage = expectNoErrors(await gql(server, NotificationsDocument, { first: 2 }, as(me))).notifications;
@@ -203,7 +201,7 @@ describe('Web Push', () => {
       const { pushPublicKey } = expectNoErrors(await gql(server, PushPublicKeyDocument, {}, as(bob)));
       expect(Buffer.from(pushPublicKey, 'base64url')).toHaveLength(65);
 
-      const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, as(alice))).createPrivateChat.id;
+      const chatId = await createPrivateChat(server, alice, bob);
       expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'Hi Bob, are you there?' } }, as(alice)));
       await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(1);
 
@@ -236,7 +234,7 @@ describe('Web Push', () => {
       const [alice, bob] = await Promise.all([createUser(server), createUser(server)]);
       const device = deviceKeys();
       expectNoErrors(await gql(server, RegisterPushSubscriptionDocument, { endpoint: `${push.url}/x`, p256dh: device.p256dh, auth: device.auth }, as(bob)));
-      const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, as(alice))).createPrivateChat.id;
+      const chatId = await createPrivateChat(server, alice, bob);
       push.answers.push(500, 503);
       expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'retry me' } }, as(alice)));
       await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(3);
@@ -278,7 +276,7 @@ describe('Web Push', () => {
     // address: should the check ever fail, the attempt must not leave the machine.
     const endpoint = 'https://[::]/send/bob';
     await server.database.prisma.pushSubscription.create({ data: { userId: bob.user.id, endpoint, p256dh: device.p256dh, auth: device.auth } });
-    const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: bob.user.id }, as(alice))).createPrivateChat.id;
+    const chatId = await createPrivateChat(server, alice, bob);
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'hello' } }, as(alice)));
     await expect.poll(() => server.database.prisma.pushSubscription.count({ where: { endpoint } }), { timeout: 5000 }).toBe(0);
   });

@@ -15,19 +15,18 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createUser, type TestUser } from '../factories.js';
+import { createPrivateChat, sendText } from '../chats.js';
 import {
   ClientChatsDocument,
-  CreatePrivateChatDocument,
   MessagesDocument,
   OnNewMessageDocument,
   OnPresenceWithUserDocument,
-  SendMessageDocument,
   UploadAvatarDocument,
   type MessagesQuery,
   type OnNewMessageSubscription,
 } from '../generated/graphql.js';
 import { phonePhoto } from '../media-fixtures.js';
-import { expectNoErrors, gql as post, startTestServer, waitForListeners, wsClient, type TestServer } from '../server.js';
+import { expectNoErrors, startTestServer, waitForListeners, wsClient, type TestServer } from '../server.js';
 import { MessageTopic } from '../../modules/messages/index.js';
 import { UserTopic } from '../../modules/users/index.js';
 
@@ -40,7 +39,7 @@ const cleanups: (() => unknown)[] = [];
 beforeAll(async () => {
   server = await startTestServer();
   [alice, bob] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server, { displayName: 'Bob' })]);
-  chatId = expectNoErrors(await post(server, CreatePrivateChatDocument, { userId: bob.user.id }, { token: alice.accessToken })).createPrivateChat.id;
+  chatId = await createPrivateChat(server, alice, bob);
 });
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -132,12 +131,9 @@ function firstMatching<T>(source: { subscribe(observer: { next(value: T): void; 
   });
 }
 
-const send = async (user: TestUser, text: string) =>
-  expectNoErrors(await post(server, SendMessageDocument, { input: { chatId, text } }, { token: user.accessToken })).sendMessage;
-
 describe('Apollo Client 4', () => {
   it('puts a live message into the paged, cached history with its cursor: no refetch, no page lost, paging goes on below', async () => {
-    for (const text of ['one', 'two', 'three', 'four', 'five']) await send(bob, text);
+    for (const text of ['one', 'two', 'three', 'four', 'five']) expectNoErrors(await sendText(server, bob, chatId, text));
     const { client, requests } = apolloClientFor(alice);
 
     const history = client.watchQuery({ query: MessagesDocument, variables: { chatId, first: 2 } });
@@ -160,7 +156,7 @@ describe('Apollo Client 4', () => {
     await waitForListeners(server, MessageTopic.NewMessage, alice.user.id);
     const before = requests.length;
 
-    const sent = await send(bob, 'six');
+    const sent = expectNoErrors(await sendText(server, bob, chatId, 'six')).sendMessage;
     await firstMatching(history, (result) => result.dataState === 'complete' && seqs(result.data)[0] === 6);
     expect(seqs(shown())).toEqual([6, 5, 4, 3, 2]);
     expect(shown().messages.edges[0]!.cursor).toBe(sent.cursor);

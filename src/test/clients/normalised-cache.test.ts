@@ -6,9 +6,9 @@
  * an unknown type cannot break.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, type TestUser } from '../factories.js';
+import { as, type TestUser } from '../factories.js';
+import { createPair, sendText } from '../chats.js';
 import {
-  CreatePrivateChatDocument,
   MarkAllNotificationsReadDocument,
   MarkNotificationReadDocument,
   MarkReadDocument,
@@ -19,7 +19,6 @@ import {
   OnNotificationDocument,
   OnPresenceWithUserDocument,
   OnTypingWithUserDocument,
-  SendMessageDocument,
   SetTypingDocument,
   UnreadNotificationCountDocument,
   UpdateProfileDocument,
@@ -43,29 +42,17 @@ afterAll(async () => {
   await server?.close();
 });
 
-const as = (user: TestUser) => ({ token: user.accessToken });
-
 function connect(user: TestUser) {
   const client = wsClient(server, user.accessToken);
   cleanups.push(() => client.dispose());
   return client;
 }
 
-/** Two new people and their private chat. */
-async function pair(): Promise<{ a: TestUser; b: TestUser; chatId: string }> {
-  const [a, b] = await Promise.all([createUser(server, { displayName: 'A' }), createUser(server, { displayName: 'B' })]);
-  const chatId = expectNoErrors(await gql(server, CreatePrivateChatDocument, { userId: b.user.id }, as(a))).createPrivateChat.id;
-  return { a, b, chatId };
-}
-
-const send = async (user: TestUser, chatId: string, text: string) =>
-  expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text } }, as(user))).sendMessage;
-
 describe('Message.cursor', () => {
   it('is the cursor of its edge in messages(), in both orders, and works as `after` there', async () => {
-    const { a, b, chatId } = await pair();
+    const { a, b, chatId } = await createPair(server);
     const sent = [];
-    for (const text of ['1', '2', '3', '4']) sent.push(await send(a, chatId, text));
+    for (const text of ['1', '2', '3', '4']) sent.push(expectNoErrors(await sendText(server, a, chatId, text)).sendMessage);
 
     const page = expectNoErrors(await gql(server, MessagesDocument, { chatId, first: 10 }, as(b))).messages;
     for (const edge of page.edges) expect(edge.node.cursor).toBe(edge.cursor);
@@ -78,10 +65,10 @@ describe('Message.cursor', () => {
   });
 
   it('comes with a live message, the same as its edge cursor later', async () => {
-    const { a, b, chatId } = await pair();
+    const { a, b, chatId } = await createPair(server);
     const live = new LiveSubscription(connect(b), OnNewMessageDocument, { chatId });
     await waitForListeners(server, MessageTopic.NewMessage, b.user.id);
-    await send(a, chatId, 'hello');
+    expectNoErrors(await sendText(server, a, chatId, 'hello'));
     const [event] = await live.waitFor(1);
     const [edge] = expectNoErrors(await gql(server, MessagesDocument, { chatId, first: 1 }, as(b))).messages.edges;
     expect(event!.newMessage.cursor).toBe(edge!.cursor);
@@ -90,7 +77,7 @@ describe('Message.cursor', () => {
 
 describe('events carry their user', () => {
   it('TypingEvent.user and MessageStatusEvent.user are the user of userId, read afresh for each event', async () => {
-    const { a, b, chatId } = await pair();
+    const { a, b, chatId } = await createPair(server);
     const client = connect(a);
     const typing = new LiveSubscription(client, OnTypingWithUserDocument, { chatId });
     const statuses = new LiveSubscription(client, OnMessageStatusWithUserDocument, { chatId });
@@ -107,14 +94,14 @@ describe('events carry their user', () => {
     const [, second] = await typing.waitFor(2);
     expect(second!.typing).toMatchObject({ typing: false, user: { id: b.user.id, displayName: 'B renamed' } });
 
-    const message = await send(a, chatId, 'read me');
+    const message = expectNoErrors(await sendText(server, a, chatId, 'read me')).sendMessage;
     expectNoErrors(await gql(server, MarkReadDocument, { chatId, upToMessageId: message.id }, as(b)));
     const [status] = await statuses.waitFor(1);
     expect(status!.messageStatus).toMatchObject({ userId: b.user.id, status: 'READ', user: { id: b.user.id, displayName: 'B renamed' } });
   });
 
   it('PresenceEvent.user goes online and offline with the event', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await createPair(server);
     const presence = new LiveSubscription(connect(a), OnPresenceWithUserDocument, {});
     await waitForListeners(server, UserTopic.Presence, a.user.id);
     const phone = wsClient(server, b.accessToken, { lazy: false });
@@ -127,7 +114,7 @@ describe('events carry their user', () => {
   });
 
   it('PresenceEvent.user agrees with the event even when presence changed between publish and resolve', async () => {
-    const { a, b } = await pair();
+    const { a, b } = await createPair(server);
     const presence = new LiveSubscription(connect(a), OnPresenceWithUserDocument, {});
     await waitForListeners(server, UserTopic.Presence, a.user.id);
 
@@ -149,8 +136,8 @@ describe('events carry their user', () => {
 
 describe('Notification.type', () => {
   it('is the NotificationType enum; rows of a type it cannot represent are left out of every read instead of failing it', async () => {
-    const { a, b, chatId } = await pair();
-    await send(a, chatId, 'while you were away'); // b has no socket: a NEW_MESSAGE notification
+    const { a, b, chatId } = await createPair(server);
+    expectNoErrors(await sendText(server, a, chatId, 'while you were away')); // b has no socket: a NEW_MESSAGE notification
     await expect
       .poll(async () => expectNoErrors(await gql(server, NotificationsDocument, {}, as(b))).notifications.totalCount, { timeout: 5000, interval: 20 })
       .toBe(1);
@@ -170,7 +157,7 @@ describe('Notification.type', () => {
   });
 
   it('the subscription skips an event of an unknown type and delivers the next one', async () => {
-    const { b } = await pair();
+    const { b } = await createPair(server);
     const live = new LiveSubscription(connect(b), OnNotificationDocument);
     await waitForListeners(server, NotificationTopic.Notification, b.user.id);
     const event = (type: string, title: string): NotificationPayload => ({
