@@ -180,13 +180,15 @@ function judgeDelivery(report: Report, delivery: Awaited<ReturnType<typeof deliv
   const find = (shape: string, transport: string, rate: number | 'saturation') =>
     delivery.runs.find((r) => r.shape === shape && r.transport === transport && r.rate === rate);
   const ten = find('1 group, 10 subscribers', 'ours', 500);
-  if (ten) report.target('delivery p99 < 50 ms at 500 msg/s into a 10-member group', `e2e p99 ${fmt(ten.e2e.p99)} ms (10 subscribers + sender)`, ten.e2e.p99 < 50);
+  if (ten)
+    report.target('delivery p99 < 50 ms at 500 msg/s into a 10-member group', `e2e p99 ${fmt(ten.e2e.p99)} ms (10 subscribers + sender)`, ten.e2e.p99 < 50);
   for (const s of delivery.sustained) {
     if (s.shape !== '1 group, 10 subscribers' && !s.shape.startsWith(`${GRID.groups} groups`)) continue;
     const ratio = s.floor && s.ours !== null ? s.ours / s.floor : null;
     report.target(
       `≥ 40% of the floor's sustained rate (${s.shape})`,
-      `ours ${s.ours ?? 'none'} msg/s vs floor ${s.floorBounded ? '' : '≥ '}${s.floor ?? 'none'} msg/s` + (ratio === null ? '' : ` (${fmt(100 * ratio)}%${s.floorBounded ? '' : ' or less'})`),
+      `ours ${s.ours ?? 'none'} msg/s vs floor ${s.floorBounded ? '' : '≥ '}${s.floor ?? 'none'} msg/s` +
+        (ratio === null ? '' : ` (${fmt(100 * ratio)}%${s.floorBounded ? '' : ' or less'})`),
       ratio === null ? (s.ours === null && s.floor !== null ? false : null) : ratio >= 0.4,
     );
   }
@@ -194,16 +196,28 @@ function judgeDelivery(report: Report, delivery: Awaited<ReturnType<typeof deliv
   const floor500 = find(grid, 'floor', 500);
   const ours500 = find(grid, 'ours', 500);
   if (floor500 && ours500) {
-    report.target('DESIGN: e2e p99 ≤ 2× floor at 500 msg/s, 20 groups × 10', `ours ${fmt(ours500.e2e.p99)} ms vs floor ${fmt(floor500.e2e.p99)} ms (${fmt(ours500.e2e.p99 / floor500.e2e.p99)}×)`, ours500.e2e.p99 <= 2 * floor500.e2e.p99);
+    report.target(
+      'DESIGN: e2e p99 ≤ 2× floor at 500 msg/s, 20 groups × 10',
+      `ours ${fmt(ours500.e2e.p99)} ms vs floor ${fmt(floor500.e2e.p99)} ms (${fmt(ours500.e2e.p99 / floor500.e2e.p99)}×)`,
+      ours500.e2e.p99 <= 2 * floor500.e2e.p99,
+    );
   }
   const floorSat = find(grid, 'floor', 'saturation');
   const oursSat = find(grid, 'ours', 'saturation');
   if (floorSat && oursSat) {
-    report.target('DESIGN: saturation ≥ half the floor\'s, 20 groups × 10', `ours ${fmt(oursSat.achievedRate)} msg/s vs floor ${fmt(floorSat.achievedRate)} msg/s (${fmt((100 * oursSat.achievedRate) / floorSat.achievedRate)}%)`, oursSat.achievedRate >= floorSat.achievedRate / 2);
+    report.target(
+      "DESIGN: saturation ≥ half the floor's, 20 groups × 10",
+      `ours ${fmt(oursSat.achievedRate)} msg/s vs floor ${fmt(floorSat.achievedRate)} msg/s (${fmt((100 * oursSat.achievedRate) / floorSat.achievedRate)}%)`,
+      oursSat.achievedRate >= floorSat.achievedRate / 2,
+    );
   }
   const allRuns = [...delivery.runs, ...delivery.searchRuns];
   const violations = deliveryViolations(allRuns);
-  report.target('every message delivered exactly once', violations.length === 0 ? `all ${allRuns.length} runs` : `${violations.length} run(s) not (see notes)`, violations.length === 0);
+  report.target(
+    'every message delivered exactly once',
+    violations.length === 0 ? `all ${allRuns.length} runs` : `${violations.length} run(s) not (see notes)`,
+    violations.length === 0,
+  );
 }
 
 async function describeSetup(pool: pg.Pool): Promise<Record<string, unknown>> {

@@ -44,7 +44,10 @@ export async function printTopFunctions(file: string, count = 25, inclusive = fa
   const busy = total - idle;
   process.stdout.write(`\n### CPU profile ${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy\n\n`);
   process.stdout.write('| self ms | % of busy | function |\n| ---: | ---: | --- |\n');
-  const top = [...selfUs.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, count);
+  const top = [...selfUs.entries()]
+    .filter(([k]) => k !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count);
   for (const [key, us] of top) process.stdout.write(`| ${(us / 1000).toFixed(0)} | ${((100 * us) / busy).toFixed(1)} | ${key} |\n`);
 
   if (inclusive) {

@@ -27,10 +27,12 @@ function run(env: Record<string, string>) {
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    children.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   const listening = new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(stdout);

@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   }
   const db = server.database.embedded ? `embedded PostgreSQL in ${env.dataDir}/ (port ${new URL(server.database.url).port})` : 'PostgreSQL at DATABASE_URL';
   logger.info(
-    { url: `${server.url}/graphql`, metrics: server.metricsUrl, database: server.database.embedded ? 'embedded' : 'external', startupMs: Math.round(performance.now() - startedAt) },
+    {
+      url: `${server.url}/graphql`,
+      metrics: server.metricsUrl,
+      database: server.database.embedded ? 'embedded' : 'external',
+      startupMs: Math.round(performance.now() - startedAt),
+    },
     'server ready',
   );
   process.stdout.write(

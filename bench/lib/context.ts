@@ -104,11 +104,7 @@ export function startPayamakChild(
   });
 }
 
-export function startFloorChild(
-  ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'repoRoot'>,
-  name: string,
-  args: string[] = [],
-): Promise<ServerChild> {
+export function startFloorChild(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'repoRoot'>, name: string, args: string[] = []): Promise<ServerChild> {
   return spawnServer({
     name,
     nodeArgs: ['--import', 'tsx', 'bench/floor-server.ts', ...args],

@@ -195,7 +195,8 @@ export class DeliveryBench {
     let round = 0;
     try {
       while (probe.seen.size < this.#slots.length) {
-        if (nowMs() > deadline) throw new Error(`${this.transport.name} ${this.shape.name}: only ${probe.seen.size} of ${this.#slots.length} subscriptions answered the probe`);
+        if (nowMs() > deadline)
+          throw new Error(`${this.transport.name} ${this.shape.name}: only ${probe.seen.size} of ${this.#slots.length} subscriptions answered the probe`);
         await Promise.all(this.shape.groups.map((group, g) => this.transport.send(group, MESSAGE_TEXT, `${probe.tag}.${round}.${g}`)));
         round++;
         const waitUntil = nowMs() + 1000;

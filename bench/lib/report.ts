@@ -15,14 +15,7 @@ export class Table {
   render(): string {
     const widths = this.columns.map((c, i) => Math.max(c.length, ...this.rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-    return [
-      `### ${this.title}`,
-      '',
-      line(this.columns),
-      `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
-      ...this.rows.map(line),
-      '',
-    ].join('\n');
+    return [`### ${this.title}`, '', line(this.columns), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...this.rows.map(line), ''].join('\n');
   }
 }
 

@@ -13,11 +13,7 @@ interface FrameMessage {
 
 /** Raw `ws` sockets and a JSON POST to bench/floor-server.ts. */
 /** A graphql-ws client as an app opens it: connect at once, token in connection_init, no retries. */
-export function benchClient(
-  wsUrl: string,
-  token: string | undefined,
-  options: { onNonLazyError: (error: unknown) => void; on?: ClientOptions['on'] },
-): Client {
+export function benchClient(wsUrl: string, token: string | undefined, options: { onNonLazyError: (error: unknown) => void; on?: ClientOptions['on'] }): Client {
   return createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
@@ -55,8 +51,7 @@ export function floorTransport(baseUrl: string, pid?: number): Transport {
 
 /** The scalar fields of a message: what a client needs, and what the floor sends. */
 export const NEW_MESSAGE_SUBSCRIPTION = 'subscription OnNewMessage { newMessage { id chatId seq senderId kind text clientId createdAt } }';
-export const SEND_MESSAGE_MUTATION =
-  'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
+export const SEND_MESSAGE_MUTATION = 'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
 
 /** A documentation address (RFC 5737), as the client a proxy reports. */
 const BENCH_CLIENT_IP = '203.0.113.7';
@@ -72,7 +67,8 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
         let connected = false;
         const client = benchClient(wsUrl, member.token, {
           onNonLazyError: (error) => {
-            if (!connected) reject(error instanceof Error ? error : new Error(`graphql-ws connect failed: ${String((error as { code?: number }).code ?? error)}`));
+            if (!connected)
+              reject(error instanceof Error ? error : new Error(`graphql-ws connect failed: ${String((error as { code?: number }).code ?? error)}`));
           },
           on: {
             connected: () => {

@@ -103,7 +103,15 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
     `4. Chat list: chats(first: 50) for a user with ${CHATS} chats × ${MESSAGES_PER_CHAT} messages (seeded in ${fmt(seedSeconds)} s)`,
     ['loaders', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'statements, first: 10', 'statements, first: 50'],
   );
-  table.add('batched (production), child process', requests, fmt(results.latency.p50), fmt(results.latency.p99), fmt(results.latency.max), range(batched.result.first10), range(batched.result.first50));
+  table.add(
+    'batched (production), child process',
+    requests,
+    fmt(results.latency.p50),
+    fmt(results.latency.p99),
+    fmt(results.latency.max),
+    range(batched.result.first10),
+    range(batched.result.first50),
+  );
   table.add(
     'one key per query (in-process, onQuery on)',
     results.unbatchedLatency.count,

@@ -138,7 +138,9 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
   const prober = members.pop()!;
   // The last connections ramped share a group with the prober: its presence and its message must reach them.
   const sample = members.slice(-SAMPLE);
-  const { rows } = await ctx.pool.query<{ id: string }>(`INSERT INTO "Chat" ("id", "kind", "title") VALUES (gen_random_uuid(), 'GROUP', 'liveness') RETURNING "id"::text AS "id"`);
+  const { rows } = await ctx.pool.query<{ id: string }>(
+    `INSERT INTO "Chat" ("id", "kind", "title") VALUES (gen_random_uuid(), 'GROUP', 'liveness') RETURNING "id"::text AS "id"`,
+  );
   const chatId = rows[0]!.id;
   await ctx.pool.query(`INSERT INTO "ChatMember" ("chatId", "userId") SELECT $1::uuid, u FROM unnest($2::uuid[]) AS u`, [
     chatId,
@@ -164,8 +166,14 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
           on: { connected: () => resolve() },
         });
         clients.push(client);
-        client.subscribe({ query: NEW_MESSAGE_SUBSCRIPTION }, { next: () => i >= sampleStart && seen.newMessage.add(i), error: () => undefined, complete: () => undefined });
-        client.subscribe({ query: PRESENCE_SUBSCRIPTION }, { next: () => i >= sampleStart && seen.presence.add(i), error: () => undefined, complete: () => undefined });
+        client.subscribe(
+          { query: NEW_MESSAGE_SUBSCRIPTION },
+          { next: () => i >= sampleStart && seen.newMessage.add(i), error: () => undefined, complete: () => undefined },
+        );
+        client.subscribe(
+          { query: PRESENCE_SUBSCRIPTION },
+          { next: () => i >= sampleStart && seen.presence.add(i), error: () => undefined, complete: () => undefined },
+        );
       });
     });
     const rampMetrics = await waitForConnections(server, members.length - result.failures);
@@ -253,7 +261,18 @@ function report(ctx: BenchContext, raw: RampResult, ours: ConnectionResults['our
   ]);
   const kb = (b: number) => fmt(b / 1024);
   const mb = (b: number) => fmt(b / 2 ** 20);
-  table.add('raw ws (no subscriptions)', raw.connections, fmt(raw.rampSeconds), fmt(raw.connect.p50), fmt(raw.connect.p99), mb(raw.rssBeforeBytes), mb(raw.rssAfterBytes), kb(raw.rssPerConnectionBytes), '–', '');
+  table.add(
+    'raw ws (no subscriptions)',
+    raw.connections,
+    fmt(raw.rampSeconds),
+    fmt(raw.connect.p50),
+    fmt(raw.connect.p99),
+    mb(raw.rssBeforeBytes),
+    mb(raw.rssAfterBytes),
+    kb(raw.rssPerConnectionBytes),
+    '–',
+    '',
+  );
   table.add(
     'ours (graphql-ws, newMessage + presence)',
     ours.connections,

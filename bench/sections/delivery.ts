@@ -98,7 +98,14 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
   for (const plan of all) {
     const ids: string[] = [];
     for (const [g, memberIdx] of plan.groups.entries()) {
-      ids.push(await createGroup(ctx.ours.url, users[memberIdx[0]!]!, memberIdx.slice(1).map((u) => users[u]!), `${plan.name} #${g}`));
+      ids.push(
+        await createGroup(
+          ctx.ours.url,
+          users[memberIdx[0]!]!,
+          memberIdx.slice(1).map((u) => users[u]!),
+          `${plan.name} #${g}`,
+        ),
+      );
     }
     oursChats.set(plan, ids);
   }
@@ -116,7 +123,7 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
   }
   await postJson(`${ctx.floor.url}/setup`, { chats: membership });
 
-  const table = ctx.report.table('1c/2. Delivery: HTTP POST → transaction → every member\'s WebSocket (open loop; saturation: closed loop, 32 in flight)', [
+  const table = ctx.report.table("1c/2. Delivery: HTTP POST → transaction → every member's WebSocket (open loop; saturation: closed loop, 32 in flight)", [
     'shape',
     'rate msg/s',
     'who',
@@ -253,12 +260,7 @@ function describeDelivery(run: RunResult): string {
  * queued for it, by design: the client catches up with messages(afterSeq:).)
  */
 export function hardViolation(run: RunResult): boolean {
-  return (
-    run.duplicates > 0 ||
-    run.misdelivered > 0 ||
-    (run.transport !== 'floor' && run.outOfOrder > 0) ||
-    (run.delivered < run.expected && run.cutOff === 0)
-  );
+  return run.duplicates > 0 || run.misdelivered > 0 || (run.transport !== 'floor' && run.outOfOrder > 0) || (run.delivered < run.expected && run.cutOff === 0);
 }
 
 /** The exactly-once violations of a set of runs, as sentences; empty when there are none. */

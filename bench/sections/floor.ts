@@ -50,8 +50,8 @@ export async function rawWebSocketFloor(ctx: BenchContext): Promise<BroadcastRes
             const socket = new WebSocket(`${wsBase}/ws?user=${userId}&sub=${randomUUID()}`);
             socket.on('message', (data) => {
               const at = nowMs();
-              const message = (JSON.parse(String(data)) as { payload: { data: { newMessage: { clientId: string; chatId: string; seq: number } } } }).payload.data
-                .newMessage;
+              const message = (JSON.parse(String(data)) as { payload: { data: { newMessage: { clientId: string; chatId: string; seq: number } } } }).payload
+                .data.newMessage;
               const { tag, index, scheduled } = parseClientId(message.clientId);
               if (tally && tag === tally.tag) tally.record(r, index, scheduled, message.chatId, message.seq, at);
             });
@@ -143,7 +143,15 @@ export async function rawPgFloor(ctx: BenchContext): Promise<PgResult[]> {
       }),
     );
     const elapsed = nowMs() - start;
-    return { name, rate: 'saturation', chats: chats.length, transactions: samples.count, perSecond: (samples.count * 1000) / elapsed, latency: samples.summary(), errors };
+    return {
+      name,
+      rate: 'saturation',
+      chats: chats.length,
+      transactions: samples.count,
+      perSecond: (samples.count * 1000) / elapsed,
+      latency: samples.summary(),
+      errors,
+    };
   };
   const openLoop = async (name: string, chats: string[], rate: number, durationMs: number): Promise<PgResult> => {
     const samples = new Samples();

@@ -54,7 +54,7 @@ describe('parseEnv', () => {
     expect(problems.join('\n')).toMatch(/RATE_LIMIT_AUTH.*5\/0/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD/);
-    expect((caught as Error).message).toMatch(/^Invalid configuration:\n  - /);
+    expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
   });
 
   it('requires a JWT secret of 32 bytes or more', () => {

@@ -146,8 +146,7 @@ export function parseEnv(source: Source): Env {
   const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
   const trustProxyRaw = get('TRUST_PROXY');
-  const trustProxy =
-    trustProxyRaw === undefined ? undefined : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+  const trustProxy = trustProxyRaw === undefined ? undefined : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
 
   const corsOrigins = (get('CORS_ORIGINS') ?? '')
     .split(',')

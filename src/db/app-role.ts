@@ -73,7 +73,8 @@ export async function ensureAppRole(ownerUrl: string, options: EnsureAppRoleOpti
       ];
     }),
     ...OWNER_ONLY_TABLES.map(
-      (table) => `DO $$ BEGIN IF to_regclass(${pg.escapeLiteral(quoteIdentifier(table))}) IS NOT NULL THEN ` +
+      (table) =>
+        `DO $$ BEGIN IF to_regclass(${pg.escapeLiteral(quoteIdentifier(table))}) IS NOT NULL THEN ` +
         `REVOKE ALL ON ${quoteIdentifier(table)} FROM ${role}; END IF; END $$`,
     ),
   ];

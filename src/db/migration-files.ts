@@ -83,4 +83,3 @@ export class MigrationError extends Error {
     this.code = options.code;
   }
 }
-

@@ -159,7 +159,10 @@ describe('applyMigrations agrees with Prisma’s engine', () => {
       (await query<MigrationRow>(url, selectMigrations)).map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date }));
     expect(await rows(ours.url)).toEqual(await rows(theirs.url));
     const columns = (url: string) =>
-      query(url, "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY column_name");
+      query(
+        url,
+        "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY column_name",
+      );
     expect(await columns(ours.url)).toEqual(await columns(theirs.url));
     // Either side takes over the other's database with nothing to do.
     expect(await applyMigrationsWithSchemaEngine(ours.url)).toEqual([]);

@@ -44,4 +44,3 @@ export interface Context {
   /** `scheme://host[:port]` the client reached us at; absolute URLs (signed file URLs) start with it. Null when unknown. */
   origin: string | null;
 }
-

@@ -107,7 +107,9 @@ const NUL = '\u0000';
 const noNulCharacterRule: ValidationRule = (context): ASTVisitor => ({
   StringValue(node) {
     if (node.value.includes(NUL)) {
-      context.reportError(new GraphQLError('Strings must not contain the NUL character (U+0000)', { nodes: node, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+      context.reportError(
+        new GraphQLError('Strings must not contain the NUL character (U+0000)', { nodes: node, extensions: { code: ErrorCode.BAD_USER_INPUT } }),
+      );
     }
   },
 });

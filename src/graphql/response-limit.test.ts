@@ -82,8 +82,7 @@ describe.each([
 });
 
 describe('subscriptions', () => {
-  const send = async (text: string) =>
-    expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text } }, { token: owner.accessToken }));
+  const send = async (text: string) => expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text } }, { token: owner.accessToken }));
   const subscribe = (copies: number) =>
     new LiveSubscription<{ newMessage: { id: string } }>(
       client,

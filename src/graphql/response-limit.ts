@@ -63,10 +63,9 @@ function spend(context: Budget, items: unknown): unknown {
 }
 
 function responseTooLarge(context: Budget) {
-  return queryTooComplex(
-    `Response is too large: it would carry more than ${context.maxResponseNodes} list items. Ask for fewer items or fields.`,
-    { maxResponseNodes: context.maxResponseNodes },
-  );
+  return queryTooComplex(`Response is too large: it would carry more than ${context.maxResponseNodes} list items. Ask for fewer items or fields.`, {
+    maxResponseNodes: context.maxResponseNodes,
+  });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -31,11 +31,9 @@ export class AppError extends GraphQLError {
 export const unauthenticated = (message = 'Sign in to do this') => new AppError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'You are not allowed to do this') => new AppError(ErrorCode.FORBIDDEN, message);
 /** `field` names the argument or input field at fault, so a form can show the error beside it. */
-export const badInput = (message: string, field?: string) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { field });
+export const badInput = (message: string, field?: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { field });
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
-export const conflict = (message: string, field?: string) =>
-  new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
+export const conflict = (message: string, field?: string) => new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
 /** `policy` names the budget that ran out (docs/api-contract.md: RATE_LIMITED carries extensions.policy). */
 export const rateLimited = (retryAfterSeconds: number, policy?: string, message?: string) =>
   new AppError(ErrorCode.RATE_LIMITED, message ?? `Too many requests; retry in ${retryAfterSeconds} s`, {

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { animatedGif, compoundFile, elfExecutable, ftyp, minimalDocx, minimalPdf, storedZip, wavTone, webm, windowsExecutable } from '../test/media-fixtures.js';
+import {
+  animatedGif,
+  compoundFile,
+  elfExecutable,
+  ftyp,
+  minimalDocx,
+  minimalPdf,
+  storedZip,
+  wavTone,
+  webm,
+  windowsExecutable,
+} from '../test/media-fixtures.js';
 import { detectFileType, extensionOf, isPlainText } from './file-type.js';
 
 let dir: string;
@@ -22,7 +33,9 @@ async function detect(bytes: Uint8Array) {
 }
 
 const image = (format: 'jpeg' | 'png' | 'webp') =>
-  sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).toFormat(format).toBuffer();
+  sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } })
+    .toFormat(format)
+    .toBuffer();
 
 function riff(form: string, body = Buffer.alloc(64)): Buffer {
   const head = Buffer.alloc(12);
@@ -42,7 +55,12 @@ describe('detectFileType', () => {
     ['mov', () => Buffer.concat([ftyp('qt'), Buffer.alloc(64)]), 'VIDEO', 'video/quicktime'],
     ['avi', () => riff('AVI ', Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.alloc(60)])), 'VIDEO', 'video/x-msvideo'],
     ['m4a (phone voice memo)', () => Buffer.concat([ftyp('M4A'), Buffer.alloc(64)]), 'AUDIO', 'audio/mp4'],
-    ['mp3 with ID3', () => Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(400)]), 'AUDIO', 'audio/mpeg'],
+    [
+      'mp3 with ID3',
+      () => Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(400)]),
+      'AUDIO',
+      'audio/mpeg',
+    ],
     ['aac (ADTS)', () => Buffer.concat([Buffer.from([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc]), Buffer.alloc(64)]), 'AUDIO', 'audio/aac'],
     ['wav', () => wavTone(0.01), 'AUDIO', 'audio/wav'],
     ['ogg vorbis', () => ogg('\x01vorbis'), 'AUDIO', 'audio/ogg'],

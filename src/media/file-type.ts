@@ -101,8 +101,12 @@ export async function isWordDocument(file: string): Promise<boolean> {
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * ENTRY }) as AsyncIterable<Buffer>) {
     // highWaterMark is a multiple of ENTRY, and reads of a regular file fill it, so entries never straddle chunks.
     for (let at = (ENTRY - (offset % ENTRY)) % ENTRY; at + ENTRY <= chunk.length; at += ENTRY) {
-      if (offset + at >= 512 && chunk.readUInt16LE(at + 64) === WORD_DOCUMENT.length && chunk[at + 66] === 2 &&
-          chunk.compare(WORD_DOCUMENT, 0, WORD_DOCUMENT.length, at, at + WORD_DOCUMENT.length) === 0) {
+      if (
+        offset + at >= 512 &&
+        chunk.readUInt16LE(at + 64) === WORD_DOCUMENT.length &&
+        chunk[at + 66] === 2 &&
+        chunk.compare(WORD_DOCUMENT, 0, WORD_DOCUMENT.length, at, at + WORD_DOCUMENT.length) === 0
+      ) {
         return true;
       }
     }
@@ -181,9 +185,7 @@ export async function webmHasVideo(file: string): Promise<boolean | null> {
   return hasVideo ? true : sawTracks ? false : null;
 }
 
-const EXTENSIONS = new Map<string, string>(
-  [...Object.values(ACCEPTED), DOC, TXT, WEBM_AUDIO, WEBM_VIDEO].map((t) => [t.mime, t.ext] as const).reverse(),
-);
+const EXTENSIONS = new Map<string, string>([...Object.values(ACCEPTED), DOC, TXT, WEBM_AUDIO, WEBM_VIDEO].map((t) => [t.mime, t.ext] as const).reverse());
 
 /** The usual extension for a MIME type we accept (`image/jpeg` → `jpg`); undefined for others. */
 export function extensionOf(mime: string): string | undefined {

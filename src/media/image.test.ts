@@ -37,7 +37,9 @@ describe('ImageProcessor', () => {
   });
 
   it('keeps an animated WebP animated, and thumbnails its first frame', async () => {
-    const webp = await sharp(await animatedGif(3, 50, 30), { animated: true }).webp().toBuffer();
+    const webp = await sharp(await animatedGif(3, 50, 30), { animated: true })
+      .webp()
+      .toBuffer();
     const { main, thumbnail } = await new ImageProcessor().process(await input(webp), WEBP, outputs(), 'owner');
     expect(main).toMatchObject({ width: 50, height: 30, mime: 'image/webp' });
     expect((await sharp(main.path, { animated: true }).metadata()).pages).toBe(3);
@@ -103,7 +105,10 @@ describe('ImageProcessor: animations', () => {
 });
 
 describe('ImageProcessor: queue', () => {
-  const refused = { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1, policy: 'IMAGE_PROCESSING' }, message: 'Too many images are being processed; retry in 1 s' };
+  const refused = {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1, policy: 'IMAGE_PROCESSING' },
+    message: 'Too many images are being processed; retry in 1 s',
+  };
 
   it('refuses with RATE_LIMITED and retryAfterSeconds once the queue of waiting jobs is full, and takes jobs again once it drains', async () => {
     const images = new ImageProcessor({ concurrency: 1, maxWaiting: 1 });

@@ -103,10 +103,13 @@ export class ImageProcessor {
       if (!animated) main = main.autoOrient();
       main = main.resize({ width: this.#maxSide, height: this.#maxSide, fit: 'inside', withoutEnlargement: true });
       main =
-        format === 'jpeg' ? main.jpeg({ quality: 82, progressive: true })
-        : format === 'png' ? main.png({ compressionLevel: 6 })
-        : format === 'webp' ? main.webp({ quality: 80 })
-        : main.gif();
+        format === 'jpeg'
+          ? main.jpeg({ quality: 82, progressive: true })
+          : format === 'png'
+            ? main.png({ compressionLevel: 6 })
+            : format === 'webp'
+              ? main.webp({ quality: 80 })
+              : main.gif();
       const mainInfo = await this.#write(main, out.main);
       const thumbnail = await this.#write(this.#thumbnail(input, this.#thumbnailSide), out.thumbnail);
       return { main: { ...mainInfo, mime: type.mime }, thumbnail };
@@ -117,8 +120,7 @@ export class ImageProcessor {
   avatar(input: string, type: DetectedType, out: { main: string; thumbnail: string }, owner: string): Promise<ProcessedImage> {
     return this.#jobs.run(owner, async () => {
       const meta = await this.#inspect(input, type);
-      const oriented =
-        (meta.pages ?? 1) > 1 ? { width: meta.width, height: meta.pageHeight ?? meta.height } : (meta.autoOrient ?? meta);
+      const oriented = (meta.pages ?? 1) > 1 ? { width: meta.width, height: meta.pageHeight ?? meta.height } : (meta.autoOrient ?? meta);
       const side = Math.min(this.#avatarSide, oriented.width, oriented.height);
       const main = this.#open(input, { animated: false })
         .autoOrient()
@@ -149,9 +151,7 @@ export class ImageProcessor {
     const pixels = meta.width * meta.height;
     if (pixels > this.#maxPixels) {
       const shown = `${meta.width}×${meta.pageHeight ?? meta.height}${frames > 1 ? ` in ${frames} frames` : ''}`;
-      throw payloadTooLarge(
-        `The image is ${shown} (${megapixels(pixels)} megapixels); at most ${megapixels(this.#maxPixels)} megapixels are accepted`,
-      );
+      throw payloadTooLarge(`The image is ${shown} (${megapixels(pixels)} megapixels); at most ${megapixels(this.#maxPixels)} megapixels are accepted`);
     }
     return meta;
   }

@@ -27,7 +27,16 @@ describe('UrlSigner', () => {
   it('refuses malformed input without throwing', () => {
     const signer = new UrlSigner({ secret });
     const { exp, sig } = parts(signer.path(id, 'original'));
-    for (const [e, s] of [[undefined, sig], [exp, undefined], [['1', '2'], sig], ['-1', sig], ['1e9', sig], [exp, `${sig}A`], [exp, sig.slice(1)], [exp, '%'.repeat(43)]]) {
+    for (const [e, s] of [
+      [undefined, sig],
+      [exp, undefined],
+      [['1', '2'], sig],
+      ['-1', sig],
+      ['1e9', sig],
+      [exp, `${sig}A`],
+      [exp, sig.slice(1)],
+      [exp, '%'.repeat(43)],
+    ]) {
       expect(signer.verify(id, 'original', e, s)).toBe('invalid');
     }
   });

@@ -49,7 +49,10 @@ describe('TempDir', () => {
         this.push(Buffer.alloc(64 * 1024));
       },
     });
-    await expect(temp.receive(endless, 1024 * 1024)).rejects.toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, message: 'The file is larger than 1 MiB' });
+    await expect(temp.receive(endless, 1024 * 1024)).rejects.toMatchObject({
+      extensions: { code: 'PAYLOAD_TOO_LARGE' },
+      message: 'The file is larger than 1 MiB',
+    });
     expect(read).toBeLessThan(40); // ~17 chunks were needed to cross 1 MiB; it did not read on
     expect(await readdir(temp.dir)).toEqual([]);
   });

@@ -48,9 +48,7 @@ export class ConnectionRegistry {
   /** Closes the user's sockets of these sessions (all when null), except one session's; returns how many. */
   closeSessions(userId: string, sessionIds: readonly string[] | null, exceptSessionId: string | null, code: number, reason: string): number {
     const wanted = sessionIds === null ? null : new Set(sessionIds);
-    const own = (this.#byUser.get(userId) ?? []).filter(
-      (c) => (wanted === null || wanted.has(c.sessionId)) && c.sessionId !== exceptSessionId,
-    );
+    const own = (this.#byUser.get(userId) ?? []).filter((c) => (wanted === null || wanted.has(c.sessionId)) && c.sessionId !== exceptSessionId);
     for (const { socket } of own) socket.close(code, reason);
     return own.length;
   }

@@ -5,7 +5,7 @@ import { ChatTopic, type TypingPayload } from '../modules/chats/index.js';
 describe('InProcessPubSub', () => {
   const typing = (typing: boolean): TypingPayload => ({ chatId: 'c', userId: 'u', typing });
 
-  it('delivers to the user\'s subscribers only, and forgets a subscriber that returns', async () => {
+  it("delivers to the user's subscribers only, and forgets a subscriber that returns", async () => {
     const pubsub = new InProcessPubSub();
     const mine = pubsub.subscribe(ChatTopic.Typing, 'me');
     const theirs = pubsub.subscribe(ChatTopic.Typing, 'them');

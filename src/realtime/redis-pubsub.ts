@@ -3,7 +3,6 @@ import type { Logger } from '../lib/logger.js';
 import { flatString } from '../lib/text.js';
 import { queueOf, type PubSub, type Topic } from './pubsub.js';
 
-
 /** Options for {@link RedisPubSub}. */
 export interface RedisPubSubOptions {
   url: string;

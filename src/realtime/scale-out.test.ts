@@ -5,14 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../test/factories.js';
 import { createPrivateChat } from '../test/chats.js';
-import {
-  MeDocument,
-  OnNewMessageDocument,
-  OnPresenceDocument,
-  OnTypingDocument,
-  SendMessageDocument,
-  SetTypingDocument,
-} from '../test/generated/graphql.js';
+import { MeDocument, OnNewMessageDocument, OnPresenceDocument, OnTypingDocument, SendMessageDocument, SetTypingDocument } from '../test/generated/graphql.js';
 import { hasRedisServer, startRedis } from '../test/redis.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../test/server.js';
 import { ChatTopic } from '../modules/chats/index.js';

@@ -166,7 +166,10 @@ describe('floods are rate limited', () => {
     for (const name of ['nobody1', 'nobody2']) expectErrorCode(await login(name), 'UNAUTHENTICATED'); // 3, 4
     const refused = expectErrorCode(await login('nobody3'), 'RATE_LIMITED');
     expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
-    expectErrorCode(await gql(limited, RegisterDocument, { input: { username: uniqueUsername(), password: 'correct horse battery', displayName: 'Late' } }), 'RATE_LIMITED');
+    expectErrorCode(
+      await gql(limited, RegisterDocument, { input: { username: uniqueUsername(), password: 'correct horse battery', displayName: 'Late' } }),
+      'RATE_LIMITED',
+    );
   });
 
   it('messages per user', async () => {
@@ -207,7 +210,14 @@ describe('upload floods', () => {
     const limitedUploads = await startTestServer({ RATE_LIMIT_UPLOADS: '1/60' });
     try {
       const account = await createUser(limitedUploads);
-      const upload = () => gqlUpload(limitedUploads, UploadAvatarDocument, { file: null }, { file: { data: Buffer.from('not an image\n'), name: 'a.txt' } }, { token: account.accessToken });
+      const upload = () =>
+        gqlUpload(
+          limitedUploads,
+          UploadAvatarDocument,
+          { file: null },
+          { file: { data: Buffer.from('not an image\n'), name: 'a.txt' } },
+          { token: account.accessToken },
+        );
       expect((await upload()).errors?.[0]?.extensions?.['code']).not.toBe('RATE_LIMITED');
       expect(expectErrorCode(await upload(), 'RATE_LIMITED').extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
     } finally {

@@ -60,7 +60,13 @@ describe('1: a removed member replaying a clientId', () => {
     [alice, bob] = await Promise.all([createUser(s), createUser(s)]);
     chatId = await createGroup(s, alice, [bob], 'Plans');
     expectNoErrors(await gql(s, SEND, { input: { chatId, text: 'hi all', clientId: 'bob-1' } }, { token: bob.accessToken }));
-    await gqlUpload(s, parse('mutation ($input: SendMediaMessageInput!) { sendMediaMessage(input: $input) { id } }'), { input: { chatId, file: null, clientId: 'bob-media-1' } }, { 'input.file': { data: Buffer.from('notes\n'), name: 'a.txt' } }, { token: bob.accessToken });
+    await gqlUpload(
+      s,
+      parse('mutation ($input: SendMediaMessageInput!) { sendMediaMessage(input: $input) { id } }'),
+      { input: { chatId, file: null, clientId: 'bob-media-1' } },
+      { 'input.file': { data: Buffer.from('notes\n'), name: 'a.txt' } },
+      { token: bob.accessToken },
+    );
     expectNoErrors(await gql(s, REMOVE, { chatId, userId: bob.user.id }, { token: alice.accessToken }));
     expectNoErrors(await gql(s, SEND, { input: { chatId, text: 'alice: bob is gone, the plan is X' } }, { token: alice.accessToken }));
   });
@@ -98,15 +104,24 @@ describe('1: a removed member replaying a clientId', () => {
   it('a member still gets the first message back for a retry', async () => {
     const carol = await createUser(s);
     const id = await createGroup(s, alice, [carol], 'Retry');
-    const first = expectNoErrors(await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }));
-    const again = expectNoErrors(await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }));
+    const first = expectNoErrors(
+      await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }),
+    );
+    const again = expectNoErrors(
+      await gql<{ sendMessage: { id: string } }, unknown>(s, SEND, { input: { chatId: id, text: 'once', clientId: 'c-1' } }, { token: carol.accessToken }),
+    );
     expect(again.sendMessage.id).toBe(first.sendMessage.id);
   });
 
   it('Message.chat is authorised for the viewer, not trusted from the message', async () => {
     // updateMessageStatus reaches a message by id: a former member gets nothing through it.
     const message = await s.database.prisma.message.findFirstOrThrow({ where: { chatId, senderId: alice.user.id } });
-    const result = await gql(s, 'mutation ($id: ID!) { updateMessageStatus(messageId: $id, status: READ) { id chat { title } } }', { id: message.id }, { token: bob.accessToken });
+    const result = await gql(
+      s,
+      'mutation ($id: ID!) { updateMessageStatus(messageId: $id, status: READ) { id chat { title } } }',
+      { id: message.id },
+      { token: bob.accessToken },
+    );
     expectErrorCode(result, 'NOT_FOUND');
   });
 });
@@ -122,13 +137,25 @@ describe('2: a socket follows its session, not the token it connected with', () 
     const [boss, deputy] = await Promise.all([createUser(s), createUser(s)]);
     await Promise.all([promoteToAdmin(s, boss.user.id), promoteToAdmin(s, deputy.user.id)]);
     // A client that reconnects as graphql-ws' does, with connectionParams read afresh.
-    const client = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 5, retryWait: async () => undefined, connectionParams: () => ({ authorization: `Bearer ${deputy.accessToken}` }) });
+    const client = createClient({
+      url: s.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 5,
+      retryWait: async () => undefined,
+      connectionParams: () => ({ authorization: `Bearer ${deputy.accessToken}` }),
+    });
     try {
       expect((await overSocket(client, '{ adminStats { usersTotal } }')).errors).toBeUndefined();
-      expectNoErrors(await gql(s, 'mutation ($id: ID!) { adminSetUserRole(userId: $id, role: USER) { id } }', { id: deputy.user.id }, { token: boss.accessToken }));
+      expectNoErrors(
+        await gql(s, 'mutation ($id: ID!) { adminSetUserRole(userId: $id, role: USER) { id } }', { id: deputy.user.id }, { token: boss.accessToken }),
+      );
       for (const query of ['{ adminStats { usersTotal } }', '{ adminMessages { edges { node { id } } } }']) {
         const result = await overSocket(client, query);
-        expect(result.errors?.map((e) => e.extensions?.['code']), query).toEqual(['FORBIDDEN']);
+        expect(
+          result.errors?.map((e) => e.extensions?.['code']),
+          query,
+        ).toEqual(['FORBIDDEN']);
       }
       const promote = await overSocket(client, `mutation { adminSetUserRole(userId: "${deputy.user.id}", role: ADMIN) { role } }`);
       expect(promote.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
@@ -161,9 +188,20 @@ describe('2: a socket follows its session, not the token it connected with', () 
 
   it('changePassword closes the other sessions’ sockets and keeps the caller’s', async () => {
     const user = await createUser(s);
-    const login = expectNoErrors(await gql<{ login: { accessToken: string } }, unknown>(s, 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { username: user.username, password: user.password } }));
+    const login = expectNoErrors(
+      await gql<{ login: { accessToken: string } }, unknown>(s, 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
+        i: { username: user.username, password: user.password },
+      }),
+    );
     const [mine, other] = await Promise.all([openSocket(s, user.accessToken), openSocket(s, login.login.accessToken)]);
-    expectNoErrors(await gql(s, 'mutation { changePassword(currentPassword: "correct horse battery", newPassword: "another horse battery") }', {}, { token: user.accessToken }));
+    expectNoErrors(
+      await gql(
+        s,
+        'mutation { changePassword(currentPassword: "correct horse battery", newPassword: "another horse battery") }',
+        {},
+        { token: user.accessToken },
+      ),
+    );
     expect(await within(other.closed, 2000, 'other session socket')).toEqual({ code: 4403, reason: 'SESSION_REVOKED' });
     expect(mine.socket.readyState).toBe(WebSocket.OPEN);
     mine.socket.close();
@@ -173,7 +211,9 @@ describe('2: a socket follows its session, not the token it connected with', () 
     const [admin, user] = await Promise.all([createUser(s), createUser(s)]);
     await promoteToAdmin(s, admin.user.id);
     const { closed } = await openSocket(s, user.accessToken);
-    expectNoErrors(await gql(s, 'mutation ($id: ID!) { adminSetUserActive(userId: $id, active: false) { id } }', { id: user.user.id }, { token: admin.accessToken }));
+    expectNoErrors(
+      await gql(s, 'mutation ($id: ID!) { adminSetUserActive(userId: $id, active: false) { id } }', { id: user.user.id }, { token: admin.accessToken }),
+    );
     expect(await within(closed, 2000, 'socket close')).toEqual({ code: 4403, reason: 'ACCOUNT_DEACTIVATED' });
   });
 
@@ -181,10 +221,20 @@ describe('2: a socket follows its session, not the token it connected with', () 
     const user = await createUser(s);
     const claims = jwt.decode(user.accessToken) as { sid: string; sub: string };
     const shortLived = jwt.sign({ sid: claims.sid }, 'test-secret-that-is-at-least-32-bytes-long', {
-      algorithm: 'HS256', subject: claims.sub, issuer: 'payamak', audience: 'payamak-api', expiresIn: 1,
+      algorithm: 'HS256',
+      subject: claims.sub,
+      issuer: 'payamak',
+      audience: 'payamak-api',
+      expiresIn: 1,
     });
     // One socket throughout (not lazy): a reconnect would present the expired token and be refused, rightly.
-    const client = createClient({ url: s.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${shortLived}` } });
+    const client = createClient({
+      url: s.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${shortLived}` },
+    });
     try {
       expect((await overSocket(client, '{ me { id } }')).data).toEqual({ me: { id: user.user.id } });
       // Until HTTP refuses the token itself (expired), then once more on the socket.
@@ -205,15 +255,31 @@ describe('3: ADMIN_USERNAME naming an account someone registered first', () => {
     expect((await gql(first, '{ me { id } }', {}, { token: squatter.accessToken })).errors).toBeUndefined();
     const second = await server({ ADMIN_USERNAME: 'boss_squat', ADMIN_PASSWORD: 'the operators own password' }, { shareDatabaseWith: first });
     expectErrorCode(await gql(second, '{ me { id } }', {}, { token: squatter.accessToken }), 'UNAUTHENTICATED');
-    expectErrorCode(await gql(second, 'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: squatter.refreshToken }), 'UNAUTHENTICATED');
-    expectErrorCode(await gql(second, 'mutation { login(input: { username: "boss_squat", password: "correct horse battery" }) { accessToken } }'), 'UNAUTHENTICATED');
-    const operator = expectNoErrors(await gql<{ login: { user: { role: string } } }, unknown>(second, 'mutation { login(input: { username: "boss_squat", password: "the operators own password" }) { user { role } } }'));
+    expectErrorCode(
+      await gql(second, 'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: squatter.refreshToken }),
+      'UNAUTHENTICATED',
+    );
+    expectErrorCode(
+      await gql(second, 'mutation { login(input: { username: "boss_squat", password: "correct horse battery" }) { accessToken } }'),
+      'UNAUTHENTICATED',
+    );
+    const operator = expectNoErrors(
+      await gql<{ login: { user: { role: string } } }, unknown>(
+        second,
+        'mutation { login(input: { username: "boss_squat", password: "the operators own password" }) { user { role } } }',
+      ),
+    );
     expect(operator.login.user.role).toBe('ADMIN');
   });
 
   it('an account that is already the admin keeps its sessions across restarts', async () => {
     const first = await server({ ADMIN_USERNAME: 'boss_kept', ADMIN_PASSWORD: 'the operators own password' });
-    const login = expectNoErrors(await gql<{ login: { accessToken: string } }, unknown>(first, 'mutation { login(input: { username: "boss_kept", password: "the operators own password" }) { accessToken } }'));
+    const login = expectNoErrors(
+      await gql<{ login: { accessToken: string } }, unknown>(
+        first,
+        'mutation { login(input: { username: "boss_kept", password: "the operators own password" }) { accessToken } }',
+      ),
+    );
     const second = await server({ ADMIN_USERNAME: 'boss_kept', ADMIN_PASSWORD: 'the operators own password' }, { shareDatabaseWith: first });
     expect((await gql(second, '{ adminStats { usersTotal } }', {}, { token: login.login.accessToken })).errors).toBeUndefined();
   });
@@ -228,7 +294,12 @@ describe('5: adding strangers to groups has a budget', () => {
   it('counts only people who share no chat with the adder, refuses past the budget with RATE_LIMITED and charges nothing for a refused call', async () => {
     const adder = await createUser(s);
     const strangers = await Promise.all(Array.from({ length: 5 }, () => createUser(s)));
-    const tooMany = await gql(s, CREATE_GROUP, { input: { title: 'Spam', memberIds: strangers.slice(0, 4).map((u) => u.user.id) } }, { token: adder.accessToken });
+    const tooMany = await gql(
+      s,
+      CREATE_GROUP,
+      { input: { title: 'Spam', memberIds: strangers.slice(0, 4).map((u) => u.user.id) } },
+      { token: adder.accessToken },
+    );
     const refused = expectErrorCode(tooMany, 'RATE_LIMITED');
     expect(refused.extensions).toMatchObject({ policy: 'GROUP_ADDS' });
     expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
@@ -236,7 +307,16 @@ describe('5: adding strangers to groups has a budget', () => {
     const chatId = await createGroup(s, adder, strangers.slice(0, 3), 'Friends');
     expectErrorCode(await gql(s, ADD, { chatId, userIds: [strangers[3]!.user.id] }, { token: adder.accessToken }), 'RATE_LIMITED');
     // People the adder already shares a chat with are free.
-    expect(expectNoErrors(await gql<{ createGroupChat: { id: string } }, unknown>(s, CREATE_GROUP, { input: { title: 'Again', memberIds: strangers.slice(0, 3).map((u) => u.user.id) } }, { token: adder.accessToken })).createGroupChat.id).toBeTruthy();
+    expect(
+      expectNoErrors(
+        await gql<{ createGroupChat: { id: string } }, unknown>(
+          s,
+          CREATE_GROUP,
+          { input: { title: 'Again', memberIds: strangers.slice(0, 3).map((u) => u.user.id) } },
+          { token: adder.accessToken },
+        ),
+      ).createGroupChat.id,
+    ).toBeTruthy();
     expect(await s.database.prisma.chatMember.count({ where: { userId: strangers[3]!.user.id } })).toBe(0);
   });
 
@@ -244,7 +324,14 @@ describe('5: adding strangers to groups has a budget', () => {
     const owner = await createUser(s);
     const friends = await Promise.all([createUser(s), createUser(s)]);
     const chatId = await createGroup(s, owner, friends, 'Three');
-    const data = expectNoErrors(await gql<{ chat: { memberCount: number; members: { user: { id: string } }[]; all: { user: { id: string } }[] } }, unknown>(s, '{ chat(id: "' + chatId + '") { memberCount members(first: 1) { user { id } } all: members { user { id } } } }', {}, { token: owner.accessToken }));
+    const data = expectNoErrors(
+      await gql<{ chat: { memberCount: number; members: { user: { id: string } }[]; all: { user: { id: string } }[] } }, unknown>(
+        s,
+        '{ chat(id: "' + chatId + '") { memberCount members(first: 1) { user { id } } all: members { user { id } } } }',
+        {},
+        { token: owner.accessToken },
+      ),
+    );
     expect(data.chat.memberCount).toBe(3);
     expect(data.chat.all.map((m) => m.user.id).sort()).toEqual([owner.user.id, ...friends.map((f) => f.user.id)].sort());
     expect(data.chat.members).toEqual([data.chat.all[0]]);
@@ -267,7 +354,10 @@ describe('7: connection floods and presence flapping', () => {
     await createGroup(s, watcher, [flapper]);
     const events: { status: string }[] = [];
     const watching = wsClient(s, watcher.accessToken);
-    watching.subscribe({ query: 'subscription { presence { userId status } }' }, { next: (r) => void events.push((r.data as { presence: { status: string } }).presence), error: () => undefined, complete: () => undefined });
+    watching.subscribe(
+      { query: 'subscription { presence { userId status } }' },
+      { next: (r) => void events.push((r.data as { presence: { status: string } }).presence), error: () => undefined, complete: () => undefined },
+    );
     await expect.poll(() => s.pubsub.listenerCount('PRESENCE', watcher.user.id)).toBe(1);
     const statements = await s.countStatements(async () => {
       for (let i = 0; i < 50; i += 1) {
@@ -290,7 +380,9 @@ describe('9: the member cap holds under concurrent additions', () => {
     const friend = await createUser(s);
     const chatId = await createGroup(s, owner, [friend], 'Big');
     const ids = Array.from({ length: 1100 }, () => randomUUID());
-    await s.database.prisma.user.createMany({ data: ids.map((id, i) => ({ id, username: `bulk_${i}_${id.slice(0, 6)}`, displayName: `Bulk ${i}`, passwordHash: 'x' })) });
+    await s.database.prisma.user.createMany({
+      data: ids.map((id, i) => ({ id, username: `bulk_${i}_${id.slice(0, 6)}`, displayName: `Bulk ${i}`, passwordHash: 'x' })),
+    });
     const [a, b] = await Promise.all([
       gql(s, ADD, { chatId, userIds: ids.slice(0, 1000) }, { token: owner.accessToken }),
       gql(s, ADD, { chatId, userIds: ids.slice(1000) }, { token: owner.accessToken }),

@@ -112,10 +112,17 @@ beforeAll(async () => {
   const chat = expectNoErrors(
     await gql(server, CreateGroupChatDocument, { input: { title: 'Private group', memberIds: [member.user.id] } }, { token: owner.accessToken }),
   ).createGroupChat.id;
-  const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: chat, text: 'secret' } }, { token: owner.accessToken })).sendMessage.id;
+  const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: chat, text: 'secret' } }, { token: owner.accessToken })).sendMessage
+    .id;
   // Someone else's notification, for the stranger to probe.
   const notification = (await server.database.prisma.notification.create({ data: { userId: member.user.id, type: 'ADDED_TO_GROUP', title: 't' } })).id;
-  const media = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: Buffer.from('a secret note\n'), name: 'note.txt' } }, { token: owner.accessToken });
+  const media = await gqlUpload(
+    server,
+    SendMediaMessageDocument,
+    { input: { chatId: chat, file: null } },
+    { 'input.file': { data: Buffer.from('a secret note\n'), name: 'note.txt' } },
+    { token: owner.accessToken },
+  );
   const file = expectNoErrors(media).sendMediaMessage.file!.id;
   ids = { chat, message, notification, file };
 });
@@ -172,7 +179,7 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
     }
     if (isEnumType(named)) return named.name === 'MessageStatus' ? 'READ' : named.name === 'Role' ? 'ADMIN' : named.getValues()[0]!.value;
     if (named.name === 'Upload') return null; // sent as a multipart file part
-    if (named.name === 'Boolean') return arg.name === 'active' ? false : true;
+    if (named.name === 'Boolean') return arg.name !== 'active';
     if (named.name === 'Int') return 1;
     return 'x';
   })();
@@ -195,7 +202,10 @@ function uploadPaths(field: GraphQLField<unknown, unknown>): string[] {
   return field.args.flatMap((arg) => {
     const named = getNamedType(arg.type);
     if (named.name === 'Upload') return [arg.name];
-    if (isInputObjectType(named)) return Object.values(named.getFields()).filter((f) => getNamedType(f.type).name === 'Upload').map((f) => `${arg.name}.${f.name}`);
+    if (isInputObjectType(named))
+      return Object.values(named.getFields())
+        .filter((f) => getNamedType(f.type).name === 'Upload')
+        .map((f) => `${arg.name}.${f.name}`);
     return [];
   });
 }
@@ -207,7 +217,9 @@ async function send(field: GraphQLField<unknown, unknown>, query: string, variab
   const form = new FormData();
   form.append('operations', JSON.stringify({ query, variables }));
   form.append('map', JSON.stringify(Object.fromEntries(paths.map((p, i) => [String(i), [`variables.${p}`]]))));
-  paths.forEach((_, i) => form.append(String(i), new Blob(['probe\n'], { type: 'text/plain' }), 'probe.txt'));
+  paths.forEach((_, i) => {
+    form.append(String(i), new Blob(['probe\n'], { type: 'text/plain' }), 'probe.txt');
+  });
   const response = await fetch(server.graphqlUrl, {
     method: 'POST',
     headers: { 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -216,8 +228,7 @@ async function send(field: GraphQLField<unknown, unknown>, query: string, variab
   return (await response.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
-const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] | undefined }) =>
-  result.errors?.[0]?.extensions?.['code'] ?? 'OK';
+const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] | undefined }) => result.errors?.[0]?.extensions?.['code'] ?? 'OK';
 
 describe('authorization matrix', () => {
   it('names every operation of schema.graphql', () => {
@@ -310,7 +321,11 @@ function codesOverSocket(client: ReturnType<typeof createClient>, query: string,
       { query, variables },
       {
         next: (result) => codes.push(...(result.errors ?? []).map((e) => e.extensions?.['code'])),
-        error: (error) => resolve([...codes, ...(Array.isArray(error) ? error.map((e: { extensions?: Record<string, unknown> }) => e.extensions?.['code']) : ['SOCKET_ERROR'])]),
+        error: (error) =>
+          resolve([
+            ...codes,
+            ...(Array.isArray(error) ? error.map((e: { extensions?: Record<string, unknown> }) => e.extensions?.['code']) : ['SOCKET_ERROR']),
+          ]),
         complete: () => resolve(codes),
       },
     );
@@ -321,7 +336,13 @@ describe('authorization matrix over graphql-ws', () => {
   it('every admin operation on a socket opened as an admin is FORBIDDEN once the role is gone', async () => {
     const demoted = await createUser(server);
     await server.database.prisma.user.update({ where: { id: demoted.user.id }, data: { role: 'ADMIN' } });
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${demoted.accessToken}` } });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${demoted.accessToken}` },
+    });
     try {
       expect(await codesOverSocket(client, '{ adminStats { usersTotal } }', {})).toEqual([]);
       // Behind the server's back: no event tells the socket, the next operation must see it anyway.
@@ -343,11 +364,24 @@ describe('authorization matrix over graphql-ws', () => {
       await gql(server, CreateGroupChatDocument, { input: { title: 'Former', memberIds: [former.user.id] } }, { token: owner.accessToken }),
     ).createGroupChat.id;
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'mine', clientId: 'former-1' } }, { token: former.accessToken }));
-    expectNoErrors(await gql(server, 'mutation ($c: ID!, $u: ID!) { removeGroupMember(chatId: $c, userId: $u) { id } }', { c: chatId, u: former.user.id }, { token: owner.accessToken }));
+    expectNoErrors(
+      await gql(
+        server,
+        'mutation ($c: ID!, $u: ID!) { removeGroupMember(chatId: $c, userId: $u) { id } }',
+        { c: chatId, u: former.user.id },
+        { token: owner.accessToken },
+      ),
+    );
     const chatType = schema.getType('Chat') as { getFields(): Record<string, GraphQLField<unknown, unknown>> };
     const fields = Object.values(chatType.getFields());
     expect(fields.length).toBeGreaterThan(5);
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${former.accessToken}` } });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${former.accessToken}` },
+    });
     try {
       for (const field of fields) {
         const selection = `${field.name}${isLeafType(getNamedType(field.type)) ? '' : ' { __typename }'}`;

@@ -82,6 +82,7 @@ const NASTY_STRINGS = [
   '%_\\',
   '../../etc/passwd',
   '<script>alert(1)</script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the log4j probe, sent as a literal string on purpose
   '${jndi:ldap://x}',
   'null',
   '0',
@@ -103,7 +104,8 @@ beforeAll(async () => {
   const group = await createGroup(server, other, [viewer], 'Fuzz');
   const own = await createGroup(server, viewer, [other], 'Mine');
   const direct = await createPrivateChat(server, viewer, other);
-  const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: group, text: 'hello' } }, { token: other.accessToken })).sendMessage.id;
+  const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: group, text: 'hello' } }, { token: other.accessToken })).sendMessage
+    .id;
   const notification = (await server.database.prisma.notification.findFirstOrThrow({ where: { userId: viewer.user.id } })).id;
   named = { group, own, direct, message, notification, viewer: viewer.user.id, other: other.user.id };
   ids = [...Object.values(named), '8f14e45f-ceea-467a-9af0-fd0a2b4a9c1e', 'not-a-uuid', '', '1'];
@@ -178,7 +180,17 @@ function wrongValue(type: GraphQLInputType): unknown {
     case 'Boolean':
       return pick(['true', 1, 0, 'yes', [], {}]);
     case 'DateTime':
-      return pick(['yesterday', '2020-13-45T99:99:99Z', '2020-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '+275760-09-13T00:00:00.000Z', 0, 8.64e15, '2026-01-01T00:00:00']);
+      return pick([
+        'yesterday',
+        '2020-13-45T99:99:99Z',
+        '2020-02-30T00:00:00Z',
+        '0000-01-01T00:00:00Z',
+        '9999-12-31T23:59:59.999Z',
+        '+275760-09-13T00:00:00.000Z',
+        0,
+        8.64e15,
+        '2026-01-01T00:00:00',
+      ]);
     default:
       return pick([1, true, {}, [], 'x']);
   }
@@ -358,7 +370,8 @@ function overWs(client: Client, item: Case): Promise<Outcome> {
       { query: item.operation.query, variables: item.variables, operationName: item.operationName },
       {
         next: (result) => void errors.push(...(result.errors ?? [])),
-        error: (error) => resolve(Array.isArray(error) ? { errors: [...errors, ...(error as GraphQLFormattedError[])] } : { errors, failure: socketFailure(error) }),
+        error: (error) =>
+          resolve(Array.isArray(error) ? { errors: [...errors, ...(error as GraphQLFormattedError[])] } : { errors, failure: socketFailure(error) }),
         complete: () => resolve({ errors }),
       },
     );
@@ -383,7 +396,8 @@ async function subscribeOverWs(client: Client, item: Case): Promise<Outcome> {
         errors.push(...(result.errors ?? []));
         if (result.errors) ended ??= { errors };
       },
-      error: (error) => void (ended ??= Array.isArray(error) ? { errors: [...errors, ...(error as GraphQLFormattedError[])] } : { errors, failure: socketFailure(error) }),
+      error: (error) =>
+        void (ended ??= Array.isArray(error) ? { errors: [...errors, ...(error as GraphQLFormattedError[])] } : { errors, failure: socketFailure(error) }),
       complete: () => void (ended ??= { errors }),
     },
   );
@@ -409,12 +423,14 @@ function problemsOf(item: Case, outcome: Outcome): string[] {
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) problems.push(`${String(code)}: ${error.message} at ${JSON.stringify(error.path ?? [])}`);
   }
   if (problems.length === 0) return [];
-  const variables = JSON.stringify(item.variables, (_key, value: unknown) => (typeof value === 'string' && value.length > 80 ? `${value.slice(0, 40)}…(${value.length})` : value));
+  const variables = JSON.stringify(item.variables, (_key, value: unknown) =>
+    typeof value === 'string' && value.length > 80 ? `${value.slice(0, 40)}…(${value.length})` : value,
+  );
   return [`${item.operation.field.name} over ${item.transport} (${item.mutation}) ${variables.slice(0, 400)}: ${problems.join('; ')}`];
 }
 
 describe('fuzzing every operation of schema.graphql', () => {
-  it('answers every mistake as the client\'s, on both transports, and stays healthy', async () => {
+  it("answers every mistake as the client's, on both transports, and stays healthy", async () => {
     const cases = drawCases();
     const started = performance.now();
     const clients = Array.from({ length: 2 }, () =>
@@ -433,7 +449,11 @@ describe('fuzzing every operation of schema.graphql', () => {
       const send = async (item: Case) => {
         counts[item.transport] += 1;
         const outcome =
-          item.transport !== 'ws' ? await overHttp(item) : item.operation.kind === 'subscription' ? await subscribeOverWs(subscriptions, item) : await overWs(queries, item);
+          item.transport !== 'ws'
+            ? await overHttp(item)
+            : item.operation.kind === 'subscription'
+              ? await subscribeOverWs(subscriptions, item)
+              : await overWs(queries, item);
         problems.push(...problemsOf(item, outcome));
       };
       // Subscriptions over the socket one at a time (see subscribeOverWs), beside the rest.
@@ -452,7 +472,9 @@ describe('fuzzing every operation of schema.graphql', () => {
       await Promise.all(clients.map((client) => client.dispose()));
     }
     const seconds = (performance.now() - started) / 1000;
-    console.info(`fuzz: ${cases.length} requests (HTTP ${counts.http}, Express ${counts.express}, WebSocket ${counts.ws}) over ${operations.length} operations in ${seconds.toFixed(1)} s`);
+    console.info(
+      `fuzz: ${cases.length} requests (HTTP ${counts.http}, Express ${counts.express}, WebSocket ${counts.ws}) over ${operations.length} operations in ${seconds.toFixed(1)} s`,
+    );
     expect(problems, problems.join('\n')).toEqual([]);
     expect(cases.length).toBeGreaterThan(2000);
     expect(counts.ws).toBeGreaterThan(1000);
@@ -461,7 +483,12 @@ describe('fuzzing every operation of schema.graphql', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(expectNoErrors(await gql(server, '{ me { id } }', {}, { token: viewer.accessToken }))).toEqual({ me: { id: viewer.user.id } });
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${viewer.accessToken}` } });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${viewer.accessToken}` },
+    });
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
         client.subscribe({ query: '{ me { id } }' }, { next: resolve, error: reject, complete: () => undefined });

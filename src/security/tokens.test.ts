@@ -64,5 +64,4 @@ describe('refresh token theft', () => {
     expectErrorCode(await gql(server, MeDocument, {}, { token: next.accessToken }), 'UNAUTHENTICATED');
     expectErrorCode(await gql(server, MeDocument, {}, { token: account.accessToken }), 'UNAUTHENTICATED');
   });
-
 });

@@ -38,15 +38,15 @@ export function operationLogPlugin(metrics: Metrics, logger: Logger): ApolloServ
           const seconds = (performance.now() - started) / 1000;
           const type = operation?.operation ?? 'invalid';
           const field = rootFieldOf(operation);
-          const failed = (errors?.length ?? 0) > 0 ||
-            (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+          const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
           metrics.graphqlOperations.inc({ type, field, transport: 'http', outcome: failed ? 'error' : 'ok' });
           metrics.graphqlDuration.observe({ type, field, transport: 'http' }, seconds);
           // Checked on the root logger: the context's child logger is made on first use.
-          if (logger.isLevelEnabled('info')) contextValue.logger.info(
-            { operation: operation?.name?.value ?? null, type, field, ms: Math.round(seconds * 1000), ok: !failed },
-            'graphql operation',
-          );
+          if (logger.isLevelEnabled('info'))
+            contextValue.logger.info(
+              { operation: operation?.name?.value ?? null, type, field, ms: Math.round(seconds * 1000), ok: !failed },
+              'graphql operation',
+            );
         },
       };
     },

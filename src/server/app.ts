@@ -240,9 +240,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       queryLimitsPlugin(),
       rateLimitPlugin(limits.api),
       clientErrorStatusPlugin(),
-      env.introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      env.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();

@@ -28,7 +28,8 @@ beforeAll(async () => {
   const other = await createUser(server);
   viewer = await createUser(server);
   client = wsClient(server, viewer.accessToken);
-  chatId = expectNoErrors(await gql(server, CreateGroupChatDocument, { input: { title: 'Errors', memberIds: [other.user.id] } }, { token: viewer.accessToken })).createGroupChat.id;
+  chatId = expectNoErrors(await gql(server, CreateGroupChatDocument, { input: { title: 'Errors', memberIds: [other.user.id] } }, { token: viewer.accessToken }))
+    .createGroupChat.id;
 });
 afterAll(async () => {
   await client?.dispose();
@@ -92,7 +93,10 @@ describe('query limits: BAD_USER_INPUT with reason QUERY_TOO_COMPLEX, HTTP 400',
   });
 
   it('aliases', async () => {
-    await expectRefused({ query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: me { id }`).join(' ')} }` }, { ...tooComplex, message: /Aliases limit of 15/ });
+    await expectRefused(
+      { query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: me { id }`).join(' ')} }` },
+      { ...tooComplex, message: /Aliases limit of 15/ },
+    );
   });
 
   it('directives', async () => {
@@ -142,9 +146,17 @@ describe('the NUL character, in any string argument', () => {
     ['a chat title', 'mutation ($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }', { i: { title: 'x\u0000y', memberIds: [] } }],
     ['message text', 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id } }', { i: { chatId: 'CHAT', text: 'hi\u0000' } }],
     ['a username at login', 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { username: 'ad\u0000min', password: 'some password' } }],
-    ['a username at registration', 'mutation ($i: RegisterInput!) { register(input: $i) { accessToken } }', { i: { username: 'nul\u0000', password: 'some password', displayName: 'N' } }],
+    [
+      'a username at registration',
+      'mutation ($i: RegisterInput!) { register(input: $i) { accessToken } }',
+      { i: { username: 'nul\u0000', password: 'some password', displayName: 'N' } },
+    ],
     ['a list item', 'mutation ($c: ID!, $u: [ID!]!) { addGroupMembers(chatId: $c, userIds: $u) { id } }', { c: 'CHAT', u: ['\u0000'] }],
-    ['a key of an input object', 'mutation ($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }', { i: { title: 't', memberIds: [], 'a\u0000': 1 } }],
+    [
+      'a key of an input object',
+      'mutation ($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }',
+      { i: { title: 't', memberIds: [], 'a\u0000': 1 } },
+    ],
   ];
   it.each(cases)('%s: BAD_USER_INPUT, HTTP 400', async (_name, query, variables) => {
     const withChat = variables ? (JSON.parse(JSON.stringify(variables).replaceAll('"CHAT"', JSON.stringify(chatId))) as Record<string, unknown>) : undefined;
@@ -152,14 +164,22 @@ describe('the NUL character, in any string argument', () => {
   });
 
   it('names the input field holding it, or the variable', async () => {
-    const title = await post({ query: 'mutation ($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }', variables: { i: { title: 'x\u0000', memberIds: [] } } });
+    const title = await post({
+      query: 'mutation ($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }',
+      variables: { i: { title: 'x\u0000', memberIds: [] } },
+    });
     expect(title.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'title' });
     const search = await post({ query: 'query ($search: String) { users(search: $search) { edges { cursor } } }', variables: { search: '\u0000' } });
     expect(search.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'search' });
   });
 
   it('text without NUL still goes through, other control characters are left to each field', async () => {
-    const sent = await gql(server, 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { text } }', { i: { chatId, text: 'tab\there' } }, { token: viewer.accessToken });
+    const sent = await gql(
+      server,
+      'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { text } }',
+      { i: { chatId, text: 'tab\there' } },
+      { token: viewer.accessToken },
+    );
     expect(expectNoErrors(sent)).toEqual({ sendMessage: { text: 'tab\there' } });
   });
 });

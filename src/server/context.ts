@@ -29,10 +29,7 @@ export function bearerToken(header: unknown): string | null {
 }
 
 /** Resolves the viewer of a token, or the reason it gives none. */
-export async function authenticate(
-  services: Services,
-  token: string | null,
-): Promise<{ viewer: Viewer | null; authFailure: AuthFailure | null }> {
+export async function authenticate(services: Services, token: string | null): Promise<{ viewer: Viewer | null; authFailure: AuthFailure | null }> {
   if (token === null) return { viewer: null, authFailure: null };
   try {
     return { viewer: await services.auth.authenticate(token), authFailure: null };

@@ -95,7 +95,9 @@ describe('plain HTTP routes', () => {
     expect(server.metricsUrl).toBe(metricsUrl());
     expect((await fetch(`http://127.0.0.1:${server.metricsPort}/graphql`)).status).toBe(404);
     // Not reachable on the machine's other addresses (when it has any).
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (external) await expect(fetch(`http://${external.address}:${server.metricsPort}/metrics`)).rejects.toThrow();
   });
 

@@ -7,14 +7,7 @@ import type { Loaders, Services } from '../graphql/context.js';
 import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
 import { ChatEvents, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders } from '../modules/chats/index.js';
-import {
-  FilesResolver,
-  FilesService,
-  MessageFileResolver,
-  UserAvatarResolver,
-  createFileLoaders,
-  type FilesServiceOptions,
-} from '../modules/files/index.js';
+import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
 import { ChatLastMessageResolver, MessageLog, MessagesResolver, MessagesService, createMessageLoaders } from '../modules/messages/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
@@ -88,7 +81,6 @@ export function createServices(deps: ServiceDeps): Services {
     vapidPublicKey: deps.vapid.publicKey,
   };
 }
-
 
 /** Options for {@link createLoaders}. */
 export interface LoaderOptions {

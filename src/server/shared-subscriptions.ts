@@ -15,7 +15,6 @@ import {
 } from 'graphql';
 import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
 
-
 /**
  * graphql-ws' `subscribe` (graphql-js' own, plus two things). It renders each
  * event once per distinct operation rather than once per subscriber, when that
@@ -163,10 +162,11 @@ class MappedIterator<T, U> implements AsyncIterableIterator<U> {
     if (result.done) return { value: undefined, done: true };
     return this.map(result.value).then(
       (value) => ({ value, done: false }),
-      (error: unknown) => this.return().then(
-        () => Promise.reject(error),
-        () => Promise.reject(error),
-      ),
+      (error: unknown) =>
+        this.return().then(
+          () => Promise.reject(error),
+          () => Promise.reject(error),
+        ),
     );
   }
 }

@@ -191,7 +191,10 @@ describe('the server process', () => {
       // Nothing logged a warning or an error (a 57P03 from PostgreSQL would, as would a failed fan-out), but one:
       // pg-pool's end() resolves before its connections have closed, so stopping embedded PostgreSQL right after
       // can end one of them (57P01, "idle database connection failed"); no statement is running then.
-      const logged = proc.output().split('\n').filter((line) => /"level":(40|50|60)/.test(line) || line.includes('57P0'));
+      const logged = proc
+        .output()
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line) || line.includes('57P0'));
       expect(logged.filter((line) => !line.includes('"msg":"idle database connection failed"'))).toEqual([]);
       expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 
@@ -252,7 +255,13 @@ async function groupOfThree(server: Pick<Endpoints, 'graphqlUrl'>) {
   const bob = await registerUser(server, { username: uniqueUsername('bob'), displayName: 'bob' });
   const carol = await registerUser(server, { username: uniqueUsername('carol'), displayName: 'carol' });
   // Two chats: sends to one chat queue behind each other for its row lock; those to two both reach PostgreSQL.
-  return { chatId: await createGroup(server, alice, [bob, carol], 'Shutdown'), otherChatId: await createGroup(server, alice, [bob, carol], 'Shutdown'), alice, bob, carol };
+  return {
+    chatId: await createGroup(server, alice, [bob, carol], 'Shutdown'),
+    otherChatId: await createGroup(server, alice, [bob, carol], 'Shutdown'),
+    alice,
+    bob,
+    carol,
+  };
 }
 
 function sendBody(chatId: string, clientId: string): string {
@@ -407,7 +416,14 @@ function request(base: string, options: { path: string; method?: string; token?:
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null, reused: outgoing.reusedSocket }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode!,
+            headers: response.headers,
+            body: text ? (JSON.parse(text) as unknown) : null,
+            reused: outgoing.reusedSocket,
+          }),
+        );
         response.on('error', reject);
       },
     );

@@ -30,9 +30,13 @@ export function multipartUploads(options: MultipartUploadOptions): RequestHandle
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
     if (!PREFLIGHT_HEADERS.some((header) => (req.header(header) ?? '') !== '')) {
-      fail(res, 400, ErrorCode.BAD_USER_INPUT,
+      fail(
+        res,
+        400,
+        ErrorCode.BAD_USER_INPUT,
         'This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). ' +
-          `A multipart request needs a non-empty ${PREFLIGHT_HEADERS.join(' or ')} header.`);
+          `A multipart request needs a non-empty ${PREFLIGHT_HEADERS.join(' or ')} header.`,
+      );
       return;
     }
     res.once('finish', () => drain(req));
@@ -53,8 +57,12 @@ export function multipartUploads(options: MultipartUploadOptions): RequestHandle
         },
         (error: { status?: number; message?: string }) => {
           const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 400;
-          fail(res, status === 499 ? 400 : status, status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT,
-            error.message ?? 'Malformed multipart request');
+          fail(
+            res,
+            status === 499 ? 400 : status,
+            status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_USER_INPUT,
+            error.message ?? 'Malformed multipart request',
+          );
         },
       );
   };

@@ -49,10 +49,7 @@ const hashes = new Map<string, Promise<string>>();
  * {@link registerUser}. Unlike `register`, it spends nothing of the auth budget
  * (RATE_LIMIT_AUTH) and does not check or clean its input.
  */
-export async function createUser(
-  server: TestServer,
-  overrides: { username?: string; password?: string; displayName?: string } = {},
-): Promise<TestUser> {
+export async function createUser(server: TestServer, overrides: { username?: string; password?: string; displayName?: string } = {}): Promise<TestUser> {
   const username = (overrides.username ?? uniqueUsername()).toLowerCase();
   const password = overrides.password ?? DEFAULT_PASSWORD;
   let hash = hashes.get(password);

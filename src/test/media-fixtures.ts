@@ -43,7 +43,10 @@ export async function jpegPhoto(width: number, height: number): Promise<Buffer> 
   const noise = sharp({
     create: { width: Math.ceil(width / 4), height: Math.ceil(height / 4), channels: 3, background: 'black', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
   });
-  return sharp(await noise.png().toBuffer()).resize(width, height, { kernel: 'cubic' }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(await noise.png().toBuffer())
+    .resize(width, height, { kernel: 'cubic' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** An animated GIF: `frames` frames of `width`×`height`, each a different colour. */
@@ -84,16 +87,17 @@ export function pngBomb(side = 16_000): Buffer {
   ihdr[9] = 0; // grayscale
   const rowBytes = 1 + Math.ceil(side / 8); // filter byte + pixels
   const idat = deflateSync(Buffer.alloc(rowBytes * side), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A small but complete PDF: one empty page, with a correct cross-reference table. */
 export function minimalPdf(): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
-  ];
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>'];
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((object, i) => {

@@ -30,9 +30,7 @@ export async function startTestServer(
   options: { shareDatabaseWith?: TestServer; keepAliveMs?: number; tuning?: { socketSweepMs?: number; presenceGraceMs?: number } } = {},
 ): Promise<TestServer> {
   // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.
-  const database = options.shareDatabaseWith
-    ? { url: options.shareDatabaseWith.database.url, drop: async () => undefined }
-    : await createTestDatabase();
+  const database = options.shareDatabaseWith ? { url: options.shareDatabaseWith.database.url, drop: async () => undefined } : await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-test-'));
   const parsed = parseEnv({
     NODE_ENV: 'test',
@@ -57,7 +55,14 @@ export async function startTestServer(
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
-    tuning: { typingTtlMs: 300, presenceGraceMs: 150, pushRetryDelaysMs: [50, 100], socketSweepMs: 200, ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}), ...options.tuning },
+    tuning: {
+      typingTtlMs: 300,
+      presenceGraceMs: 150,
+      pushRetryDelaysMs: [50, 100],
+      socketSweepMs: 200,
+      ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...options.tuning,
+    },
     onQuery: () => {
       if (counting) counting.statements += 1;
     },
@@ -122,7 +127,10 @@ export function expectNoErrors<TData>(result: GraphQLResponse<TData>): TData {
 
 /** Asserts exactly one error with the given `extensions.code`, and returns it. */
 export function expectErrorCode(result: { errors?: readonly GraphQLFormattedError[] | undefined }, code: string): GraphQLFormattedError {
-  expect(result.errors?.map((e) => e.extensions?.['code']), JSON.stringify(result.errors)).toEqual([code]);
+  expect(
+    result.errors?.map((e) => e.extensions?.['code']),
+    JSON.stringify(result.errors),
+  ).toEqual([code]);
   return result.errors![0]!;
 }
 

@@ -15,7 +15,13 @@ export interface UploadPart {
 }
 
 /** Variables with their `Upload` fields (typed `File` by codegen) left null: the files travel as parts. */
-export type UploadVariables<T> = T extends File ? File | null : T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]: UploadVariables<T[K]> } : T;
+export type UploadVariables<T> = T extends File
+  ? File | null
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]: UploadVariables<T[K]> }
+      : T;
 
 /**
  * Sends an operation as a GraphQL multipart request
@@ -74,7 +80,10 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 export async function listFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

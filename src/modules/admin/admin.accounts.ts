@@ -48,7 +48,12 @@ export class AccountAdmin {
    * client reconnects at once. With `endSessions` (the CLI's promote) every
    * session ends as well: the new admin signs in again, knowingly.
    */
-  async setRole(actor: AccountActor, userId: string, role: Role, options: { endSessions?: boolean } = {}): Promise<{ user: UserRecord; endedSessions: number }> {
+  async setRole(
+    actor: AccountActor,
+    userId: string,
+    role: Role,
+    options: { endSessions?: boolean } = {},
+  ): Promise<{ user: UserRecord; endedSessions: number }> {
     const target = await this.user(userId);
     if ('admin' in actor && userId === actor.admin.id && role !== 'ADMIN') throw badInput('You cannot remove your own admin role', 'userId');
     const [user, , ended] = await this.prisma.$transaction([

@@ -47,10 +47,7 @@ export class AdminResolver {
 
   @Authorized('ADMIN')
   @Query(() => AdminAuditConnection, { description: 'Admin reads of messages and admin changes, newest first.' })
-  adminAuditLog(
-    @Args(() => PageArgs) { first, after }: PageArgs,
-    @Ctx() ctx: Context,
-  ) {
+  adminAuditLog(@Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context) {
     return ctx.services.admin.auditLog({ first, after });
   }
 
@@ -67,12 +64,7 @@ export class AdminResolver {
 
   @Authorized('ADMIN')
   @Mutation(() => User)
-  adminSetUserRole(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('role', () => Role) role: Role,
-    @CurrentViewer() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ) {
+  adminSetUserRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.admin.setRole(viewer, userId, role);
   }
 

@@ -64,11 +64,7 @@ export class AdminService {
   }
 
   async health(): Promise<Health> {
-    const [database, pubsub, uploads] = await Promise.all([
-      check(() => this.env.pingDatabase()),
-      check(() => this.env.pingPubSub()),
-      this.#uploads(),
-    ]);
+    const [database, pubsub, uploads] = await Promise.all([check(() => this.env.pingDatabase()), check(() => this.env.pingPubSub()), this.#uploads()]);
     return {
       status: database.up && pubsub.up && uploads.check.up ? 'ok' : 'degraded',
       database,
@@ -82,8 +78,14 @@ export class AdminService {
   }
 
   /** Every message, or one chat's or one sender's; newest first. Each call is audited. */
-  async messages(admin: Viewer, args: { chatId?: string | null; senderId?: string | null; first?: number | null; after?: string | null }): Promise<Connection<MessageRecord>> {
-    for (const [field, id] of [['chatId', args.chatId], ['senderId', args.senderId]] as const) {
+  async messages(
+    admin: Viewer,
+    args: { chatId?: string | null; senderId?: string | null; first?: number | null; after?: string | null },
+  ): Promise<Connection<MessageRecord>> {
+    for (const [field, id] of [
+      ['chatId', args.chatId],
+      ['senderId', args.senderId],
+    ] as const) {
       if (id && !isUuid(id)) throw badInput(`${field} is not a valid id`, field);
     }
     const page = newestFirst('admin-message', 'createdAt', args);
@@ -98,13 +100,19 @@ export class AdminService {
       take: page.take,
       select: MESSAGE_SELECT,
     });
-    await this.accounts.audit({ admin }, 'READ_MESSAGES', args.chatId ?? args.senderId ?? null, {
-      chatId: args.chatId ?? null,
-      senderId: args.senderId ?? null,
-      first: size,
-      after: args.after ?? null,
-      returned: Math.min(rows.length, size),
-    }, args.chatId ? 'Chat' : args.senderId ? 'User' : null);
+    await this.accounts.audit(
+      { admin },
+      'READ_MESSAGES',
+      args.chatId ?? args.senderId ?? null,
+      {
+        chatId: args.chatId ?? null,
+        senderId: args.senderId ?? null,
+        first: size,
+        after: args.after ?? null,
+        returned: Math.min(rows.length, size),
+      },
+      args.chatId ? 'Chat' : args.senderId ? 'User' : null,
+    );
     return page.connection(rows);
   }
 

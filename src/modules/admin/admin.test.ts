@@ -92,7 +92,14 @@ describe('reads', () => {
 
   it('adminHealth reports each part', async () => {
     const { adminHealth } = expectNoErrors(await gql(server, AdminHealthDocument, {}, as(admin)));
-    expect(adminHealth).toMatchObject({ status: 'ok', databaseMode: 'external', version: '0.1.0', database: { up: true }, pubsub: { up: true }, uploads: { up: true } });
+    expect(adminHealth).toMatchObject({
+      status: 'ok',
+      databaseMode: 'external',
+      version: '0.1.0',
+      database: { up: true },
+      pubsub: { up: true },
+      uploads: { up: true },
+    });
     expect(adminHealth.database.latencyMs).toBeGreaterThanOrEqual(0);
     expect(adminHealth.uploadsFreeBytes).toBeGreaterThan(0);
     expect(adminHealth.uptimeSeconds).toBeGreaterThanOrEqual(0);
@@ -152,7 +159,9 @@ describe('changes', () => {
 
   it('sets roles, and refuses to lock the admin out of their own account', async () => {
     const target = await createUser(server);
-    expect(expectNoErrors(await gql(server, AdminSetUserRoleDocument, { userId: target.user.id, role: 'ADMIN' }, as(admin))).adminSetUserRole.role).toBe('ADMIN');
+    expect(expectNoErrors(await gql(server, AdminSetUserRoleDocument, { userId: target.user.id, role: 'ADMIN' }, as(admin))).adminSetUserRole.role).toBe(
+      'ADMIN',
+    );
     expectNoErrors(await gql(server, AdminStatsDocument, {}, as(target)));
     expectNoErrors(await gql(server, AdminSetUserRoleDocument, { userId: target.user.id, role: 'USER' }, as(admin)));
     expectErrorCode(await gql(server, AdminStatsDocument, {}, as(target)), 'FORBIDDEN');

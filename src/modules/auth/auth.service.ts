@@ -19,7 +19,6 @@ export interface AuthResult {
   user: UserRecord;
 }
 
-
 export class AuthFailureError extends Error {
   constructor(readonly failure: AuthFailure) {
     super(failure);

@@ -1,14 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, registerUser, uniqueUsername } from '../../test/factories.js';
-import {
-  ChangePasswordDocument,
-  LoginDocument,
-  LogoutDocument,
-  MeDocument,
-  RefreshTokenDocument,
-  RegisterDocument,
-} from '../../test/generated/graphql.js';
+import { ChangePasswordDocument, LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument } from '../../test/generated/graphql.js';
 import { expectErrorCode, expectNoErrors, gql, startTestServer, type TestServer } from '../../test/server.js';
 
 let server: TestServer;
@@ -111,10 +104,7 @@ describe('login', () => {
   it('says the same thing for a wrong password and an unknown user', async () => {
     const { username } = await createUser(server);
     const wrong = expectErrorCode(await gql(server, LoginDocument, { input: { username, password: 'not the password' } }), 'UNAUTHENTICATED');
-    const unknown = expectErrorCode(
-      await gql(server, LoginDocument, { input: { username: 'nobody_here', password: 'not the password' } }),
-      'UNAUTHENTICATED',
-    );
+    const unknown = expectErrorCode(await gql(server, LoginDocument, { input: { username: 'nobody_here', password: 'not the password' } }), 'UNAUTHENTICATED');
     expect(wrong.message).toBe(unknown.message);
   });
 
@@ -174,9 +164,7 @@ describe('logout', () => {
 
   it("leaves the account's other sessions alone", async () => {
     const account = await createUser(server);
-    const { login: other } = expectNoErrors(
-      await gql(server, LoginDocument, { input: { username: account.username, password: account.password } }),
-    );
+    const { login: other } = expectNoErrors(await gql(server, LoginDocument, { input: { username: account.username, password: account.password } }));
     expectNoErrors(await gql(server, LogoutDocument, { refreshToken: account.refreshToken }));
     expectNoErrors(await gql(server, MeDocument, {}, { token: other.accessToken }));
   });
@@ -185,9 +173,7 @@ describe('logout', () => {
 describe('changePassword', () => {
   it('changes the password and ends every other session, keeping this one', async () => {
     const account = await createUser(server);
-    const { login: other } = expectNoErrors(
-      await gql(server, LoginDocument, { input: { username: account.username, password: account.password } }),
-    );
+    const { login: other } = expectNoErrors(await gql(server, LoginDocument, { input: { username: account.username, password: account.password } }));
     const result = await gql(
       server,
       ChangePasswordDocument,
@@ -210,9 +196,7 @@ describe('changePassword', () => {
       'currentPassword',
     );
     expect(expectErrorCode(await call(account.password, 'short', account.accessToken), 'BAD_USER_INPUT').extensions?.['field']).toBe('newPassword');
-    expect(expectErrorCode(await call(account.password, account.password, account.accessToken), 'BAD_USER_INPUT').extensions?.['field']).toBe(
-      'newPassword',
-    );
+    expect(expectErrorCode(await call(account.password, account.password, account.accessToken), 'BAD_USER_INPUT').extensions?.['field']).toBe('newPassword');
     expectErrorCode(await call(account.password, 'another passphrase'), 'UNAUTHENTICATED');
     // Nothing changed: the old password still works.
     expectNoErrors(await gql(server, LoginDocument, { input: { username: account.username, password: account.password } }));

@@ -11,11 +11,7 @@ import { PageArgs } from '../../graphql/page-args.js';
 export class ChatsResolver {
   @Authorized()
   @Query(() => ChatConnection, { description: 'My chats, newest activity first.' })
-  chats(
-    @Args(() => PageArgs) { first, after }: PageArgs,
-    @CurrentViewer() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ) {
+  chats(@Args(() => PageArgs) { first, after }: PageArgs, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.list(viewer, { first, after });
   }
 
@@ -50,12 +46,7 @@ export class ChatsResolver {
 
   @Authorized()
   @Mutation(() => Chat, { description: 'Group admins only.' })
-  removeGroupMember(
-    @Arg('chatId', () => ID) chatId: string,
-    @Arg('userId', () => ID) userId: string,
-    @CurrentViewer() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ) {
+  removeGroupMember(@Arg('chatId', () => ID) chatId: string, @Arg('userId', () => ID) userId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.removeMember(viewer, ctx.loaders, chatId, userId);
   }
 
@@ -67,23 +58,13 @@ export class ChatsResolver {
 
   @Authorized()
   @Mutation(() => Chat, { description: 'Renames a group; group admins only.' })
-  updateGroup(
-    @Arg('chatId', () => ID) chatId: string,
-    @Arg('title', () => String) title: string,
-    @CurrentViewer() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ) {
+  updateGroup(@Arg('chatId', () => ID) chatId: string, @Arg('title', () => String) title: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.rename(viewer, ctx.loaders, chatId, title);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Tells the other members; true lapses after 6 s unless sent again.' })
-  setTyping(
-    @Arg('chatId', () => ID) chatId: string,
-    @Arg('typing', () => Boolean) typing: boolean,
-    @CurrentViewer() viewer: Viewer,
-    @Ctx() ctx: Context,
-  ) {
+  setTyping(@Arg('chatId', () => ID) chatId: string, @Arg('typing', () => Boolean) typing: boolean, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.setTyping(viewer, ctx.loaders, chatId, typing);
   }
 
@@ -98,11 +79,7 @@ export class ChatsResolver {
   @FieldResolver(() => [ChatMember], {
     description: 'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to 1,024).',
   })
-  members(
-    @Root() chat: ChatRecord,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Ctx() ctx: Context,
-  ): Promise<MemberRecord[]> {
+  members(@Root() chat: ChatRecord, @Arg('first', () => Int, { nullable: true }) first: number | null, @Ctx() ctx: Context): Promise<MemberRecord[]> {
     return ctx.services.chats.members(ctx.loaders, chat.id, first);
   }
 

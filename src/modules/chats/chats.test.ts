@@ -65,7 +65,9 @@ describe('createPrivateChat', () => {
   });
 
   it('refuses yourself, unknown, malformed and deactivated users', async () => {
-    expect(expectErrorCode(await gql(server, CreatePrivateChatDocument, { userId: alice.user.id }, as(alice)), 'BAD_USER_INPUT').extensions?.['field']).toBe('userId');
+    expect(expectErrorCode(await gql(server, CreatePrivateChatDocument, { userId: alice.user.id }, as(alice)), 'BAD_USER_INPUT').extensions?.['field']).toBe(
+      'userId',
+    );
     expectErrorCode(await gql(server, CreatePrivateChatDocument, { userId: '00000000-0000-4000-8000-000000000000' }, as(alice)), 'NOT_FOUND');
     expectErrorCode(await gql(server, CreatePrivateChatDocument, { userId: 'nope' }, as(alice)), 'NOT_FOUND');
     const gone = await createUser(server);
@@ -81,7 +83,11 @@ describe('groups', () => {
     const chat = expectNoErrors(await gql(server, CreateGroupChatDocument, { input }, as(alice))).createGroupChat;
     expect(chat).toMatchObject({ kind: 'GROUP', title: 'Weekend plans', lastSeq: 1, unreadCount: 0 });
     expect(chat.members.map((m) => [m.user.id, m.isAdmin])).toEqual(
-      expect.arrayContaining([[alice.user.id, true], [bob.user.id, false], [carol.user.id, false]]),
+      expect.arrayContaining([
+        [alice.user.id, true],
+        [bob.user.id, false],
+        [carol.user.id, false],
+      ]),
     );
     expect(chat.lastMessage).toMatchObject({ kind: 'SYSTEM', seq: 1, sender: null, text: 'Alice created the group "Weekend plans" with Bob and Carol' });
     // Bob did not act, so the SYSTEM message is unread for him.
@@ -101,10 +107,7 @@ describe('groups', () => {
     const before = await server.database.prisma.chat.count();
     const many = Array.from({ length: 1024 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     expectErrorCode(await gql(server, CreateGroupChatDocument, { input: { title: 'Big', memberIds: many } }, as(alice)), 'BAD_USER_INPUT');
-    expectErrorCode(
-      await gql(server, CreateGroupChatDocument, { input: { title: 'Ghost', memberIds: [bob.user.id, many[0]!] } }, as(alice)),
-      'NOT_FOUND',
-    );
+    expectErrorCode(await gql(server, CreateGroupChatDocument, { input: { title: 'Ghost', memberIds: [bob.user.id, many[0]!] } }, as(alice)), 'NOT_FOUND');
     expect(await server.database.prisma.chat.count()).toBe(before);
   });
 

@@ -81,7 +81,8 @@ export class UserAvatarResolver {
 
   @FieldResolver(() => Float, {
     nullable: true,
-    description: 'Bytes your uploads may take up in all; an upload past it is refused with PAYLOAD_TOO_LARGE. Shown to the user themself; null for others, and when there is no quota.',
+    description:
+      'Bytes your uploads may take up in all; an upload past it is refused with PAYLOAD_TOO_LARGE. Shown to the user themself; null for others, and when there is no quota.',
   })
   storageQuota(@Root() user: UserRecord, @Ctx() ctx: Context): number | null {
     return ctx.services.files.storageQuota(ctx.viewer, user.id);

@@ -270,7 +270,9 @@ export class FilesService {
     const outputs: string[] = [];
     const keys: string[] = [];
     const discard = async () => {
-      await Promise.all(keys.map((key) => this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error }, 'could not remove stored bytes'))));
+      await Promise.all(
+        keys.map((key) => this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error }, 'could not remove stored bytes'))),
+      );
     };
     try {
       if (temp.size === 0) throw badInput('The file is empty', 'file');
@@ -370,8 +372,6 @@ export class FilesService {
     if (!user) throw notFound('User');
     return user;
   }
-
-
 
   async #checkReply(chatId: string, replyToId: string | null | undefined): Promise<string | null> {
     if (replyToId === null || replyToId === undefined) return null;

@@ -40,7 +40,17 @@ import {
   windowsExecutable,
   writeMp4Like,
 } from '../../test/media-fixtures.js';
-import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type GraphQLResponse, type TestServer } from '../../test/server.js';
+import {
+  LiveSubscription,
+  expectErrorCode,
+  expectNoErrors,
+  gql,
+  startTestServer,
+  waitForListeners,
+  wsClient,
+  type GraphQLResponse,
+  type TestServer,
+} from '../../test/server.js';
 import { cleanFileName } from './files.inputs.js';
 import { FilesService } from './files.service.js';
 import { gqlUpload, listFiles, withPeakRss, type UploadPart } from '../../test/uploads.js';
@@ -259,16 +269,28 @@ describe('sendMediaMessage: other files', () => {
 describe('sendMediaMessage: rules', () => {
   it('refuses a multipart request without a preflight header (CSRF), before reading it', async () => {
     const before = await server.database.prisma.message.count();
-    const result = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId, file: null } }, { 'input.file': { data: minimalPdf(), name: 'a.pdf' } }, { ...as(alice), preflight: false });
+    const result = await gqlUpload(
+      server,
+      SendMediaMessageDocument,
+      { input: { chatId, file: null } },
+      { 'input.file': { data: minimalPdf(), name: 'a.pdf' } },
+      { ...as(alice), preflight: false },
+    );
     expect(result.status).toBe(400);
     expect(result.errors?.[0]?.message).toMatch(/CSRF/);
     expect(await server.database.prisma.message.count()).toBe(before);
     // x-apollo-operation-name is the other header Apollo accepts.
-    const named = await gqlUpload(server, SendMediaMessageDocument, { input: { chatId, file: null } }, { 'input.file': { data: minimalPdf(), name: 'a.pdf' } }, {
-      ...as(alice),
-      preflight: false,
-      headers: { 'x-apollo-operation-name': 'SendMediaMessage' },
-    });
+    const named = await gqlUpload(
+      server,
+      SendMediaMessageDocument,
+      { input: { chatId, file: null } },
+      { 'input.file': { data: minimalPdf(), name: 'a.pdf' } },
+      {
+        ...as(alice),
+        preflight: false,
+        headers: { 'x-apollo-operation-name': 'SendMediaMessage' },
+      },
+    );
     expectNoErrors(named);
   });
 
@@ -311,7 +333,9 @@ describe('sendMediaMessage: rules', () => {
     expect((await server.database.prisma.message.findUniqueOrThrow({ where: { id: reply.message.id } })).replyToId).toBe(message.id);
     const elsewhere = await createPrivateChat(server, alice, stranger);
     const there = await sent(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { chatId: elsewhere }));
-    expect(expectErrorCode(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { replyToId: there.message.id }), 'BAD_USER_INPUT').extensions?.['field']).toBe('replyToId');
+    expect(
+      expectErrorCode(await sendMedia(alice, { data: minimalPdf(), name: 'x.pdf' }, { replyToId: there.message.id }), 'BAD_USER_INPUT').extensions?.['field'],
+    ).toBe('replyToId');
   });
 
   it('reaches the other member live, with a file they can fetch', async () => {
@@ -386,7 +410,8 @@ describe('deleteFile', () => {
 });
 
 describe('avatars', () => {
-  const avatarOf = async (user: TestUser, viewer: TestUser) => expectNoErrors(await gql(server, UserAvatarDocument, { id: user.user.id }, as(viewer))).user!.avatar;
+  const avatarOf = async (user: TestUser, viewer: TestUser) =>
+    expectNoErrors(await gql(server, UserAvatarDocument, { id: user.user.id }, as(viewer))).user!.avatar;
 
   it('crops a square 512 px webp, shown to everyone; replacing or removing it removes the old bytes', async () => {
     const uploaded = expectNoErrors(
@@ -465,7 +490,13 @@ describe('configuration and hooks', () => {
     try {
       const [a, b] = await Promise.all([createUser(other), createUser(other)]);
       const chat = await createPrivateChat(other, a, b);
-      const result = await gqlUpload(other, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: minimalPdf(), name: 'p.pdf' } }, as(a));
+      const result = await gqlUpload(
+        other,
+        SendMediaMessageDocument,
+        { input: { chatId: chat, file: null } },
+        { 'input.file': { data: minimalPdf(), name: 'p.pdf' } },
+        as(a),
+      );
       const url = new URL(expectNoErrors(result).sendMediaMessage.file!.url);
       expect(url.origin).toBe('https://media.example.com');
       const signer = new UrlSigner({ secret });
@@ -536,7 +567,13 @@ describe('image processing limits', () => {
     });
     const png = await phonePhoto('png', 64, 64);
     const upload = (): Promise<FileUpload> =>
-      Promise.resolve({ filename: 'p.png', mimetype: 'image/png', encoding: '7bit', fieldName: 'file', createReadStream: () => Readable.from([png]) } as unknown as FileUpload);
+      Promise.resolve({
+        filename: 'p.png',
+        mimetype: 'image/png',
+        encoding: '7bit',
+        fieldName: 'file',
+        createReadStream: () => Readable.from([png]),
+      } as unknown as FileUpload);
     const viewer = { id: bob.user.id, role: 'USER' as const, sessionId: 'test' };
     await files.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: upload() });
     await files.uploadAvatar(viewer, upload());
@@ -570,7 +607,8 @@ describe('storage quota (USER_STORAGE_QUOTA)', () => {
     const chat = await createPrivateChat(quotaServer, user, other);
     const send = (data: Uint8Array, name: string) =>
       gqlUpload(quotaServer, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data, name } }, as(user));
-    const storage = async (viewer: TestUser = user) => expectNoErrors(await gql<{ me: Storage }, undefined>(quotaServer, StorageDocument, undefined, as(viewer))).me;
+    const storage = async (viewer: TestUser = user) =>
+      expectNoErrors(await gql<{ me: Storage }, undefined>(quotaServer, StorageDocument, undefined, as(viewer))).me;
     return { user, other, send, storage };
   }
   const text = (bytes: number) => Buffer.alloc(bytes, 'a');
@@ -610,7 +648,9 @@ describe('storage quota (USER_STORAGE_QUOTA)', () => {
 
   it('checks again before committing: an image that grows past the room left when re-encoded is refused and its stored bytes removed', async () => {
     // Saved at quality 5, stored at 82 (plus a thumbnail): more bytes are stored than were sent.
-    const jpeg = await sharp(await jpegPhoto(800, 600)).jpeg({ quality: 5 }).toBuffer();
+    const jpeg = await sharp(await jpegPhoto(800, 600))
+      .jpeg({ quality: 5 })
+      .toBuffer();
     const probe = await uploader();
     const probeFile = expectNoErrors(await probe.send(jpeg, 'probe.jpg')).sendMediaMessage.file!;
     const row = await quotaServer.database.prisma.file.findUniqueOrThrow({ where: { id: probeFile.id } });
@@ -643,7 +683,9 @@ describe('storage quota (USER_STORAGE_QUOTA)', () => {
   it('counts the avatar, and not the one being replaced', async () => {
     const { user, send, storage } = await uploader();
     const avatar = (data: Uint8Array) => gqlUpload(quotaServer, UploadAvatarDocument, { file: null }, { file: { data, name: 'me.jpg' } }, as(user));
-    const photo = await sharp(await jpegPhoto(900, 600)).jpeg({ quality: 5 }).toBuffer();
+    const photo = await sharp(await jpegPhoto(900, 600))
+      .jpeg({ quality: 5 })
+      .toBuffer();
     const first = expectNoErrors(await avatar(photo)).uploadAvatar.avatar!;
     const row = await quotaServer.database.prisma.file.findUniqueOrThrow({ where: { id: first.id } });
     const size = row.size + row.thumbnailSize!;
@@ -664,8 +706,19 @@ describe('storage quota (USER_STORAGE_QUOTA)', () => {
     try {
       const [user, other] = await Promise.all([createUser(off), createUser(off)]);
       const chat = await createPrivateChat(off, user, other);
-      expectNoErrors(await gqlUpload(off, SendMediaMessageDocument, { input: { chatId: chat, file: null } }, { 'input.file': { data: text(1234), name: 'a.txt' } }, as(user)));
-      expect(expectNoErrors(await gql<{ me: Storage }, undefined>(off, StorageDocument, undefined, as(user))).me).toEqual({ storageUsed: 1234, storageQuota: null });
+      expectNoErrors(
+        await gqlUpload(
+          off,
+          SendMediaMessageDocument,
+          { input: { chatId: chat, file: null } },
+          { 'input.file': { data: text(1234), name: 'a.txt' } },
+          as(user),
+        ),
+      );
+      expect(expectNoErrors(await gql<{ me: Storage }, undefined>(off, StorageDocument, undefined, as(user))).me).toEqual({
+        storageUsed: 1234,
+        storageQuota: null,
+      });
     } finally {
       await off.close();
     }

@@ -15,4 +15,13 @@ export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
 export { MAX_TEXT, cleanClientId } from './messages.inputs.js';
 export { MessageTopic, type MessagePayload, type MessageStatusPayload } from './message.topics.js';
-export { MessageLog, replyElsewhere, clientIdElsewhere, toMessagePayload, fromMessagePayload, MESSAGE_SELECT, type MessageRecord, type Appended } from './message-log.js';
+export {
+  MessageLog,
+  replyElsewhere,
+  clientIdElsewhere,
+  toMessagePayload,
+  fromMessagePayload,
+  MESSAGE_SELECT,
+  type MessageRecord,
+  type Appended,
+} from './message-log.js';

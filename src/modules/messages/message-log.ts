@@ -31,7 +31,6 @@ export interface Appended {
   memberIds: string[];
 }
 
-
 /** The same answer whether the replied message does not exist or is in another chat: nothing to learn by probing. */
 export const replyElsewhere = () => badInput('replyToId must name a message of the same chat', 'replyToId');
 /** A sender's clientId names one message, in one chat. */
@@ -172,4 +171,3 @@ export class MessageLog {
     this.events?.emit('messageAppended', appended);
   }
 }
-

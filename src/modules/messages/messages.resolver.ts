@@ -95,10 +95,7 @@ export class MessagesResolver {
     subscribe: ({ args, context }: SubscriptionData) =>
       context.services.messages.subscribeStatuses(subscriber(context), context.loaders, args['chatId'] as string | null),
   })
-  messageStatus(
-    @Root() payload: MessageStatusPayload,
-    @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
-  ): Omit<MessageStatusEvent, 'user'> {
+  messageStatus(@Root() payload: MessageStatusPayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): Omit<MessageStatusEvent, 'user'> {
     return { ...payload, at: new Date(payload.at) };
   }
 

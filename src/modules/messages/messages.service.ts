@@ -178,7 +178,4 @@ export class MessagesService {
     await requireMembership(loaders, viewer, chatId);
     return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(ChatTopic.Typing, viewer.id), chatId);
   }
-
-
-
 }

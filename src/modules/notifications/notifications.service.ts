@@ -238,7 +238,13 @@ export class NotificationsService implements ChatEventListener {
   async #create(userIds: string[], type: NotificationType, title: string, body: string, data: object): Promise<void> {
     if (userIds.length === 0) return;
     const rows = await this.prisma.notification.createManyAndReturn({
-      data: userIds.map((userId) => ({ userId, type, title: truncate(title || 'Group', 200), body: truncate(body, PREVIEW_LENGTH), data: JSON.stringify(data) })),
+      data: userIds.map((userId) => ({
+        userId,
+        type,
+        title: truncate(title || 'Group', 200),
+        body: truncate(body, PREVIEW_LENGTH),
+        data: JSON.stringify(data),
+      })),
       select: { ...NOTIFICATION_SELECT, userId: true },
     });
     for (const { userId, ...row } of rows) this.pubsub.publish(NotificationTopic.Notification, userId, toPayload(row));
@@ -246,9 +252,7 @@ export class NotificationsService implements ChatEventListener {
   }
 
   async #own(viewer: Viewer, id: string): Promise<NotificationRecord> {
-    const row = isUuid(id)
-      ? await this.prisma.notification.findFirst({ where: { id, userId: viewer.id, ...KNOWN_TYPES }, select: NOTIFICATION_SELECT })
-      : null;
+    const row = isUuid(id) ? await this.prisma.notification.findFirst({ where: { id, userId: viewer.id, ...KNOWN_TYPES }, select: NOTIFICATION_SELECT }) : null;
     if (!row) throw notFound('Notification');
     return row;
   }

@@ -99,15 +99,19 @@ describe('membership notifications', () => {
     expectNoErrors(await gql(server, RemoveGroupMemberDocument, { chatId, userId: later.user.id }, as(owner)));
 
     const typesOf = async (user: TestUser) => (await list(user)).edges.map((e) => [e.node.type, e.node.body]).reverse();
-    await expect.poll(() => typesOf(later)).toEqual([
-      ['ADDED_TO_GROUP', 'Owner added you'],
-      ['GROUP_RENAMED', 'Owner renamed the group to "Book club"'],
-      ['REMOVED_FROM_GROUP', 'Owner removed you'],
-    ]);
-    await expect.poll(() => typesOf(first)).toEqual([
-      ['ADDED_TO_GROUP', 'Owner added you'],
-      ['GROUP_RENAMED', 'Owner renamed the group to "Book club"'],
-    ]);
+    await expect
+      .poll(() => typesOf(later))
+      .toEqual([
+        ['ADDED_TO_GROUP', 'Owner added you'],
+        ['GROUP_RENAMED', 'Owner renamed the group to "Book club"'],
+        ['REMOVED_FROM_GROUP', 'Owner removed you'],
+      ]);
+    await expect
+      .poll(() => typesOf(first))
+      .toEqual([
+        ['ADDED_TO_GROUP', 'Owner added you'],
+        ['GROUP_RENAMED', 'Owner renamed the group to "Book club"'],
+      ]);
     expect(await typesOf(owner)).toEqual([]);
   });
 
@@ -197,7 +201,10 @@ describe('Web Push', () => {
       const [alice, bob] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server)]);
       const device = deviceKeys();
       const endpoint = `${push.url}/send/bob-phone`;
-      expect(expectNoErrors(await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(bob))).registerPushSubscription).toBe(true);
+      expect(
+        expectNoErrors(await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(bob)))
+          .registerPushSubscription,
+      ).toBe(true);
       const { pushPublicKey } = expectNoErrors(await gql(server, PushPublicKeyDocument, {}, as(bob)));
       expect(Buffer.from(pushPublicKey, 'base64url')).toHaveLength(65);
 
@@ -247,24 +254,50 @@ describe('Web Push', () => {
   it('validates subscriptions, and unregisters only your own', async () => {
     const [me, other] = await Promise.all([createUser(server), createUser(server)]);
     const device = deviceKeys();
-    const register = (input: { endpoint: string; p256dh: string; auth: string }, user = me) =>
-      gql(server, RegisterPushSubscriptionDocument, input, as(user));
-    expect(expectErrorCode(await register({ endpoint: 'not a url', p256dh: device.p256dh, auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe('endpoint');
-    expect(expectErrorCode(await register({ endpoint: 'ftp://x/y', p256dh: device.p256dh, auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe('endpoint');
-    expect(expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: 'short', auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe('p256dh');
-    expect(expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: device.p256dh, auth: 'AAAA' }), 'BAD_USER_INPUT').extensions?.['field']).toBe('auth');
+    const register = (input: { endpoint: string; p256dh: string; auth: string }, user = me) => gql(server, RegisterPushSubscriptionDocument, input, as(user));
+    expect(expectErrorCode(await register({ endpoint: 'not a url', p256dh: device.p256dh, auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe(
+      'endpoint',
+    );
+    expect(expectErrorCode(await register({ endpoint: 'ftp://x/y', p256dh: device.p256dh, auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field']).toBe(
+      'endpoint',
+    );
+    expect(
+      expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: 'short', auth: device.auth }), 'BAD_USER_INPUT').extensions?.['field'],
+    ).toBe('p256dh');
+    expect(
+      expectErrorCode(await register({ endpoint: 'https://push.example/1', p256dh: device.p256dh, auth: 'AAAA' }), 'BAD_USER_INPUT').extensions?.['field'],
+    ).toBe('auth');
     // Loopback is allowed outside production; nothing is sent at registration.
     expectNoErrors(await register({ endpoint: 'https://127.0.0.1/mine', p256dh: device.p256dh, auth: device.auth }));
-    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(other))).unregisterPushSubscription).toBe(false);
-    expect(expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(me))).unregisterPushSubscription).toBe(true);
+    expect(
+      expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(other))).unregisterPushSubscription,
+    ).toBe(false);
+    expect(
+      expectNoErrors(await gql(server, UnregisterPushSubscriptionDocument, { endpoint: 'https://127.0.0.1/mine' }, as(me))).unregisterPushSubscription,
+    ).toBe(true);
   });
 
   it('outside production too, refuses private, CGNAT, link-local and unspecified endpoints', async () => {
     const me = await createUser(server);
     const device = deviceKeys();
-    for (const endpoint of ['http://10.0.0.1/x', 'https://100.64.0.1/x', 'http://169.254.169.254/latest', 'http://[::]/x', 'http://0.0.0.0/x', 'http://[::ffff:10.0.0.1]/x', 'http://[fd00::1]/x']) {
-      const error = expectErrorCode(await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(me)), 'BAD_USER_INPUT');
-      expect([endpoint, error.extensions?.['field'], error.message]).toEqual([endpoint, 'endpoint', 'endpoint must be a public push service; its host is not a public address']);
+    for (const endpoint of [
+      'http://10.0.0.1/x',
+      'https://100.64.0.1/x',
+      'http://169.254.169.254/latest',
+      'http://[::]/x',
+      'http://0.0.0.0/x',
+      'http://[::ffff:10.0.0.1]/x',
+      'http://[fd00::1]/x',
+    ]) {
+      const error = expectErrorCode(
+        await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(me)),
+        'BAD_USER_INPUT',
+      );
+      expect([endpoint, error.extensions?.['field'], error.message]).toEqual([
+        endpoint,
+        'endpoint',
+        'endpoint must be a public push service; its host is not a public address',
+      ]);
     }
     expect(await server.database.prisma.pushSubscription.count({ where: { userId: me.user.id } })).toBe(0);
   });
@@ -292,11 +325,20 @@ describe('Web Push', () => {
     const me = await createUser(server);
     const viewer = { id: me.user.id, role: 'USER' as const, sessionId: 'x' };
     const device = deviceKeys();
-    for (const endpoint of ['http://push.example/1', 'https://127.0.0.1/1', 'https://localhost/1', 'https://10.1.2.3/1', 'https://[::1]/1', 'https://192.168.0.9/x']) {
+    for (const endpoint of [
+      'http://push.example/1',
+      'https://127.0.0.1/1',
+      'https://localhost/1',
+      'https://10.1.2.3/1',
+      'https://[::1]/1',
+      'https://192.168.0.9/x',
+    ]) {
       await expect(service.registerPush(viewer, { endpoint, p256dh: device.p256dh, auth: device.auth }), endpoint).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT', field: 'endpoint' },
       });
     }
-    await expect(service.registerPush(viewer, { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', p256dh: device.p256dh, auth: device.auth })).resolves.toBe(true);
+    await expect(service.registerPush(viewer, { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', p256dh: device.p256dh, auth: device.auth })).resolves.toBe(
+      true,
+    );
   });
 });

@@ -190,9 +190,14 @@ describe('registration and sending through the service', () => {
     // push.example.test exists nowhere: a request reaches the stand-in only by the pinned address.
     const dns = fakeDns({ 'push.example.test': ['127.0.0.1'] });
     const { logger, lines } = memoryLogger();
-    const dispatcher = new PushDispatcher(server.database.prisma, new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }), logger, {
-      retryDelaysMs: [],
-    });
+    const dispatcher = new PushDispatcher(
+      server.database.prisma,
+      new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }),
+      logger,
+      {
+        retryDelaysMs: [],
+      },
+    );
     const service = new NotificationsService(server.database.prisma, server.pubsub, dispatcher, logger, {
       online: async () => new Set<string>(),
       allowInsecurePushEndpoints: true,
@@ -227,9 +232,14 @@ describe('registration and sending through the service', () => {
   it('keeps a subscription whose name does not resolve for now, and retries it', async () => {
     const dns = fakeDns({ 'flaky.example.test': ['127.0.0.1'] });
     const { logger, lines } = memoryLogger();
-    const dispatcher = new PushDispatcher(server.database.prisma, new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }), logger, {
-      retryDelaysMs: [10],
-    });
+    const dispatcher = new PushDispatcher(
+      server.database.prisma,
+      new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }),
+      logger,
+      {
+        retryDelaysMs: [10],
+      },
+    );
     const service = new NotificationsService(server.database.prisma, server.pubsub, dispatcher, logger, {
       online: async () => new Set<string>(),
       allowInsecurePushEndpoints: true,
@@ -301,7 +311,10 @@ describe('registerPushSubscription in production', () => {
       'http://8.8.8.8/x',
     ];
     for (const endpoint of refused) {
-      const error = expectErrorCode(await gql(production, RegisterPushSubscriptionDocument, { endpoint, ...deviceKeys() }, { token: me.accessToken }), 'BAD_USER_INPUT');
+      const error = expectErrorCode(
+        await gql(production, RegisterPushSubscriptionDocument, { endpoint, ...deviceKeys() }, { token: me.accessToken }),
+        'BAD_USER_INPUT',
+      );
       expect({ endpoint, field: error.extensions?.['field'], message: error.message }).toEqual({
         endpoint,
         field: 'endpoint',

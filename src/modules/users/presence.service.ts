@@ -122,6 +122,10 @@ export class PresenceService {
       SELECT DISTINCT other."userId"::text AS "userId"
       FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
       WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid`;
-    this.pubsub.publishMany(UserTopic.Presence, rows.map((r) => r.userId), payload);
+    this.pubsub.publishMany(
+      UserTopic.Presence,
+      rows.map((r) => r.userId),
+      payload,
+    );
   }
 }

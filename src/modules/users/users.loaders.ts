@@ -19,11 +19,7 @@ export interface UserLoaders {
 /** Key of {@link UserLoaders.sharesChat}. */
 export const shareKey = (viewerId: string, userId: string): string => `${viewerId}:${userId}`;
 
-export function createUserLoaders(
-  prisma: PrismaClient,
-  presence: Pick<PresenceStore, 'online'>,
-  options?: { maxBatchSize?: number },
-): UserLoaders {
+export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
   return {
     onlineById: new DataLoader(async (ids) => {
       const online = await presence.online(ids);

@@ -54,10 +54,7 @@ export class UsersResolver {
       return context.services.presence.subscribe(context.viewer, args['userIds'] as string[] | null);
     },
   })
-  presence(
-    @Root() payload: PresencePayload,
-    @Arg('userIds', () => [ID], { nullable: true }) _userIds: string[] | null,
-  ): Omit<PresenceEvent, 'user'> {
+  presence(@Root() payload: PresencePayload, @Arg('userIds', () => [ID], { nullable: true }) _userIds: string[] | null): Omit<PresenceEvent, 'user'> {
     return { ...payload, lastSeenAt: payload.lastSeenAt ? new Date(payload.lastSeenAt) : null };
   }
 

@@ -82,10 +82,7 @@ export class UsersService {
         ...(term === ''
           ? {}
           : {
-              OR: [
-                { username: { startsWith: escapeLike(term.toLowerCase()) } },
-                { displayName: { startsWith: escapeLike(term), mode: 'insensitive' } },
-              ],
+              OR: [{ username: { startsWith: escapeLike(term.toLowerCase()) } }, { displayName: { startsWith: escapeLike(term), mode: 'insensitive' } }],
             }),
       },
       size,

@@ -61,7 +61,12 @@ describe('users', () => {
     let after: string | null | undefined = null;
     let pages = 0;
     for (;;) {
-      const result: GraphQLResponse<UsersQuery> = await gql(server, UsersDocument, { search: prefix.toUpperCase(), first: 2, after }, { token: viewer.accessToken });
+      const result: GraphQLResponse<UsersQuery> = await gql(
+        server,
+        UsersDocument,
+        { search: prefix.toUpperCase(), first: 2, after },
+        { token: viewer.accessToken },
+      );
       const users = expectNoErrors(result).users;
       seen.push(...users.edges.map((e) => e.node.id));
       pages += 1;
@@ -242,8 +247,7 @@ describe('who sees presence, about and role', () => {
 describe('updateProfile', () => {
   it('updates display name and about, and clears about with an empty string', async () => {
     const account = await createUser(server);
-    const update = (input: { displayName?: string; about?: string | null }) =>
-      gql(server, UpdateProfileDocument, { input }, { token: account.accessToken });
+    const update = (input: { displayName?: string; about?: string | null }) => gql(server, UpdateProfileDocument, { input }, { token: account.accessToken });
     const first = expectNoErrors(await update({ displayName: '  New Name ', about: 'Line one\nLine two 👋' })).updateProfile;
     expect(first).toMatchObject({ displayName: 'New Name', about: 'Line one\nLine two 👋' });
     const second = expectNoErrors(await update({ about: '' })).updateProfile;
@@ -254,8 +258,7 @@ describe('updateProfile', () => {
 
   it('refuses bad values and writes nothing', async () => {
     const account = await createUser(server, { displayName: 'Before' });
-    const update = (input: { displayName?: string; about?: string }) =>
-      gql(server, UpdateProfileDocument, { input }, { token: account.accessToken });
+    const update = (input: { displayName?: string; about?: string }) => gql(server, UpdateProfileDocument, { input }, { token: account.accessToken });
     expect(expectErrorCode(await update({ displayName: '' }), 'BAD_USER_INPUT').extensions?.['field']).toBe('displayName');
     expect(expectErrorCode(await update({ about: 'a'.repeat(501) }), 'BAD_USER_INPUT').extensions?.['field']).toBe('about');
     expect(expectErrorCode(await update({ displayName: 'Fine', about: 'bell\u0007' }), 'BAD_USER_INPUT').extensions?.['field']).toBe('about');

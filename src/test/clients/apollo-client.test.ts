@@ -110,7 +110,11 @@ function insertLiveMessage(client: ApolloClient, message: OnNewMessageSubscripti
 }
 
 /** Resolves with the first value for which `check` holds, from an Apollo (rxjs) observable. */
-function firstMatching<T>(source: { subscribe(observer: { next(value: T): void; error(error: unknown): void }): { unsubscribe(): void } }, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+function firstMatching<T>(
+  source: { subscribe(observer: { next(value: T): void; error(error: unknown): void }): { unsubscribe(): void } },
+  check: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       subscription.unsubscribe();

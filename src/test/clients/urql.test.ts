@@ -64,7 +64,9 @@ describe('urql', () => {
     expect(plainGet.error?.response).toMatchObject({ status: 400 });
     expect(plainGet.error?.message).toMatch(/apollo-require-preflight/);
 
-    const preflightedGet = await urqlClientFor(alice, { headers: { 'apollo-require-preflight': 'true' } }).query(MeDocument, {}).toPromise();
+    const preflightedGet = await urqlClientFor(alice, { headers: { 'apollo-require-preflight': 'true' } })
+      .query(MeDocument, {})
+      .toPromise();
     expect(preflightedGet.error).toBeUndefined();
     expect(preflightedGet.data?.me.id).toBe(alice.user.id);
   });
