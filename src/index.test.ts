@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LoginDocument, RegisterDocument } from './test/generated/graphql.js';
 import { expectNoErrors, gql } from './test/server.js';
+import { runEntry } from './test/entry.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const children = new Set<ChildProcess>();
 
 afterAll(() => {
@@ -17,32 +16,7 @@ afterAll(() => {
 
 /** Runs the real entry point, as `npm start` does, with only the given variables set. */
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  const listening = new Promise<string>((resolve, reject) => {
-    const check = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${stdout}\n${stderr}`)));
-  });
-  listening.catch(() => undefined); // a test that expects an early exit never awaits it
-  return { child, exited, listening, output: () => ({ stdout, stderr }) };
+  return runEntry(env, children);
 }
 
 describe('the server process', () => {

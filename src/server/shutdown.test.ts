@@ -5,13 +5,12 @@
  * closed with 1001), every acknowledged message is stored, and nothing that
  * was refused is.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
@@ -28,6 +27,7 @@ import { OnNewMessageDocument, SendMessageDocument } from '../test/generated/gra
 import { LiveSubscription, startTestServer, waitForListeners } from '../test/server.js';
 import { startServer, type RunningServer } from './app.js';
 import { MessageTopic } from '../modules/messages/index.js';
+import { runEntry } from '../test/entry.js';
 
 const SEND_EVERY_MS = 5;
 const SEND = print(SendMessageDocument);
@@ -503,7 +503,6 @@ async function startWithDrainTimeout(drainTimeoutMs: number): Promise<RunningSer
   };
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const children = new Set<ChildProcess>();
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -511,11 +510,8 @@ afterAll(() => {
 
 /** The real entry point on embedded PostgreSQL in `dataDir`, as src/index.test.ts runs it, without rate limits. */
 function runServer(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
+  const entry = runEntry(
+    {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       PORT: '0',
@@ -528,26 +524,7 @@ function runServer(dataDir: string) {
       RATE_LIMIT_MESSAGES: '0',
       RATE_LIMIT_CONNECT: '0',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
+    children,
   );
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then((code) => reject(new Error(`exited ${code} before listening:\n${stdout}\n${stderr}`)));
-  });
-  listening.catch(() => undefined);
-  return { child, exited, listening, output: () => `${stdout}\n${stderr}` };
+  return { ...entry, output: () => `${entry.output().stdout}\n${entry.output().stderr}` };
 }

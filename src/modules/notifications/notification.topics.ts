@@ -2,19 +2,12 @@
  * The events of notifications: its payloads are plain JSON (dates as ISO strings), so the
  * Redis pub/sub carries them unchanged.
  */
+import type { Jsonify } from '../../lib/json.js';
 import { topic } from '../../realtime/pubsub.js';
+import type { NotificationRecord } from './notification.types.js';
 
-export interface NotificationPayload {
-  id: string;
-  type: string;
-  title: string;
-  body: string | null;
-  data: string | null;
-  count: number;
-  read: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A notification as published: its record as JSON. */
+export type NotificationPayload = Jsonify<NotificationRecord>;
 
 export const NotificationTopic = {
   /** A notification was stored or updated: to its user. */
