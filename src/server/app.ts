@@ -38,6 +38,7 @@ import { fileRoutes } from './file-routes.js';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer } from './websocket.js';
+import { timedProbe, type ProbeResult } from '../lib/probe.js';
 
 /** A running Payamak server. */
 export interface RunningServer {
@@ -189,7 +190,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const [db, bus] = await Promise.all([probe(() => database.ping()), probe(() => pubsub.ping())]);
+    const [db, bus] = await Promise.all([timedProbe(() => database.ping()).then(readiness), timedProbe(() => pubsub.ping()).then(readiness)]);
     const ready = db.status === 'up' && bus.status === 'up';
     if (!ready) logger.warn({ database: db.status, pubsub: bus.status }, 'not ready');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', database: db, pubsub: { ...bus, kind: shared ? 'redis' : 'in-process' } });
@@ -444,16 +445,9 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-async function probe(check: () => Promise<number>): Promise<{ status: 'up' | 'down'; latencyMs?: number }> {
-  try {
-    return { status: 'up', latencyMs: Math.round((await withTimeout(check(), 2000)) * 100) / 100 };
-  } catch {
-    return { status: 'down' };
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+/** /readyz's form of a probe: `{ status: 'up', latencyMs }` or `{ status: 'down' }`. */
+function readiness(result: ProbeResult): { status: 'up' | 'down'; latencyMs?: number } {
+  return result.up ? { status: 'up', latencyMs: result.latencyMs! } : { status: 'down' };
 }
 
 async function packageVersion(): Promise<string> {

@@ -11,6 +11,7 @@ import { MESSAGE_SELECT, type MessageRecord } from '../messages/index.js';
 import type { UserRecord } from '../users/index.js';
 import type { AccountAdmin } from './admin.accounts.js';
 import type { AdminStats, AuditRecord, Health } from './admin.types.js';
+import { timedProbe } from '../../lib/probe.js';
 
 /** What the admin service needs to know about the running server. */
 export interface AdminEnvironment {
@@ -64,7 +65,11 @@ export class AdminService {
   }
 
   async health(): Promise<Health> {
-    const [database, pubsub, uploads] = await Promise.all([check(() => this.env.pingDatabase()), check(() => this.env.pingPubSub()), this.#uploads()]);
+    const [database, pubsub, uploads] = await Promise.all([
+      timedProbe(() => this.env.pingDatabase()),
+      timedProbe(() => this.env.pingPubSub()),
+      this.#uploads(),
+    ]);
     return {
       status: database.up && pubsub.up && uploads.check.up ? 'ok' : 'degraded',
       database,
@@ -141,15 +146,6 @@ export class AdminService {
     } catch (error) {
       return { check: { up: false, latencyMs: null, detail: (error as NodeJS.ErrnoException).code ?? 'unavailable' }, freeBytes: null };
     }
-  }
-}
-
-async function check(run: () => Promise<number>): Promise<{ up: boolean; latencyMs: number | null; detail: string | null }> {
-  try {
-    return { up: true, latencyMs: round(await run()), detail: null };
-  } catch (error) {
-    // A health answer names the failure, never its internals (hosts, SQL).
-    return { up: false, latencyMs: null, detail: (error as { code?: string }).code ?? 'unavailable' };
   }
 }
 
