@@ -39,6 +39,7 @@ import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer } from './websocket.js';
 import { timedProbe, type ProbeResult } from '../lib/probe.js';
+import { SocketClose } from './close-codes.js';
 
 /** A running Payamak server. */
 export interface RunningServer {
@@ -343,7 +344,7 @@ function createRedisParts(url: string, logger: Logger, connections: ConnectionRe
     url,
     logger: logger.child({ module: 'redis' }),
     onConnectionLost: () => {
-      for (const { socket } of connections.all()) socket.close(1012, 'Service restart: reconnect and catch up');
+      for (const { socket } of connections.all()) socket.close(SocketClose.ServiceRestart, 'Service restart: reconnect and catch up');
     },
   });
   return { pubsub, presence: new RedisPresence(pubsub.publisher) };

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type Context, type ServerOptions } from 'graphql-ws';
+import { handleProtocols, makeServer, type Context, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../lib/logger.js';
+import { SocketClose } from './close-codes.js';
 
 /** What graphql-ws hands our hooks as `ctx.extra`. */
 export interface SocketExtra {
@@ -52,12 +53,12 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
 
   const fail = (socket: WebSocket, error: unknown, what: string) => {
     logger.error({ err: error }, what);
-    socket.close(CloseCode.InternalServerError, 'Internal server error');
+    socket.close(SocketClose.InternalServerError, 'Internal server error');
   };
 
   wsServer.on('error', (error) => {
     logger.error({ err: error }, 'websocket server error');
-    for (const client of wsServer.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
+    for (const client of wsServer.clients) client.close(SocketClose.InternalServerError, 'Internal server error');
   });
 
   wsServer.on('connection', (socket, request) => {
@@ -133,7 +134,7 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
       work.drain(); // when drain() was skipped: still take no new work while closing
       if (keepAlive) clearInterval(keepAlive);
       const closedServer = new Promise<void>((resolve, reject) => wsServer.close((error) => (error ? reject(error) : resolve())));
-      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      for (const client of wsServer.clients) client.close(SocketClose.GoingAway, 'Going away');
       // A peer that does not answer the close frame is not waited for (ws would wait 30 s).
       const stragglers = setTimeout(() => {
         for (const client of wsServer.clients) client.terminate();

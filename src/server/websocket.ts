@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../graphql/context.js';
 import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from './context.js';
@@ -21,6 +20,7 @@ import type { Metrics } from './metrics.js';
 import { sharedSubscribe } from './shared-subscriptions.js';
 import { AuthTopic } from '../modules/auth/index.js';
 import { EVERY_INSTANCE } from '../realtime/pubsub.js';
+import { SocketClose } from './close-codes.js';
 
 /** What we keep on each connection once `connection_init` is accepted. */
 type ConnectionState = {
@@ -71,25 +71,6 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   /** Drops "Did you mean …?" (schema names) from validation errors, as Apollo's `hideSchemaDetailsFromClientErrors` (false). */
   hideSchemaDetails?: boolean;
 }
-
-/** Close codes beside graphql-ws' own. */
-export const SocketClose = {
-  /** RFC 6455: the endpoint is going away. */
-  GoingAway: 1001,
-  /** RFC 6455 policy violation: too many sockets for the user. */
-  TooManyConnections: 1008,
-  /** RFC 6455 "try again later": the client reads too slowly. */
-  SlowConsumer: 1013,
-  /**
-   * The session ended, the account was deactivated or the role changed; the
-   * reason says which. graphql-ws' client retries 4403 with fresh
-   * connectionParams: a live session gets back in with its current rights, an
-   * ended one is then refused with 4401, which that client treats as final.
-   */
-  Forbidden: CloseCode.Forbidden,
-  /** Too many connections from one user (RATE_LIMIT_CONNECT) or pending ones from one address; clients retry with backoff. */
-  RateLimited: 4429,
-} as const;
 
 const CLOSE_REASON: Record<AuthFailure, string> = {
   revoked: 'SESSION_REVOKED',
@@ -144,7 +125,7 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         if (!viewer) {
           if (authFailure === 'deactivated') return false; // graphql-ws closes with 4403 Forbidden
           // Closing first makes graphql-ws's own close (4403) a no-op: ws sends one close frame.
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          ctx.extra.socket.close(SocketClose.Unauthorized, 'Unauthorized');
           return false;
         }
         try {
