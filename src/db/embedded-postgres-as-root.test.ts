@@ -5,7 +5,6 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } f
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -20,6 +19,7 @@ import {
 } from './embedded-postgres-as-root.js';
 import { removeEmbeddedCluster, startEmbeddedPostgres } from './embedded-postgres.js';
 import { findRepoRoot } from './migration-files.js';
+import { queryOnce } from '../test/database.js';
 
 const silent = pino({ level: 'silent' });
 const root = process.getuid?.() === 0;
@@ -28,16 +28,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function sql<Row extends object>(url: string, text: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,7 +78,7 @@ describe.skipIf(!root)('embedded PostgreSQL as root (runs only when Node runs as
 
     const first = await startEmbeddedPostgres({ dataDir, logger, durable: false });
     try {
-      await sql(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written before stop')");
+      await queryOnce(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written before stop')");
     } finally {
       await first.stop();
     }
@@ -98,7 +88,7 @@ describe.skipIf(!root)('embedded PostgreSQL as root (runs only when Node runs as
 
     const second = await startEmbeddedPostgres({ dataDir, logger, durable: false });
     try {
-      expect(await sql(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'written before stop' }]);
+      expect(await queryOnce(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'written before stop' }]);
     } finally {
       await second.stop();
     }
@@ -161,7 +151,7 @@ describe.skipIf(!root)('embedded PostgreSQL as root (runs only when Node runs as
     const port = await freePort();
     const child = await processes.start(port);
     try {
-      const rows = await sql<{ version: string }>(`postgresql://postgres:only-for-this-test@127.0.0.1:${port}/postgres`, 'SELECT version()');
+      const rows = await queryOnce<{ version: string }>(`postgresql://postgres:only-for-this-test@127.0.0.1:${port}/postgres`, 'SELECT version()');
       expect(rows[0]?.version).toMatch(new RegExp(`^PostgreSQL ${distribution.version.split('.')[0]}\\.`));
     } finally {
       const exited = once(child, 'exit');

@@ -5,11 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { findRepoRoot } from './migration-files.js';
+import { queryOnce } from '../test/database.js';
 
 const logger = pino({ level: 'silent' });
 // One folder for the file: the first test initialises the cluster, the others start warm (~40 ms, not ~700 ms).
@@ -23,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function sql<Row extends object>(url: string, text: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function postmasterPid(): Promise<number> {
   const content = await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8');
@@ -59,14 +49,14 @@ describe('startEmbeddedPostgres', () => {
     // Cold and warm start times are measured by `npm run bench` (lifecycle).
     const first = await startEmbeddedPostgres({ dataDir, logger });
     expect(first.url).toMatch(new RegExp(`^postgresql://postgres:[^@]+@127\\.0\\.0\\.1:${first.port}/payamak$`));
-    await sql(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written before stop')");
+    await queryOnce(first.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written before stop')");
     await first.stop();
     await first.stop();
 
     const second = await startEmbeddedPostgres({ dataDir, logger });
     try {
-      expect(await sql(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'written before stop' }]);
-      expect(await sql(second.url, "SELECT current_setting('server_encoding') AS encoding")).toEqual([{ encoding: 'UTF8' }]);
+      expect(await queryOnce(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'written before stop' }]);
+      expect(await queryOnce(second.url, "SELECT current_setting('server_encoding') AS encoding")).toEqual([{ encoding: 'UTF8' }]);
     } finally {
       await second.stop();
     }
@@ -120,7 +110,7 @@ describe('startEmbeddedPostgres', () => {
     const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir, logger });
     try {
       expect(isAlive(orphan)).toBe(false);
-      expect(await sql(server.url, 'SELECT note FROM kept_across_kill')).toEqual([{ note: 'from the killed process' }]);
+      expect(await queryOnce(server.url, 'SELECT note FROM kept_across_kill')).toEqual([{ note: 'from the killed process' }]);
     } finally {
       await server.stop();
     }
@@ -134,7 +124,7 @@ describe('startEmbeddedPostgres', () => {
 
     const second = await startEmbeddedPostgres({ dataDir, logger });
     try {
-      expect(await sql(second.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      expect(await queryOnce(second.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
     } finally {
       await second.stop();
       await first.stop();

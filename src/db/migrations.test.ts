@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/database.js';
+import { createTestDatabase, type TestDatabase, queryOnce } from '../test/database.js';
 import { MigrationError, defaultMigrationsDir, defaultSchemaPath } from './migration-files.js';
 import { applyMigrations } from './migrations.js';
 import { applyMigrationsWithSchemaEngine, createMigration } from './schema-engine.js';
@@ -40,16 +39,6 @@ async function migrationsWith(extra: Record<string, string>): Promise<string> {
   return dir;
 }
 
-async function query<Row extends object>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 async function migrationNames(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
@@ -59,13 +48,13 @@ async function migrationNames(dir: string): Promise<string[]> {
 }
 
 async function tableNames(url: string): Promise<string[]> {
-  const rows = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+  const rows = await queryOnce<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
   return rows.map((row) => row.tablename);
 }
 
 /** Other test files create and drop databases meanwhile, so only shadow databases are compared. */
 async function shadowDatabaseNames(url: string): Promise<string[]> {
-  const rows = await query<{ datname: string }>(url, "SELECT datname FROM pg_database WHERE datname LIKE 'prisma\\_migrate\\_shadow\\_db\\_%' ORDER BY 1");
+  const rows = await queryOnce<{ datname: string }>(url, "SELECT datname FROM pg_database WHERE datname LIKE 'prisma\\_migrate\\_shadow\\_db\\_%' ORDER BY 1");
   return rows.map((row) => row.datname);
 }
 
@@ -90,7 +79,7 @@ describe('applyMigrations', () => {
     expect(await applyMigrations(database.url)).toEqual(names);
     expect(await applyMigrations(database.url)).toEqual([]);
 
-    const rows = await query<MigrationRow>(database.url, selectMigrations);
+    const rows = await queryOnce<MigrationRow>(database.url, selectMigrations);
     expect(rows.map((row) => row.migration_name)).toEqual(names);
     for (const row of rows) {
       const script = await readFile(path.join(defaultMigrationsDir(), row.migration_name, 'migration.sql'));
@@ -112,7 +101,7 @@ describe('applyMigrations', () => {
     const results = await Promise.all([applyMigrations(database.url), applyMigrations(database.url), applyMigrations(database.url)]);
 
     expect(results.flat().sort()).toEqual(names);
-    expect(await query(database.url, selectMigrations)).toHaveLength(names.length);
+    expect(await queryOnce(database.url, selectMigrations)).toHaveLength(names.length);
   });
 
   it('sends a migration to PostgreSQL whole, semicolons in bodies and literals included', async () => {
@@ -126,7 +115,7 @@ describe('applyMigrations', () => {
     const database = await newDatabase(true);
 
     expect(await applyMigrations(database.url, { migrationsDir: dir })).toContain('29991231000000_function');
-    expect(await query(database.url, 'SELECT payamak_probe() AS value')).toEqual([{ value: 'a;b' }]);
+    expect(await queryOnce(database.url, 'SELECT payamak_probe() AS value')).toEqual([{ value: 'a;b' }]);
   });
 
   it('leaves a failing migration marked failed, rolled back, and refuses to go on', async () => {
@@ -140,7 +129,7 @@ describe('applyMigrations', () => {
     expect((failure as Error).message).toContain('NoSuchTable');
     // One script, one implicit transaction: the table created before the error is gone too.
     expect(await tableNames(database.url)).not.toContain('Half');
-    const broken = (await query<MigrationRow>(database.url, selectMigrations)).find((row) => row.migration_name === '29991231000000_broken');
+    const broken = (await queryOnce<MigrationRow>(database.url, selectMigrations)).find((row) => row.migration_name === '29991231000000_broken');
     expect(broken).toMatchObject({ finished_at: null, rolled_back_at: null });
     expect(broken?.logs).toContain('NoSuchTable');
 
@@ -156,10 +145,10 @@ describe('applyMigrations agrees with Prisma’s engine', () => {
     expect(await applyMigrations(ours.url)).toEqual(names);
     expect(await applyMigrationsWithSchemaEngine(theirs.url)).toEqual(names);
     const rows = async (url: string) =>
-      (await query<MigrationRow>(url, selectMigrations)).map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date }));
+      (await queryOnce<MigrationRow>(url, selectMigrations)).map(({ finished_at, ...row }) => ({ ...row, finished: finished_at instanceof Date }));
     expect(await rows(ours.url)).toEqual(await rows(theirs.url));
     const columns = (url: string) =>
-      query(
+      queryOnce(
         url,
         "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY column_name",
       );
@@ -171,7 +160,7 @@ describe('applyMigrations agrees with Prisma’s engine', () => {
 
   it('refuses a schema that has tables but no migration history (P3005), as Prisma does', async () => {
     const database = await newDatabase(true);
-    await query(database.url, 'CREATE TABLE "SomeoneElses" (id integer)');
+    await queryOnce(database.url, 'CREATE TABLE "SomeoneElses" (id integer)');
     await expect(applyMigrations(database.url)).rejects.toMatchObject({ code: 'P3005' });
     await expect(applyMigrationsWithSchemaEngine(database.url)).rejects.toMatchObject({ code: 'P3005' });
   });

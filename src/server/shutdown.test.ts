@@ -17,15 +17,11 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { parseEnv } from '../config/env.js';
 import { openDatabase } from '../db/database.js';
-import { createLogger } from '../lib/logger.js';
-import { createTestDatabase } from '../test/database.js';
 import { registerUser, uniqueUsername } from '../test/factories.js';
 import { createGroup } from '../test/chats.js';
 import { OnNewMessageDocument, SendMessageDocument } from '../test/generated/graphql.js';
 import { LiveSubscription, startTestServer, waitForListeners } from '../test/server.js';
-import { startServer, type RunningServer } from './app.js';
 import { MessageTopic } from '../modules/messages/index.js';
 import { runEntry } from '../test/entry.js';
 
@@ -132,7 +128,7 @@ describe('close() step by step', () => {
   });
 
   it('cuts off work still running after drainTimeoutMs', async () => {
-    const server = await startWithDrainTimeout(300);
+    const server = await startTestServer({}, { tuning: { drainTimeoutMs: 300 } });
     const lock = new pg.Client({ connectionString: server.database.url });
     await lock.connect();
     try {
@@ -467,40 +463,6 @@ async function waitingForLocks(client: pg.Client): Promise<number> {
     `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
   );
   return rows[0]!.n;
-}
-
-/** startTestServer's server, with a shutdown timeout of our own. */
-async function startWithDrainTimeout(drainTimeoutMs: number): Promise<RunningServer & Endpoints> {
-  const database = await createTestDatabase();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-test-'));
-  const env = parseEnv({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    METRICS_PORT: '0',
-    DATABASE_URL: database.url,
-    DATA_DIR: dataDir,
-    UPLOAD_DIR: path.join(dataDir, 'uploads'),
-    JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_API: '0',
-    RATE_LIMIT_AUTH: '0',
-    RATE_LIMIT_MESSAGES: '0',
-    RATE_LIMIT_CONNECT: '0',
-  });
-  const server = await startServer({ env, logger: createLogger(env), tuning: { drainTimeoutMs } });
-  const url = `http://127.0.0.1:${server.port}`;
-  return {
-    ...server,
-    url,
-    graphqlUrl: `${url}/graphql`,
-    wsUrl: `ws://127.0.0.1:${server.port}/graphql`,
-    async close() {
-      await server.close();
-      await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 const children = new Set<ChildProcess>();

@@ -80,10 +80,15 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
 
 /** CREATE and DROP DATABASE cannot run in a transaction nor take parameters: a plain one-off session. */
 export async function runOnServer(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
+  await queryOnce(adminUrl, sql);
+}
+
+/** One statement on a connection of its own, for tests that look at a database from outside the server. */
+export async function queryOnce<Row extends object>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<Row>(sql, params)).rows;
   } finally {
     await client.end();
   }

@@ -27,7 +27,11 @@ export interface TestServer extends RunningServer {
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { shareDatabaseWith?: TestServer; keepAliveMs?: number; tuning?: { socketSweepMs?: number; presenceGraceMs?: number } } = {},
+  options: {
+    shareDatabaseWith?: TestServer;
+    keepAliveMs?: number;
+    tuning?: { socketSweepMs?: number; presenceGraceMs?: number; drainTimeoutMs?: number };
+  } = {},
 ): Promise<TestServer> {
   // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.
   const database = options.shareDatabaseWith ? { url: options.shareDatabaseWith.database.url, drop: async () => undefined } : await createTestDatabase();
