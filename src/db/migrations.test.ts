@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,6 +135,23 @@ describe('applyMigrations', () => {
     expect(broken?.logs).toContain('NoSuchTable');
 
     await expect(applyMigrations(database.url, { migrationsDir: dir })).rejects.toMatchObject({ code: 'P3009' });
+  });
+});
+
+/** Read from the file, since some of these packages do not export their package.json. */
+function installedManifest(name: string): { version: string; dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8'));
+}
+const installedVersion = (name: string): string => installedManifest(name).version;
+
+describe('the Prisma packages', () => {
+  // src/db/schema-engine.ts reaches into adapter-pg and the engine: a version change must be a deliberate one.
+  it('are on one release, and the schema engine is the one that release ships', () => {
+    const packages = ['@prisma/client', 'prisma', '@prisma/adapter-pg', '@prisma/driver-adapter-utils'];
+    const versions = Object.fromEntries(packages.map((name) => [name, installedVersion(name)]));
+    expect(versions).toEqual(Object.fromEntries(packages.map((name) => [name, '7.10.0'])));
+    const enginesOfRelease = installedManifest('@prisma/engines').dependencies?.['@prisma/engines-version'];
+    expect(installedVersion('@prisma/schema-engine-wasm')).toBe(enginesOfRelease);
   });
 });
 

@@ -344,7 +344,7 @@ function createMigrationConnection(databaseUrl: string, logger: Logger | undefin
   };
 }
 
-/** The adapter-pg internals the corrections above rely on (pinned at 7.10.1). */
+/** The adapter-pg internals the corrections above rely on (pinned at 7.10.0; migrations.test.ts checks the versions). */
 interface PgAdapterInternals {
   performIO(query: SqlQuery): Promise<{ fields?: { dataTypeID: number }[] } | undefined>;
   queryRaw(query: SqlQuery): Promise<SqlResultSet>;
