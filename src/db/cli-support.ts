@@ -39,7 +39,11 @@ export function createCliLogger(level: string): Logger {
  */
 export async function withDatabaseServer<T>(input: DatabaseCliInput, logger: Logger, work: (databaseUrl: string) => Promise<T>): Promise<T> {
   if (input.databaseUrl !== undefined) return work(input.databaseUrl);
-  const { startEmbeddedPostgres, runningEmbeddedUrl, DataDirInUseError } = await import('./embedded-postgres.js');
+  const [{ startEmbeddedPostgres }, { runningEmbeddedUrl }, { DataDirInUseError }] = await Promise.all([
+    import('./embedded-postgres.js'),
+    import('./embedded-cluster-files.js'),
+    import('./postgres-processes.js'),
+  ]);
   let server: EmbeddedPostgres;
   try {
     server = await startEmbeddedPostgres({ dataDir: input.dataDir, logger });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../test/database.js';
 import { openDatabase, type Database } from './database.js';
-import { runningEmbeddedUrl } from './embedded-postgres.js';
+import { runningEmbeddedUrl } from './embedded-cluster-files.js';
 import { createQueryCounter } from './prisma-client.js';
 
 const logger = pino({ level: 'silent' });

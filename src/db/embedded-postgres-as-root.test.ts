@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeEmbeddedCluster } from './embedded-cluster-files.js';
 import {
   CLUSTER_POINTER_FILE,
   clusterFolderName,
@@ -17,7 +18,7 @@ import {
   postgresUserProcesses,
   reachableCopy,
 } from './embedded-postgres-as-root.js';
-import { removeEmbeddedCluster, startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { findRepoRoot } from './migration-files.js';
 import { queryOnce } from '../test/database.js';
 

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataDirInUseError, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { findRepoRoot } from './migration-files.js';
+import { DataDirInUseError } from './postgres-processes.js';
 import { queryOnce } from '../test/database.js';
 
 const logger = pino({ level: 'silent' });

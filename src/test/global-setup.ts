@@ -14,9 +14,11 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { describeDatabaseUrl, quoteIdentifier, withDatabaseName } from '../db/database-url.js';
-import { DataDirInUseError, removeEmbeddedCluster, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
+import { removeEmbeddedCluster } from '../db/embedded-cluster-files.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
 import { findRepoRoot } from '../db/migration-files.js';
 import { applyMigrations } from '../db/migrations.js';
+import { DataDirInUseError } from '../db/postgres-processes.js';
 import { runOnServer, type TestDatabaseServer } from './database.js';
 
 interface RunState {
