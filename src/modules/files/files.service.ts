@@ -1,28 +1,25 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { AppError, ErrorCode, badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { detectFileType, extensionOf, type DetectedType } from '../../media/file-type.js';
-import type { ByteRange, FileStore } from '../../media/file-store.js';
+import type { FileStore } from '../../media/file-store.js';
 import { ImageProcessor } from '../../media/image.js';
 import { MediaLimits } from '../../media/limits.js';
-import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
-import type { TempDir, UploadStream } from '../../media/temp-file.js';
+import type { TempDir } from '../../media/temp-file.js';
 import { requireMembership, type ChatLoaders } from '../chats/index.js';
 import { replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
-import { cleanCaption, cleanFileName, type SendMediaMessageInput } from './files.inputs.js';
+import { FileDownloads, type DownloadResult } from './files.download.js';
+import { cleanCaption, type SendMediaMessageInput } from './files.inputs.js';
 import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
 import type { FileLoaders } from './files.loaders.js';
 import { requireOwnFile, requireViewableFile } from './files.policy.js';
+import { StorageQuota } from './files.quota.js';
+import { UploadReceiver } from './files.receive.js';
 import { FILE_SELECT, type FileRecord } from './files.types.js';
 
 /** Options for {@link FilesService}. */
@@ -47,45 +44,21 @@ export interface FilesServiceOptions {
   storageQuota?: number;
 }
 
-/** What the HTTP route needs to serve a file's bytes. */
-export interface Download {
-  mimeType: string;
-  size: number;
-  etag: string;
-  /** `attachment` for documents (never rendered by a browser), `inline` for the rest. */
-  disposition: 'attachment' | 'inline';
-  /** Name to save the download under, its extension matching the bytes. */
-  fileName: string;
-  open(range?: ByteRange): Promise<Readable>;
-}
-
-export type DownloadResult = { status: 200; download: Download } | { status: 403 | 404 };
-
-/** An upload processed and stored, before its File row exists. */
-interface StoredUpload {
-  data: Omit<FileRecord, 'id' | 'ownerId' | 'chatId' | 'createdAt'>;
-  /** Removes the stored bytes (the row was never written, or was rolled back). */
-  discard(): Promise<void>;
-}
-
-const ACCEPTED_LIST = 'JPEG, PNG, GIF or WebP images; MP4, MOV or AVI video; MP3, WAV, OGG, M4A/AAC or WebM audio; PDF, Word (DOC, DOCX) or UTF-8 text';
-
 /**
- * Uploads (profile pictures, media messages) and access to them. An upload is
- * streamed to a temporary file (counted against its limit, hashed), its type is
- * decided from its bytes, images are re-encoded without metadata, and only then
- * is anything stored; the temporary files are removed whatever happens.
+ * Uploads (profile pictures, media messages) and access to them. Receiving
+ * an upload is {@link UploadReceiver}'s job, the quota {@link StorageQuota}'s,
+ * serving bytes {@link FileDownloads}'; this composes them with the rows.
  */
 export class FilesService {
   readonly #store: FileStore;
   readonly #signer: UrlSigner;
-  readonly #temp: TempDir;
-  readonly #images: ImageProcessor;
   readonly #limiter: UploadLimiter;
   readonly #publicUrl: string | undefined;
   readonly #avatarBytes: number;
   readonly #mediaBytes: number;
-  readonly #quota: number;
+  readonly #quota: StorageQuota;
+  readonly #receiver: UploadReceiver;
+  readonly #downloads: FileDownloads;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -95,13 +68,13 @@ export class FilesService {
   ) {
     this.#store = options.store;
     this.#signer = options.signer;
-    this.#temp = options.temp;
-    this.#images = options.images ?? new ImageProcessor();
     this.#limiter = options.uploadLimiter ?? unlimitedUploads;
     this.#publicUrl = options.publicUrl?.replace(/\/+$/, '');
     this.#avatarBytes = options.limits?.avatarBytes ?? MediaLimits.avatarBytes;
     this.#mediaBytes = options.limits?.mediaBytes ?? MediaLimits.mediaBytes;
-    this.#quota = options.storageQuota ?? 0;
+    this.#quota = new StorageQuota(prisma, options.storageQuota ?? 0);
+    this.#receiver = new UploadReceiver(options.store, options.temp, options.images ?? new ImageProcessor(), logger);
+    this.#downloads = new FileDownloads(prisma, options.signer, options.store);
   }
 
   /** The largest upload any operation takes: the multipart parser's own limit. */
@@ -111,12 +84,12 @@ export class FilesService {
 
   /** Bytes the user's uploads hold; for the user themself only (null for anyone else). */
   async storageUsed(viewer: Viewer | null, userId: string): Promise<number | null> {
-    return viewer?.id === userId ? storedBytes(this.prisma, userId, { exceptAvatar: false }) : null;
+    return viewer?.id === userId ? this.#quota.used(userId, { exceptAvatar: false }) : null;
   }
 
   /** The storage quota in bytes, shown to the user themself only; null for anyone else, and when there is none. */
   storageQuota(viewer: Viewer | null, userId: string): number | null {
-    return viewer?.id === userId && this.#quota > 0 ? this.#quota : null;
+    return viewer?.id === userId && this.#quota.bytes > 0 ? this.#quota.bytes : null;
   }
 
   /** A file the viewer may see; NOT_FOUND otherwise. */
@@ -151,18 +124,18 @@ export class FilesService {
     }
     const replyToId = await this.#checkReply(chatId, input.replyToId);
     await this.#limiter.consume(viewer.id);
-    const room = await this.#room(viewer.id, { exceptAvatar: false });
+    const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
 
-    const stored = await this.#receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
+    const stored = await this.#receiver.receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
     try {
       const { message } = await this.log.transaction(async (tx, append) => {
-        if (this.#quota > 0) {
+        if (this.#quota.bytes > 0) {
           // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
           // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
           // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
           // waits for this one, which is about to wait for that chat's lock in append.
           await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
-          await this.#requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
+          await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
         }
         const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
         return append({
@@ -193,13 +166,13 @@ export class FilesService {
   async uploadAvatar(viewer: Viewer, upload: Promise<FileUpload>): Promise<UserRecord> {
     await this.#limiter.consume(viewer.id);
     // The avatar being replaced leaves with the new one's arrival: its bytes do not count against it.
-    const room = await this.#room(viewer.id, { exceptAvatar: true });
-    const stored = await this.#receive(upload, { maxBytes: this.#avatarBytes, avatar: true, ownerId: viewer.id, room });
+    const room = await this.#quota.room(viewer.id, { exceptAvatar: true });
+    const stored = await this.#receiver.receive(upload, { maxBytes: this.#avatarBytes, avatar: true, ownerId: viewer.id, room });
     let previous: FileRecord | null;
     try {
       previous = await this.#setAvatar(viewer.id, async (tx) => {
         // The user's row is locked by #setAvatar: nothing of theirs commits meanwhile.
-        await this.#requireRoom(tx, viewer.id, stored, { exceptAvatar: true });
+        await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: true });
         const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId: null }, select: { id: true } });
         return file.id;
       });
@@ -232,118 +205,9 @@ export class FilesService {
     return true;
   }
 
-  /**
-   * For `GET /files/:id[/thumbnail]`: the signature is checked first (403 for a
-   * missing, forged or expired one, without touching the database), then the
-   * file must still exist (404).
-   */
-  async download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
-    if (this.#signer.verify(id, variant, exp, sig) !== 'valid') return { status: 403 };
-    if (!isUuid(id)) return { status: 404 };
-    const file = await this.prisma.file.findUnique({ where: { id }, select: FILE_SELECT });
-    if (!file) return { status: 404 };
-    const thumbnail = variant === 'thumbnail';
-    const key = thumbnail ? file.thumbnailKey : file.storageKey;
-    const size = thumbnail ? file.thumbnailSize : file.size;
-    if (key === null || size === null) return { status: 404 };
-    return {
-      status: 200,
-      download: {
-        mimeType: thumbnail ? 'image/webp' : file.mimeType,
-        size,
-        // Stored bytes never change for an id, so the content hash identifies both variants.
-        etag: `"${file.checksum}${thumbnail ? '.t' : ''}"`,
-        disposition: !thumbnail && file.kind === 'DOCUMENT' ? 'attachment' : 'inline',
-        fileName: downloadName(file, thumbnail),
-        open: (range) => this.#store.get(key, range),
-      },
-    };
-  }
-
-  /** Receives, inspects, processes and stores one upload; every temporary file is gone when this returns or throws. */
-  async #receive(upload: Promise<FileUpload>, options: { maxBytes: number; avatar: boolean; ownerId: string; room: Room }): Promise<StoredUpload> {
-    const started = performance.now();
-    const { filename, stream } = await openUpload(upload);
-    const temp = await this.#temp.receive(withinRoom(stream, options.room), options.maxBytes).catch((error: unknown) => {
-      throw uploadError(error);
-    });
-    const outputs: string[] = [];
-    const keys: string[] = [];
-    const discard = async () => {
-      await Promise.all(
-        keys.map((key) => this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error }, 'could not remove stored bytes'))),
-      );
-    };
-    try {
-      if (temp.size === 0) throw badInput('The file is empty', 'file');
-      const type = await detectFileType(temp.path);
-      if (!type) throw unsupportedMediaType(`This type of file is not accepted. Accepted: ${ACCEPTED_LIST}`);
-      if (options.avatar && type.kind !== 'IMAGE') throw unsupportedMediaType('A profile picture must be a JPEG, PNG, GIF or WebP image');
-
-      let data: StoredUpload['data'];
-      if (type.kind === 'IMAGE') {
-        const out = { main: this.#temp.newPath('.main'), thumbnail: this.#temp.newPath('.thumb') };
-        outputs.push(out.main, out.thumbnail);
-        const image = options.avatar
-          ? await this.#images.avatar(temp.path, type, out, options.ownerId)
-          : await this.#images.process(temp.path, type, out, options.ownerId);
-        const checksum = await sha256File(image.main.path);
-        keys.push(await this.#store.putFile(image.main.path));
-        keys.push(await this.#store.putFile(image.thumbnail.path));
-        data = {
-          ...fileData(type, image.main.mime, filename),
-          size: image.main.size,
-          width: image.main.width,
-          height: image.main.height,
-          checksum,
-          storageKey: keys[0]!,
-          thumbnailKey: keys[1]!,
-          thumbnailSize: image.thumbnail.size,
-        };
-      } else {
-        keys.push(await this.#store.putFile(temp.path));
-        data = {
-          ...fileData(type, type.mime, filename),
-          size: temp.size,
-          width: null,
-          height: null,
-          checksum: temp.sha256,
-          storageKey: keys[0]!,
-          thumbnailKey: null,
-          thumbnailSize: null,
-        };
-      }
-      this.logger.info(
-        { kind: data.kind, mimeType: data.mimeType, receivedBytes: temp.size, storedBytes: data.size, ms: Math.round(performance.now() - started) },
-        'upload stored',
-      );
-      return { data, discard };
-    } catch (error) {
-      await discard();
-      throw error;
-    } finally {
-      await temp.dispose();
-      await Promise.all(outputs.map((file) => rm(file, { force: true })));
-    }
-  }
-
-  /**
-   * Before reading an upload: what is left of the user's quota (none: refused
-   * now, before a byte is read). Null when there is no quota.
-   */
-  async #room(userId: string, options: { exceptAvatar: boolean }): Promise<Room> {
-    if (this.#quota === 0) return null;
-    const used = await storedBytes(this.prisma, userId, options);
-    if (used >= this.#quota) throw quotaUsedUp(this.#quota, used);
-    return { quota: this.#quota, used };
-  }
-
-  /** Before committing, under the user's row lock: what was stored must fit beside everything else of theirs. */
-  async #requireRoom(tx: Pick<PrismaClient, '$queryRaw'>, userId: string, stored: StoredUpload, options: { exceptAvatar: boolean }): Promise<void> {
-    if (this.#quota === 0) return;
-    const used = await storedBytes(tx, userId, options);
-    const size = stored.data.size + (stored.data.thumbnailSize ?? 0);
-    if (used + size > this.#quota) throw quotaUsedUp(this.#quota, used, `${size} bytes`);
+  /** For `GET /files/:id[/thumbnail]`: see {@link FileDownloads.download}. */
+  download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
+    return this.#downloads.download(id, variant, exp, sig);
   }
 
   /** Sets (or clears) a user's avatar under the user's row lock; returns the replaced File row, already deleted. */
@@ -382,93 +246,3 @@ export class FilesService {
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/** What was left of a user's quota before an upload; null: no quota. */
-type Room = { quota: number; used: number } | null;
-
-const quotaUsedUp = (quota: number, used: number, needed?: string) =>
-  payloadTooLarge(
-    `Storage quota of ${quota} bytes used up: ${used} bytes are stored${needed ? ` and this file needs ${needed}` : ''}; delete some files to make room`,
-  );
-
-/**
- * Bytes a user's File rows hold: originals and thumbnails, the avatar included
- * unless `exceptAvatar`. Bytes count for the user who uploaded them; today
- * every File row belongs to one message (or one avatar), so summing rows by
- * uploader counts each stored byte once. The (ownerId, createdAt) index finds the rows.
- */
-async function storedBytes(db: Pick<PrismaClient, '$queryRaw'>, userId: string, options: { exceptAvatar: boolean }): Promise<number> {
-  // float8: a sum of int4 is int8, which would arrive as a string or BigInt; bytes fit a double exactly far beyond any disk.
-  const rows = await db.$queryRaw<{ used: number }[]>`
-    SELECT COALESCE(SUM("size"::int8 + COALESCE("thumbnailSize", 0)), 0)::float8 AS "used"
-    FROM "File"
-    WHERE "ownerId" = ${userId}::uuid
-      AND (NOT ${options.exceptAvatar}::boolean OR "id" IS DISTINCT FROM (SELECT "avatarId" FROM "User" WHERE "id" = ${userId}::uuid))`;
-  return rows[0]!.used;
-}
-
-/**
- * Counts an upload against the room left in its uploader's quota as it
- * arrives, so one upload cannot overshoot it by more than a chunk: the
- * received bytes must fit (the stored ones are checked again before commit;
- * a re-encoded image may differ a little).
- */
-function withinRoom(source: UploadStream, room: Room): UploadStream {
-  if (room === null) return source;
-  const left = room.quota - room.used;
-  return {
-    get truncated() {
-      return source.truncated;
-    },
-    async *[Symbol.asyncIterator]() {
-      let received = 0;
-      for await (const chunk of source) {
-        received += chunk.byteLength;
-        if (received > left) throw quotaUsedUp(room.quota, room.used, `more than the ${left} bytes left`);
-        yield chunk;
-      }
-    },
-  };
-}
-
-function fileData(type: DetectedType, mimeType: string, filename: string | undefined) {
-  return { kind: type.kind, mimeType, originalName: cleanFileName(filename) };
-}
-
-/** Waits for the multipart part of an upload and opens it; the parser's errors become ours. */
-async function openUpload(upload: Promise<FileUpload>): Promise<{ filename: string | undefined; stream: UploadStream }> {
-  try {
-    const file = await upload;
-    return { filename: file.filename, stream: file.createReadStream() as unknown as UploadStream };
-  } catch (error) {
-    throw uploadError(error);
-  }
-}
-
-/**
- * graphql-upload-minimal reports problems as HTTP errors (`status`): 413 when
- * its limit was hit, 4xx for a broken or interrupted request.
- */
-function uploadError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  const status = (error as { status?: unknown } | null)?.status;
-  if (status === 413) return payloadTooLarge('The file is too large');
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError(ErrorCode.BAD_USER_INPUT, 'The upload was incomplete or interrupted', { field: 'file' });
-  }
-  return error;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** `holiday.jpg`, with the extension the bytes call for (a text file sent as "x.png" downloads as "x.png.txt"). */
-function downloadName(file: FileRecord, thumbnail: boolean): string {
-  const ext = thumbnail ? 'webp' : (extensionOf(file.mimeType) ?? 'bin');
-  const base = file.originalName ?? 'file';
-  const stem = thumbnail ? `${base.replace(/\.[^.]*$/, '') || 'file'}-thumbnail` : base;
-  return stem.toLowerCase().endsWith(`.${ext}`) || (ext === 'jpg' && /\.jpe?g$/i.test(stem)) ? stem : `${stem}.${ext}`;
-}

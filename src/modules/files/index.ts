@@ -10,7 +10,8 @@ declare module '../../graphql/context.js' {
 }
 
 export { FileNode, FILE_SELECT, type FileRecord } from './files.types.js';
-export { FilesService, type FilesServiceOptions, type Download, type DownloadResult } from './files.service.js';
+export { FilesService, type FilesServiceOptions } from './files.service.js';
+export type { Download, DownloadResult } from './files.download.js';
 export { createFileLoaders, type FileLoaders } from './files.loaders.js';
 export { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
 export { FilesResolver, MessageFileResolver, UserAvatarResolver } from './files.resolver.js';
