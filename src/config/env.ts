@@ -53,6 +53,10 @@ export interface Env {
   readonly userStorageQuota: number;
   /** `MAX_RESPONSE_NODES`, default 20,000: list items one response may carry; 0 is off. */
   readonly maxResponseNodes: number;
+  /** `MESSAGE_EDIT_WINDOW` in seconds, default 900 (15 minutes, as WhatsApp): how long a sender may edit a message; 0: never. */
+  readonly messageEditWindowSeconds: number;
+  /** `MESSAGE_DELETE_WINDOW` in seconds, default 172,800 (48 hours): how long a sender may delete a message for everyone; 0: never (group admins may at any time). */
+  readonly messageDeleteWindowSeconds: number;
   /** `METRICS_PORT`, default 9464; 0 picks a free port (tests). */
   readonly metricsPort: number;
   /** `METRICS_HOST`, default 127.0.0.1: Prometheus scrapes here, never on the API port. */
@@ -142,6 +146,8 @@ export function parseEnv(source: Source): Env {
   const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
   const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);
   const maxResponseNodes = parseCount('MAX_RESPONSE_NODES', get('MAX_RESPONSE_NODES'), 20_000, problems);
+  const messageEditWindowSeconds = parseCount('MESSAGE_EDIT_WINDOW', get('MESSAGE_EDIT_WINDOW'), 15 * 60, problems);
+  const messageDeleteWindowSeconds = parseCount('MESSAGE_DELETE_WINDOW', get('MESSAGE_DELETE_WINDOW'), 48 * 3600, problems);
   const metricsPortRaw = get('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
@@ -197,6 +203,8 @@ export function parseEnv(source: Source): Env {
     wsMaxPendingPerIp,
     userStorageQuota,
     maxResponseNodes,
+    messageEditWindowSeconds,
+    messageDeleteWindowSeconds,
     metricsPort,
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });

@@ -102,7 +102,7 @@ describe('openDatabase', () => {
       const chat = await prisma.chat.create({ data: { kind: 'GROUP', title: 'g', members: { create: { userId: user.id } } } });
       const [appended] = await prisma.$queryRaw<{ outcome: string; seq: number; memberIds: string[] }[]>`
         SELECT "outcome", "seq", "memberIds" FROM "payamak_append_message"(
-          ${chat.id}::uuid, ${user.id}::uuid, 'TEXT'::"MessageKind", 'hello', NULL, NULL, NULL, ${user.id}::uuid, ${user.id}::uuid, false)`;
+          ${chat.id}::uuid, ${user.id}::uuid, 'TEXT'::"MessageKind", 'hello', NULL, NULL, NULL, ${user.id}::uuid, ${user.id}::uuid, false, 0)`;
       expect(appended).toEqual({ outcome: 'appended', seq: 1, memberIds: [user.id] });
       await prisma.message.updateMany({ where: { chatId: chat.id }, data: { text: 'edited' } });
       await prisma.chatMember.deleteMany({ where: { chatId: chat.id } });

@@ -159,6 +159,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       uploadLimiter: { consume: async (userId: string) => void (await limits.uploads.consume(userId)) },
       storageQuota: env.userStorageQuota,
     },
+    messageWindows: { editSeconds: env.messageEditWindowSeconds, deleteSeconds: env.messageDeleteWindowSeconds },
     ...serviceTuning,
   });
   services.notifications.startPurging();

@@ -8,7 +8,15 @@ import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
 import { ChatEvents, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders } from '../modules/chats/index.js';
 import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
-import { ChatLastMessageResolver, MessageLog, MessagesResolver, MessagesService, createMessageLoaders } from '../modules/messages/index.js';
+import {
+  ChatLastMessageResolver,
+  MessageChangesService,
+  MessageLog,
+  MessagesResolver,
+  MessagesService,
+  createMessageLoaders,
+  type MessageWindows,
+} from '../modules/messages/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
@@ -47,6 +55,8 @@ export interface ServiceDeps {
   pushRetryDelaysMs?: number[];
   /** File store, URL signer, temporary folder, upload limiter. */
   files: FilesServiceOptions;
+  /** MESSAGE_EDIT_WINDOW and MESSAGE_DELETE_WINDOW; default 15 minutes and 48 hours. */
+  messageWindows?: MessageWindows;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -62,6 +72,9 @@ export function createServices(deps: ServiceDeps): Services {
     allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files);
+  const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
+  messageChanges.connect({ attachments: files });
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
@@ -71,13 +84,14 @@ export function createServices(deps: ServiceDeps): Services {
       groupAdds: deps.limits.groupAdds,
     }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
+    messageChanges,
     notifications,
     admin: new AdminService(
       prisma,
       { ...deps.admin, onlineCount: () => deps.presence.localCount },
       new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
     ),
-    files: new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files),
+    files,
     vapidPublicKey: deps.vapid.publicKey,
   };
 }

@@ -101,7 +101,24 @@ describe('the schema’s event types', () => {
         .filter((field) => field.extensions[SAME_FOR_EVERY_VIEWER] === true)
         .map((field) => field.name)
         .sort();
-    expect(marked('Message')).toEqual(['chatId', 'clientId', 'createdAt', 'cursor', 'id', 'kind', 'senderId', 'seq', 'text']);
+    expect(marked('Message')).toEqual([
+      'chatId',
+      'clientId',
+      'createdAt',
+      'cursor',
+      'deleted',
+      'deletedAt',
+      'editedAt',
+      'forwardCount',
+      'forwarded',
+      'id',
+      'kind',
+      'pinned',
+      'rev',
+      'senderId',
+      'seq',
+      'text',
+    ]);
     expect(marked('MessageStatusEvent')).toEqual(['at', 'chatId', 'messageId', 'seq', 'status', 'userId']);
     expect(marked('TypingEvent')).toEqual(['chatId', 'typing', 'userId']);
     expect(marked('PresenceEvent')).toEqual(['lastSeenAt', 'status', 'userId']);

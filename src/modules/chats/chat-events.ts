@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import type { Logged } from './chat-log.port.js';
+import type { Logged, LoggedMessage } from './chat-log.port.js';
 
 export interface MembersJoined {
   chatId: string;
@@ -26,6 +26,10 @@ export interface GroupRenamed {
 /** What happened in chats, told after the transaction committed. */
 export interface ChatEventListener {
   messageAppended?(appended: Logged): void;
+  /** A message's text was edited: its new state. */
+  messageEdited?(message: LoggedMessage): void;
+  /** A message was deleted for everyone: its tombstone. */
+  messageDeleted?(message: LoggedMessage): void;
   membersJoined?(event: MembersJoined): void;
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;

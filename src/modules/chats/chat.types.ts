@@ -11,12 +11,14 @@ export interface ChatRecord {
   kind: ChatKind;
   title: string | null;
   lastSeq: number;
+  rev: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** A ChatMember row with its watermarks. */
 export interface MemberRecord {
+  id: string;
   chatId: string;
   userId: string;
   isAdmin: boolean;
@@ -38,6 +40,9 @@ export class Chat {
   @Field(() => Int, { description: 'Seq of the newest message; 0 when there is none.' })
   lastSeq!: number;
 
+  @Field(() => Int, { description: "The newest rev of the chat's change feed (see messageChanges); 0 when nothing happened yet." })
+  rev!: number;
+
   @Field(() => Date)
   createdAt!: Date;
 
@@ -47,6 +52,15 @@ export class Chat {
 
 @ObjectType('ChatMember')
 export class ChatMember {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Int, { description: 'Every message up to this seq reached this member.' })
+  deliveredSeq!: number;
+
+  @Field(() => Int, { description: 'This member read every message up to this seq.' })
+  readSeq!: number;
+
   @Field(() => Boolean)
   isAdmin!: boolean;
 
@@ -56,5 +70,5 @@ export class ChatMember {
 
 export const ChatConnection = connectionTypes('Chat', Chat, { totalCount: true });
 
-export const CHAT_SELECT = { id: true, kind: true, title: true, lastSeq: true, createdAt: true, updatedAt: true } as const;
-export const MEMBER_SELECT = { chatId: true, userId: true, isAdmin: true, joinedAt: true, deliveredSeq: true, readSeq: true } as const;
+export const CHAT_SELECT = { id: true, kind: true, title: true, lastSeq: true, rev: true, createdAt: true, updatedAt: true } as const;
+export const MEMBER_SELECT = { id: true, chatId: true, userId: true, isAdmin: true, joinedAt: true, deliveredSeq: true, readSeq: true } as const;

@@ -223,9 +223,25 @@ export class FilesService {
     });
   }
 
+  /**
+   * For a message deleted for everyone (AttachmentsPort of modules/messages):
+   * its File row goes in the deletion's transaction, its bytes after commit.
+   */
+  async detach(tx: Tx, fileId: string): Promise<() => Promise<void>> {
+    const file = await tx.file.delete({ where: { id: fileId }, select: FILE_SELECT }).catch(() => null);
+    return file ? () => this.#removeBytes(file) : async () => undefined;
+  }
+
+  /** Removes a deleted File row's bytes, unless another File row (a forwarded copy) still names them. */
   async #removeBytes(file: FileRecord): Promise<void> {
-    for (const key of [file.storageKey, file.thumbnailKey]) {
-      if (key === null) continue;
+    const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
+    const shared = await this.prisma.file.findMany({
+      where: { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) },
+      select: { storageKey: true, thumbnailKey: true },
+    });
+    const stillUsed = new Set(shared.flatMap((row) => [row.storageKey, row.thumbnailKey]));
+    for (const key of keys) {
+      if (stillUsed.has(key)) continue;
       // The row is gone, so the bytes are unreachable either way; a failure only leaves litter.
       await this.#store.delete(key).catch((error: unknown) => this.logger.error({ err: error, fileId: file.id }, 'could not remove file bytes'));
     }

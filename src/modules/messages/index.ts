@@ -1,16 +1,27 @@
 import type { MessageLoaders } from './messages.loaders.js';
 import type { MessagesService } from './messages.service.js';
+import type { MessageChangesService } from './message-changes.service.js';
 
 // What this module adds to every resolver's context (graphql/context.ts).
 declare module '../../graphql/context.js' {
   interface Services {
     messages: MessagesService;
+    messageChanges: MessageChangesService;
   }
   interface Loaders extends MessageLoaders {}
 }
 
 export { Message, MessageConnection, MessageKind, MessageStatus, MessageStatusEvent, TypingEvent } from './message.types.js';
 export { MessagesService } from './messages.service.js';
+export {
+  MessageChangesService,
+  DEFAULT_MESSAGE_WINDOWS,
+  type AttachmentsPort,
+  type MessageTextHooks,
+  type MessageWindows,
+} from './message-changes.service.js';
+export { viewOf, viewsOf } from './message-views.js';
+export { tombstoneOf } from './message.record.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
 export { MAX_TEXT, cleanClientId } from './messages.inputs.js';
@@ -24,4 +35,5 @@ export {
   MESSAGE_SELECT,
   type MessageRecord,
   type Appended,
+  type ChatChange,
 } from './message-log.js';

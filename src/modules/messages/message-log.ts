@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
 import { badInput, conflict, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
@@ -23,6 +23,8 @@ export interface AppendInput {
   requireMember?: string;
   /** This member has seen everything up to the new message: the sender, or the actor of a SYSTEM message. */
   readBy?: string | null;
+  /** Forwarding hops that led to this copy (forwardMessage); 0 for an original. */
+  forwardCount?: number;
 }
 
 export interface Appended {
@@ -45,9 +47,9 @@ interface AppendRow extends Omit<MessageRecord, 'kind'> {
 }
 
 /**
- * Runs `payamak_append_message` (migration 20261125113000): takes the chat
- * row's lock and the next seq, inserts the message and moves the reader's
- * watermarks, in one statement. Membership is read again after the lock is
+ * Runs `payamak_append_message` (migration 20261201113328): takes the chat
+ * row's lock, the next seq and the next rev, inserts the message and moves
+ * the reader's watermarks, in one statement. Membership is read again after the lock is
  * granted, so a member removed a moment ago can neither send nor be listed
  * as a recipient. In a transaction, the lock is held until it ends.
  */
@@ -56,7 +58,7 @@ async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): 
     SELECT * FROM "payamak_append_message"(
       ${input.chatId}::uuid, ${input.senderId}::uuid, ${input.kind}::"MessageKind", ${input.text},
       ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}::varchar, ${input.fileId ?? null}::uuid,
-      ${input.requireMember ?? null}::uuid, ${input.readBy ?? null}::uuid, ${returnExisting})`;
+      ${input.requireMember ?? null}::uuid, ${input.readBy ?? null}::uuid, ${returnExisting}, ${input.forwardCount ?? 0}::integer)`;
   const row = rows[0]!;
   if (row.outcome === 'not_member') throw notFound('Chat');
   if (row.outcome === 'bad_reply') throw replyElsewhere();
@@ -73,15 +75,64 @@ export async function appendMessage(tx: Tx, input: AppendInput): Promise<Appende
   return toAppended(await callAppend(tx, input, false));
 }
 
+const isoOrNull = (date: Date | null): string | null => date?.toISOString() ?? null;
+const dateOrNull = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
+
 export function toMessagePayload(message: MessageRecord): MessagePayload {
-  return { ...message, createdAt: message.createdAt.toISOString() };
+  return {
+    ...message,
+    createdAt: message.createdAt.toISOString(),
+    editedAt: isoOrNull(message.editedAt),
+    deletedAt: isoOrNull(message.deletedAt),
+    pinnedAt: isoOrNull(message.pinnedAt),
+  };
 }
 
 export function fromMessagePayload(payload: MessagePayload): MessageRecord {
-  return { ...payload, createdAt: new Date(payload.createdAt) };
+  return {
+    ...payload,
+    createdAt: new Date(payload.createdAt),
+    editedAt: dateOrNull(payload.editedAt),
+    deletedAt: dateOrNull(payload.deletedAt),
+    pinnedAt: dateOrNull(payload.pinnedAt),
+  };
 }
 
 type Append = (input: AppendInput) => Promise<Appended>;
+
+/** The columns of {@link MESSAGE_SELECT}, for statements that return a message. */
+export const MESSAGE_COLUMNS = Prisma.raw(
+  Object.keys(MESSAGE_SELECT)
+    .map((column) => (column === 'kind' ? 'm."kind"::text AS "kind"' : `m."${column}"`))
+    .join(', '),
+);
+
+/** What a change to a chat's messages may do, under the chat's lock (see {@link MessageLog.change}). */
+export interface ChatChange {
+  tx: Tx;
+  /** The chat's members when the lock was granted. */
+  memberIds: string[];
+  /**
+   * Gives the message the chat's next rev (and the chat a new changeStamp)
+   * after the caller has written its new state, and returns that state. After
+   * commit it is published as messageUpdated, in rev order with everything
+   * else of the chat: by default to the members who have not deleted it for
+   * themselves.
+   */
+  stamp(messageId: string): Promise<MessageRecord>;
+  /**
+   * Takes the chat's next rev for a change only `audience` sees (a deletion
+   * for me), without stamping the message for everyone; `write` records it
+   * (with that rev) and returns what `audience` receives after commit.
+   */
+  privately(audience: string[], write: (rev: number) => Promise<MessageRecord>): Promise<MessageRecord>;
+  /** Appends a message (a SYSTEM one announcing the change) in the same transaction. */
+  append: Append;
+}
+
+interface StampRow extends MessageRecord {
+  audience: string[];
+}
 
 /**
  * Writes to chats' logs and publishes what was written. Each message appended in
@@ -110,8 +161,8 @@ export class MessageLog {
       result = await this.prisma.$transaction((tx) =>
         work(tx, async (input) => {
           const appended = await appendMessage(tx, input);
-          // Still inside the transaction, so the chat's lock is held: no later seq can be taken yet.
-          tickets.push(this.#queue.reserve(input.chatId, appended.message.seq));
+          // Still inside the transaction, so the chat's lock is held: no later rev can be taken yet.
+          tickets.push(this.#queue.reserve(input.chatId, appended.message.rev));
           appendedList.push(appended);
           return appended;
         }),
@@ -146,8 +197,74 @@ export class MessageLog {
       flight.cancel();
       return { ...appended, existing: true };
     }
-    flight.land(appended.message.seq, () => this.#publish(appended));
+    flight.land(appended.message.rev, () => this.#publish(appended));
     return { ...appended, existing: false };
+  }
+
+  /**
+   * Changes messages of one chat (edit, delete, react, pin) in one
+   * transaction. The chat's lock is taken first, so the rules `work` checks
+   * (windows, the pin limit, a tombstone) hold until commit, and the members
+   * are read after it is granted. NOT_FOUND when the chat does not exist.
+   */
+  async change<T>(chatId: string, work: (change: ChatChange) => Promise<T>): Promise<T> {
+    const tickets: { ticket: Ticket; publish: () => void }[] = [];
+    let result: T;
+    try {
+      result = await this.prisma.$transaction(async (tx) => {
+        const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
+        if (locked.length === 0) throw notFound('Chat');
+        // A statement of its own: its snapshot is taken after the lock was granted.
+        const members = await tx.$queryRaw<{ userId: string }[]>`SELECT "userId"::text AS "userId" FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid`;
+        const change: ChatChange = {
+          tx,
+          memberIds: members.map((member) => member.userId),
+          stamp: async (messageId) => {
+            const rows = await tx.$queryRaw<StampRow[]>`
+              WITH next AS (
+                UPDATE "Chat" c SET "rev" = c."rev" + 1, "changeStamp" = nextval('payamak_change_stamp')
+                WHERE c."id" = ${chatId}::uuid RETURNING c."rev"
+              )
+              UPDATE "Message" m SET "rev" = next."rev" FROM next
+              WHERE m."id" = ${messageId}::uuid AND m."chatId" = ${chatId}::uuid
+              RETURNING ${MESSAGE_COLUMNS}, ARRAY(
+                SELECT cm."userId"::text FROM "ChatMember" cm
+                WHERE cm."chatId" = m."chatId"
+                  AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = cm."userId")
+              ) AS "audience"`;
+            const row = rows[0];
+            if (!row) throw notFound('Message');
+            const { audience, ...message } = row;
+            tickets.push({
+              ticket: this.#queue.reserve(chatId, message.rev),
+              publish: () => this.pubsub.publishMany(MessageTopic.MessageUpdated, audience, toMessagePayload(message)),
+            });
+            return message;
+          },
+          privately: async (audience, write) => {
+            const [next] = await tx.$queryRaw<{ rev: number }[]>`
+              UPDATE "Chat" SET "rev" = "rev" + 1 WHERE "id" = ${chatId}::uuid RETURNING "rev"`;
+            const message = await write(next!.rev);
+            tickets.push({
+              ticket: this.#queue.reserve(chatId, next!.rev),
+              publish: () => this.pubsub.publishMany(MessageTopic.MessageUpdated, audience, toMessagePayload(message)),
+            });
+            return message;
+          },
+          append: async (input) => {
+            const appended = await appendMessage(tx, input);
+            tickets.push({ ticket: this.#queue.reserve(input.chatId, appended.message.rev), publish: () => this.#publish(appended) });
+            return appended;
+          },
+        };
+        return work(change);
+      });
+    } catch (error) {
+      for (const { ticket } of tickets) ticket.cancel();
+      throw error;
+    }
+    for (const { ticket, publish } of tickets) ticket.ready(publish);
+    return result;
   }
 
   /**

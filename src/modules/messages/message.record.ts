@@ -1,24 +1,32 @@
 import type { MessageKind } from '../../generated/prisma/enums.js';
 
-/** A Message row as resolvers pass it around. */
+/** A Message row as resolvers pass it around: the message as everyone sees it (see {@link tombstoneOf} for "deleted for me"). */
 export interface MessageRecord {
   id: string;
   chatId: string;
   seq: number;
+  /** The chat's rev at this message's latest change: its place in messageChanges. */
+  rev: number;
   senderId: string | null;
   kind: MessageKind;
   text: string | null;
   replyToId: string | null;
   clientId: string | null;
-  /** Media messages: the attachment (null once the file is deleted). */
+  /** Media messages: the attachment (null once the file or the message is deleted). */
   fileId: string | null;
   createdAt: Date;
+  editedAt: Date | null;
+  /** Deleted for everyone (a tombstone), or for the viewer when it comes from {@link tombstoneOf}. */
+  deletedAt: Date | null;
+  pinnedAt: Date | null;
+  forwardCount: number;
 }
 
 export const MESSAGE_SELECT = {
   id: true,
   chatId: true,
   seq: true,
+  rev: true,
   senderId: true,
   kind: true,
   text: true,
@@ -26,4 +34,31 @@ export const MESSAGE_SELECT = {
   clientId: true,
   fileId: true,
   createdAt: true,
+  editedAt: true,
+  deletedAt: true,
+  pinnedAt: true,
+  forwardCount: true,
 } as const;
+
+/** A member's deletion of a message for themself: when, and the chat rev it took. */
+export interface Hidden {
+  at: Date;
+  rev: number;
+}
+
+/**
+ * A message as a member who deleted it for themself sees it: what a deletion
+ * for everyone leaves (no text, no file), at the time they deleted it, and at
+ * the rev of whichever came later, the deletion or a change everyone saw.
+ */
+export function tombstoneOf(message: MessageRecord, hidden: Hidden): MessageRecord {
+  return {
+    ...message,
+    text: null,
+    fileId: null,
+    editedAt: null,
+    pinnedAt: null,
+    deletedAt: message.deletedAt ?? hidden.at,
+    rev: Math.max(message.rev, hidden.rev),
+  };
+}

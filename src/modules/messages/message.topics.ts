@@ -22,6 +22,8 @@ export interface MessageStatusPayload {
 export const MessageTopic = {
   /** A message was appended to a chat: to each member's topic. */
   NewMessage: topic<MessagePayload>('NEW_MESSAGE'),
+  /** A message changed (edited, deleted, reacted to, pinned): its new state, to each member who has not deleted it for themself. */
+  MessageUpdated: topic<MessagePayload>('MESSAGE_UPDATED'),
   /** Receipts: to the senders whose messages a watermark move covers, and the reader's own devices. */
   MessageStatus: topic<MessageStatusPayload>('MESSAGE_STATUS'),
 } as const;

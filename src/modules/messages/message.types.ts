@@ -66,7 +66,36 @@ export class Message {
   @SameForEveryViewer()
   @Field(() => Date)
   createdAt!: Date;
+
+  @SameForEveryViewer()
+  @Field(() => Int, {
+    description: "Per chat: the change feed position of this message's latest change (sent, edited, deleted, reacted to, pinned). See messageChanges.",
+  })
+  rev!: number;
+
+  @SameForEveryViewer()
+  @Field(() => Date, { nullable: true, description: 'When the text was last edited; null if never.' })
+  editedAt!: Date | null;
+
+  @SameForEveryViewer()
+  @Field(() => Date, { nullable: true, description: 'When it was deleted (for everyone, or for me); null while it is not.' })
+  deletedAt!: Date | null;
+
+  @SameForEveryViewer()
+  @Field(() => Int, { description: 'How many forwarding hops led to this copy; 0 for an original.' })
+  forwardCount!: number;
 }
+
+@ObjectType('MessageEdit', { description: 'A previous text of an edited message.' })
+export class MessageEdit {
+  @Field(() => String, { nullable: true })
+  text!: string | null;
+
+  @Field(() => Date, { description: 'When this text was replaced by an edit.' })
+  editedAt!: Date;
+}
+
+export const MessageEditConnection = connectionTypes('MessageEdit', MessageEdit, { totalCount: false });
 
 export const MessageConnection = connectionTypes('Message', Message, { totalCount: false });
 

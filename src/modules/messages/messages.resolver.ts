@@ -6,7 +6,8 @@ import type { Viewer } from '../../lib/viewer.js';
 import { Chat, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
 import { User, type UserRecord } from '../users/index.js';
-import { Message, MessageConnection, MessageStatus, MessageStatusEvent, TypingEvent, messageCursor } from './message.types.js';
+import { Message, MessageConnection, MessageEditConnection, MessageStatus, MessageStatusEvent, TypingEvent, messageCursor } from './message.types.js';
+import { viewOf } from './message-views.js';
 import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
 import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
@@ -44,6 +45,45 @@ export class MessagesResolver {
   @Mutation(() => Message, { description: 'With clientId, a retry returns the first message instead of sending a second.' })
   sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.messages.send(viewer, input);
+  }
+
+  @Authorized()
+  @Query(() => MessageConnection, {
+    description:
+      'The messages of a chat changed after `afterRev` (new, edited, deleted, reacted to, pinned), each once, in its current state, ' +
+      "oldest change first. Keep the highest rev you applied per chat; page on with afterRev = the last node's rev.",
+  })
+  messageChanges(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('afterRev', () => Int) afterRev: number,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size: default 20, at most 100.' }) first: number | null,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.messageChanges.changes(viewer, ctx.loaders, chatId, afterRev, first);
+  }
+
+  @Authorized()
+  @Mutation(() => Message, {
+    description: 'The sender edits the text (or a caption) within MESSAGE_EDIT_WINDOW (15 minutes); the previous text is kept in edits.',
+  })
+  editMessage(@Arg('messageId', () => ID) messageId: string, @Arg('text', () => String) text: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.messageChanges.edit(viewer, ctx.loaders, messageId, text);
+  }
+
+  @Authorized()
+  @Mutation(() => Message, {
+    description:
+      'forEveryone: by the sender within MESSAGE_DELETE_WINDOW (48 hours), or by a group admin at any time; the message stays as a tombstone. ' +
+      'Otherwise for me only (any message of a chat of mine, no window). Returns the tombstone as I see it.',
+  })
+  deleteMessage(
+    @Arg('messageId', () => ID) messageId: string,
+    @Arg('forEveryone', () => Boolean) forEveryone: boolean,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.messageChanges.delete(viewer, ctx.loaders, messageId, forEveryone);
   }
 
   @Authorized()
@@ -90,6 +130,16 @@ export class MessagesResolver {
   }
 
   @Authorized()
+  @Subscription(() => Message, {
+    description: 'Edits, deletions, reaction changes and pins in all my chats, or in one: the message in its new state, in rev order per chat.',
+    subscribe: ({ args, context }: SubscriptionData) =>
+      context.services.messageChanges.subscribeUpdates(subscriber(context), context.loaders, args['chatId'] as string | null),
+  })
+  messageUpdated(@Root() payload: MessagePayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): MessageRecord {
+    return fromMessagePayload(payload);
+  }
+
+  @Authorized()
   @Subscription(() => MessageStatusEvent, {
     description: 'Receipts: someone received or read messages of mine (and my own reads, for my other devices).',
     subscribe: ({ args, context }: SubscriptionData) =>
@@ -119,6 +169,29 @@ export class MessagesResolver {
     return messageCursor(message);
   }
 
+  @SameForEveryViewer()
+  @FieldResolver(() => Boolean, { description: 'Deleted for everyone, or for me: text, file, edits, reactions and mentions are gone.' })
+  deleted(@Root() message: MessageRecord): boolean {
+    return message.deletedAt !== null;
+  }
+
+  @SameForEveryViewer()
+  @FieldResolver(() => Boolean, { description: 'A copy forwarded from another message (forwardCount > 0).' })
+  forwarded(@Root() message: MessageRecord): boolean {
+    return message.forwardCount > 0;
+  }
+
+  @SameForEveryViewer()
+  @FieldResolver(() => Boolean, { description: "One of the chat's pinned messages." })
+  pinned(@Root() message: MessageRecord): boolean {
+    return message.pinnedAt !== null;
+  }
+
+  @FieldResolver(() => MessageEditConnection, { description: 'Previous texts, newest first; empty when never edited or deleted.' })
+  edits(@Root() message: MessageRecord, @Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context) {
+    return ctx.services.messageChanges.edits(ctx.viewer, ctx.loaders, message, { first, after });
+  }
+
   @FieldResolver(() => Chat)
   chat(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<ChatRecord> {
     return requireVisibleChat(ctx.loaders, ctx.viewer, message.chatId);
@@ -131,7 +204,13 @@ export class MessagesResolver {
 
   @FieldResolver(() => Message, { nullable: true })
   replyTo(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<MessageRecord | null> | null {
-    return message.replyToId ? ctx.loaders.messageById.load(message.replyToId) : null;
+    return message.replyToId ? this.#seen(ctx, ctx.loaders.messageById.load(message.replyToId)) : null;
+  }
+
+  /** A message reached through another object (a reply, a chat's last message), as the viewer sees it. */
+  async #seen(ctx: Context, loading: Promise<MessageRecord | null>): Promise<MessageRecord | null> {
+    const message = await loading;
+    return message && viewOf(ctx.loaders, ctx.viewer, message);
   }
 
   @FieldResolver(() => MessageStatus, {
@@ -146,6 +225,7 @@ export class MessagesResolver {
 export class ChatLastMessageResolver {
   @FieldResolver(() => Message, { nullable: true })
   lastMessage(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MessageRecord | null> | null {
-    return chat.lastSeq > 0 ? ctx.loaders.messageByChatSeq.load(`${chat.id}:${chat.lastSeq}`) : null;
+    if (chat.lastSeq === 0) return null;
+    return ctx.loaders.messageByChatSeq.load(`${chat.id}:${chat.lastSeq}`).then((message) => message && viewOf(ctx.loaders, ctx.viewer, message));
   }
 }

@@ -11,6 +11,8 @@ import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, typ
 import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './message.topics.js';
+import { viewsOf } from './message-views.js';
+import type { MessageLoaders } from './messages.loaders.js';
 
 export interface MessageListArgs {
   chatId: string;
@@ -74,7 +76,7 @@ export class MessagesService {
    * A chat's messages. Default: newest first, `after` walking back in time.
    * With `afterSeq`: the messages after that seq, oldest first (catch-up).
    */
-  async list(viewer: Viewer, loaders: ChatLoaders, args: MessageListArgs): Promise<Connection<MessageRecord>> {
+  async list(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, args: MessageListArgs): Promise<Connection<MessageRecord>> {
     const size = pageSize(args.first);
     await requireMembership(loaders, viewer, args.chatId);
     const catchUp = args.afterSeq !== null && args.afterSeq !== undefined;
@@ -94,7 +96,8 @@ export class MessagesService {
       take: size + 1,
       select: MESSAGE_SELECT,
     });
-    return toConnection(toPage(rows, size, from !== undefined), messageCursor);
+    const page = toPage(rows, size, from !== undefined);
+    return toConnection({ ...page, nodes: await viewsOf(loaders, viewer, page.nodes) }, messageCursor);
   }
 
   /**

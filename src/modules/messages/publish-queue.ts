@@ -1,4 +1,4 @@
-/** A seq taken inside an open transaction (the chat's lock is held). */
+/** A rev taken inside an open transaction (the chat's lock is held). */
 export interface Ticket {
   /** The transaction committed: publish when every earlier message of the chat is out. */
   ready(publish: () => void): void;
@@ -6,45 +6,48 @@ export interface Ticket {
   cancel(): void;
 }
 
-/** A one-statement append sent to the database; its seq is known only when it returns. */
+/** A one-statement append sent to the database; its rev is known only when it returns. */
 export interface Flight {
-  /** It committed with this seq. */
-  land(seq: number, publish: () => void): void;
+  /** It committed with this rev. */
+  land(rev: number, publish: () => void): void;
   /** It wrote nothing (refused, failed, or a retry of an earlier send). */
   cancel(): void;
 }
 
 interface Slot {
-  seq: number;
+  rev: number;
   publish?: () => void;
   cancelled?: boolean;
 }
 
 interface ChatQueue {
-  slots: Slot[]; // by seq
-  /** Per flight in the air: the highest seq known when it left. Its own seq will be higher. */
+  slots: Slot[]; // by rev
+  /** Per flight in the air: the highest rev known when it left. Its own rev will be higher. */
   airborne: Set<{ above: number }>;
-  /** The highest seq taken so far, as far as we know. */
+  /** The highest rev taken so far, as far as we know. */
   highest: number;
 }
 
 /**
- * Releases a chat's publications in seq order, although commits reach us out
- * of order (each on its own connection).
+ * Releases a chat's publications in rev order, although commits reach us out
+ * of order (each on its own connection). Every new message and every change
+ * to one takes the chat's next rev under the chat's lock (seq too, for new
+ * messages), so rev order is seq order for newMessage and change order for
+ * messageUpdated.
  *
- * Two kinds of writer: a transaction reserves its seq while it holds the
- * chat's lock (a {@link Ticket}); a one-statement append learns its seq only
- * after it committed (a {@link Flight}). A flight that leaves after seq N was
- * taken waits for the lock behind it, so its seq is above N. So a slot goes
+ * Two kinds of writer: a transaction reserves its rev while it holds the
+ * chat's lock (a {@link Ticket}); a one-statement append learns its rev only
+ * after it committed (a {@link Flight}). A flight that leaves after rev N was
+ * taken waits for the lock behind it, so its rev is above N. So a slot goes
  * out when every slot before it is out and no flight still in the air left
- * before its seq was taken.
+ * before its rev was taken.
  */
 export class PublishQueue {
   readonly #chats = new Map<string, ChatQueue>();
 
-  reserve(chatId: string, seq: number): Ticket {
+  reserve(chatId: string, rev: number): Ticket {
     const queue = this.#queue(chatId);
-    const slot = this.#insert(queue, { seq });
+    const slot = this.#insert(queue, { rev });
     return {
       ready: (publish) => {
         slot.publish = publish;
@@ -62,9 +65,9 @@ export class PublishQueue {
     const flight = { above: queue.highest };
     queue.airborne.add(flight);
     return {
-      land: (seq, publish) => {
+      land: (rev, publish) => {
         queue.airborne.delete(flight);
-        this.#insert(queue, { seq, publish });
+        this.#insert(queue, { rev, publish });
         this.#flush(chatId, queue);
       },
       cancel: () => {
@@ -81,10 +84,10 @@ export class PublishQueue {
   }
 
   #insert(queue: ChatQueue, slot: Slot): Slot {
-    queue.highest = Math.max(queue.highest, slot.seq);
+    queue.highest = Math.max(queue.highest, slot.rev);
     // Nearly always the newest: search from the end.
     let i = queue.slots.length;
-    while (i > 0 && queue.slots[i - 1]!.seq > slot.seq) i--;
+    while (i > 0 && queue.slots[i - 1]!.rev > slot.rev) i--;
     queue.slots.splice(i, 0, slot);
     return slot;
   }
@@ -93,7 +96,7 @@ export class PublishQueue {
     const { slots } = queue;
     while (slots.length > 0) {
       const head = slots[0]!;
-      if (!head.cancelled && !(head.publish && this.#noneBelowInTheAir(queue, head.seq))) break;
+      if (!head.cancelled && !(head.publish && this.#noneBelowInTheAir(queue, head.rev))) break;
       slots.shift();
       try {
         head.publish?.();
@@ -105,8 +108,8 @@ export class PublishQueue {
     if (slots.length === 0 && queue.airborne.size === 0) this.#chats.delete(chatId);
   }
 
-  #noneBelowInTheAir(queue: ChatQueue, seq: number): boolean {
-    for (const flight of queue.airborne) if (flight.above < seq) return false;
+  #noneBelowInTheAir(queue: ChatQueue, rev: number): boolean {
+    for (const flight of queue.airborne) if (flight.above < rev) return false;
     return true;
   }
 }
