@@ -1,7 +1,8 @@
 /**
  * The floor's database work: the same transaction as Payamak's send path
- * (src/modules/chats/chat-log.ts), and nothing else. Take the chat row's lock
- * and the next seq, insert the message, commit.
+ * (payamak_append_message, modules/messages/message-log.ts), and nothing else.
+ * Take the chat row's lock, the next seq and rev and a change stamp, insert
+ * the message, commit.
  */
 import type pg from 'pg';
 
@@ -20,16 +21,18 @@ export async function floorSend(pool: pg.Pool, chatId: string, senderId: string,
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const locked = await client.query<{ lastSeq: number }>(
-      'UPDATE "Chat" SET "lastSeq" = "lastSeq" + 1, "updatedAt" = now() WHERE "id" = $1 RETURNING "lastSeq"',
+    const locked = await client.query<{ lastSeq: number; rev: number }>(
+      `UPDATE "Chat" SET "lastSeq" = "lastSeq" + 1, "rev" = "rev" + 1, "changeStamp" = pg_current_xact_id()::text::bigint, "updatedAt" = now()
+       WHERE "id" = $1 RETURNING "lastSeq", "rev"`,
       [chatId],
     );
     const seq = locked.rows[0]?.lastSeq;
-    if (seq === undefined) throw new Error(`no chat ${chatId}`);
+    const rev = locked.rows[0]?.rev;
+    if (seq === undefined || rev === undefined) throw new Error(`no chat ${chatId}`);
     const inserted = await client.query<{ id: string; createdAt: Date }>(
-      `INSERT INTO "Message" ("id", "chatId", "seq", "senderId", "kind", "text", "clientId", "createdAt")
-       VALUES (gen_random_uuid(), $1, $2, $3, 'TEXT', $4, $5, now()) RETURNING "id", "createdAt"`,
-      [chatId, seq, senderId, text, clientId],
+      `INSERT INTO "Message" ("id", "chatId", "seq", "rev", "senderId", "kind", "text", "clientId", "createdAt")
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, 'TEXT', $5, $6, now()) RETURNING "id", "createdAt"`,
+      [chatId, seq, rev, senderId, text, clientId],
     );
     await client.query('COMMIT');
     const row = inserted.rows[0]!;

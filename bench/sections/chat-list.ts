@@ -150,11 +150,11 @@ async function seed(ctx: BenchContext, viewerId: string, others: string[]): Prom
       [others],
     );
     await client.query(
-      `INSERT INTO "Chat" ("id", "kind", "title", "pairKey", "lastSeq", "createdAt", "updatedAt")
+      `INSERT INTO "Chat" ("id", "kind", "title", "pairKey", "lastSeq", "rev", "createdAt", "updatedAt")
        SELECT id, kind,
               CASE WHEN kind = 'GROUP' THEN 'Group ' || n END,
               CASE WHEN kind = 'PRIVATE' THEN least($1::text, other::text) || ':' || greatest($1::text, other::text) END,
-              $2::int, now() - interval '30 days', now() - n * interval '1 minute'
+              $2::int, $2::int, now() - interval '30 days', now() - n * interval '1 minute'
        FROM bench_chat`,
       [viewerId, MESSAGES_PER_CHAT],
     );
@@ -172,8 +172,8 @@ async function seed(ctx: BenchContext, viewerId: string, others: string[]): Prom
       [viewerId, MESSAGES_PER_CHAT, GROUP_SIZE, CHATS],
     );
     await client.query(
-      `INSERT INTO "Message" ("id", "chatId", "seq", "senderId", "kind", "text", "createdAt")
-       SELECT gen_random_uuid(), c.id, s, CASE WHEN s % 3 = 0 THEN $1::uuid ELSE c.other END, 'TEXT',
+      `INSERT INTO "Message" ("id", "chatId", "seq", "rev", "senderId", "kind", "text", "createdAt")
+       SELECT gen_random_uuid(), c.id, s, s, CASE WHEN s % 3 = 0 THEN $1::uuid ELSE c.other END, 'TEXT',
               'Seeded message ' || s || ' of chat ' || c.n,
               now() - c.n * interval '1 minute' - ($2::int - s) * interval '1 second'
        FROM bench_chat c CROSS JOIN generate_series(1, $2::int) AS s`,

@@ -50,6 +50,8 @@ const MATRIX: Record<string, Rule> = {
   chat: { access: 'chat', member: 'OK' },
   messages: { access: 'chat', member: 'OK' },
   messageChanges: { access: 'chat', member: 'OK' },
+  messageChangesBatch: { access: 'chat', member: 'OK' },
+  chatChanges: { access: 'self' },
   notifications: { access: 'self' },
   unreadNotificationCount: { access: 'self' },
   pushPublicKey: { access: 'self' },

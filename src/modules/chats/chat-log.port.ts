@@ -8,6 +8,7 @@ export interface LoggedMessage {
   id: string;
   chatId: string;
   seq: number;
+  rev: number;
   senderId: string | null;
   kind: string;
   text: string | null;

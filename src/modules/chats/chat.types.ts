@@ -14,6 +14,8 @@ export interface ChatRecord {
   rev: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Set on a chat as one viewer reads it (the chat list, requireReader): when they left; null while a member. */
+  leftAt?: Date | null;
 }
 
 /** A ChatMember row with its watermarks. */
@@ -25,6 +27,18 @@ export interface MemberRecord {
   joinedAt: Date;
   deliveredSeq: number;
   readSeq: number;
+  /** Messages above this seq are this member's history (0: all of it). */
+  historyFromSeq: number;
+}
+
+/** An earlier membership of a former (or returned) member: they read fromSeq < seq <= toSeq. */
+export interface PeriodRecord {
+  chatId: string;
+  userId: string;
+  fromSeq: number;
+  toSeq: number;
+  toRev: number;
+  leftAt: Date;
 }
 
 // title, members, unreadCount and lastMessage are field resolvers (chats.resolver.ts,
@@ -70,5 +84,33 @@ export class ChatMember {
 
 export const ChatConnection = connectionTypes('Chat', Chat, { totalCount: true });
 
+@ObjectType('ChatChanges', { description: 'The account feed: which of my chats changed since a token.' })
+export class ChatChanges {
+  @Field(() => [Chat], { description: 'Changed since the token, each once, in its current state for me (a chat I left: as it was then, with leftAt).' })
+  chats!: ChatRecord[];
+
+  @Field(() => [ID], { description: 'Chats I can no longer see at all.' })
+  removedChatIds!: string[];
+
+  @Field(() => String, { description: 'Opaque; pass it back as `since`. Valid for 30 days.' })
+  nextToken!: string;
+
+  @Field(() => Boolean, { description: 'More changes wait: call again with nextToken now.' })
+  hasMore!: boolean;
+
+  @Field(() => Boolean, { description: 'The token is too old or unknown: refetch chats(), then continue from nextToken.' })
+  resyncRequired!: boolean;
+}
+
 export const CHAT_SELECT = { id: true, kind: true, title: true, lastSeq: true, rev: true, createdAt: true, updatedAt: true } as const;
-export const MEMBER_SELECT = { id: true, chatId: true, userId: true, isAdmin: true, joinedAt: true, deliveredSeq: true, readSeq: true } as const;
+export const MEMBER_SELECT = {
+  id: true,
+  chatId: true,
+  userId: true,
+  isAdmin: true,
+  joinedAt: true,
+  deliveredSeq: true,
+  readSeq: true,
+  historyFromSeq: true,
+} as const;
+export const PERIOD_SELECT = { chatId: true, userId: true, fromSeq: true, toSeq: true, toRev: true, leftAt: true } as const;

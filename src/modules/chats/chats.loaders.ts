@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { CHAT_SELECT, MEMBER_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { CHAT_SELECT, MEMBER_SELECT, PERIOD_SELECT, type ChatRecord, type MemberRecord, type PeriodRecord } from './chat.types.js';
 
 export interface ChatLoaders {
   chatById: DataLoader<string, ChatRecord | null>;
@@ -10,6 +10,8 @@ export interface ChatLoaders {
   memberOf: DataLoader<string, MemberRecord | null>;
   /** How many members a chat has, without loading them. */
   memberCountByChat: DataLoader<string, number>;
+  /** A user's earlier memberships of a chat, keyed by {@link memberKey}, oldest first. */
+  periodsOf: DataLoader<string, PeriodRecord[]>;
 }
 
 export const memberKey = (chatId: string, userId: string) => `${chatId}:${userId}`;
@@ -44,6 +46,16 @@ export function createChatLoaders(prisma: PrismaClient, options?: { maxBatchSize
       const rows = await prisma.chatMember.groupBy({ by: ['chatId'], where: { chatId: { in: [...chatIds] } }, _count: { _all: true } });
       const byChat = new Map(rows.map((row) => [row.chatId, row._count._all]));
       return chatIds.map((id) => byChat.get(id) ?? 0);
+    }, options),
+    periodsOf: new DataLoader(async (keys) => {
+      const pairs = keys.map((key) => {
+        const [chatId, userId] = key.split(':');
+        return { chatId: chatId!, userId: userId! };
+      });
+      const rows = await prisma.chatMembershipPeriod.findMany({ where: { OR: pairs }, select: PERIOD_SELECT, orderBy: { toSeq: 'asc' } });
+      const byKey = new Map<string, PeriodRecord[]>(keys.map((key) => [key, []]));
+      for (const row of rows) byKey.get(memberKey(row.chatId, row.userId))?.push(row);
+      return keys.map((key) => byKey.get(key)!);
     }, options),
   };
 }

@@ -1,7 +1,7 @@
 import { badInput, forbidden, notFound } from '../../lib/errors.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import type { ChatRecord, MemberRecord } from './chat.types.js';
+import type { ChatRecord, MemberRecord, PeriodRecord } from './chat.types.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 
 export interface Membership {
@@ -20,9 +20,58 @@ export async function requireMembership(loaders: ChatLoaders, viewer: Viewer, ch
   return { chat, member };
 }
 
+/** Messages a reader may read: fromSeq < seq <= toSeq; toSeq null: onwards (a current member). */
+export interface SeqRange {
+  fromSeq: number;
+  toSeq: number | null;
+}
+
+/** Someone who may read a chat: a member, or a former member with the history they kept. */
+export interface Reader {
+  /** The chat as this reader sees it: for a former member, as it stood when they left (lastSeq, rev, last activity). */
+  chat: ChatRecord;
+  /** Null for a former member: they cannot send, react or mark anything. */
+  member: MemberRecord | null;
+  /** The messages they read; null: every message of the chat. */
+  ranges: SeqRange[] | null;
+  /** When they last left; null while a member. */
+  leftAt: Date | null;
+}
+
+/**
+ * Who may read a chat: members, and former members, who keep their history up
+ * to leaving (WhatsApp, Signal); a rejoined member reads each of their
+ * membership periods, never what was said in between. NOT_FOUND otherwise.
+ * Writing (send, react, mark) takes {@link requireMembership}.
+ */
+export async function requireReader(loaders: ChatLoaders, viewer: Viewer, chatId: string): Promise<Reader> {
+  if (!isUuid(chatId)) throw notFound('Chat');
+  const key = memberKey(chatId, viewer.id);
+  const [chat, member, periods] = await Promise.all([loaders.chatById.load(chatId), loaders.memberOf.load(key), loaders.periodsOf.load(key)]);
+  if (!chat || (!member && periods.length === 0)) throw notFound('Chat');
+  return readerOf(chat, member, periods);
+}
+
+/** The reader a membership and earlier periods make (see {@link requireReader}). */
+export function readerOf(chat: ChatRecord, member: MemberRecord | null, periods: readonly PeriodRecord[]): Reader {
+  const earlier = periods.map((period) => ({ fromSeq: period.fromSeq, toSeq: period.toSeq }));
+  if (member) {
+    const unrestricted = earlier.length === 0 && member.historyFromSeq === 0;
+    const ranges = unrestricted ? null : [...earlier, { fromSeq: member.historyFromSeq, toSeq: null }];
+    return { chat: { ...chat, leftAt: null }, member, ranges, leftAt: null };
+  }
+  const last = periods.at(-1)!;
+  const asLeft = { ...chat, lastSeq: last.toSeq, rev: last.toRev, updatedAt: last.leftAt, leftAt: last.leftAt };
+  return { chat: asLeft, member: null, ranges: earlier, leftAt: last.leftAt };
+}
+
+/** Whether a reader's history holds the message of this seq. */
+export const readsSeq = (ranges: readonly SeqRange[] | null, seq: number): boolean =>
+  ranges === null || ranges.some((range) => seq > range.fromSeq && (range.toSeq === null || seq <= range.toSeq));
+
 /**
  * A chat reached through something else (a message's `chat` field): shown on
- * the same terms as `chat(id)`, to members, and to admins, who read every chat
+ * the same terms as `chat(id)`, to readers (members and former members), and to admins, who read every chat
  * through the admin operations anyway. Never trusted from the parent object.
  */
 export async function requireVisibleChat(loaders: ChatLoaders, viewer: Viewer | null, chatId: string): Promise<ChatRecord> {
@@ -32,7 +81,7 @@ export async function requireVisibleChat(loaders: ChatLoaders, viewer: Viewer | 
     if (!chat) throw notFound('Chat');
     return chat;
   }
-  return (await requireMembership(loaders, viewer, chatId)).chat;
+  return (await requireReader(loaders, viewer, chatId)).chat;
 }
 
 /** Group management is for the group's admins; members see FORBIDDEN, strangers NOT_FOUND. */

@@ -3,22 +3,40 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
-import { Chat, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { Chat, ChatChanges, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
 import { PageArgs } from '../../graphql/page-args.js';
 
 @Resolver(() => Chat)
 export class ChatsResolver {
   @Authorized()
-  @Query(() => ChatConnection, { description: 'My chats, newest activity first.' })
+  @Query(() => ChatConnection, { description: 'My chats, newest activity first; chats I left stay, dated by my leaving (leftAt).' })
   chats(@Args(() => PageArgs) { first, after }: PageArgs, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.list(viewer, { first, after });
   }
 
   @Authorized()
-  @Query(() => Chat, { nullable: true, description: 'NOT_FOUND unless I am a member.' })
+  @Query(() => Chat, {
+    nullable: true,
+    description: 'NOT_FOUND unless I am, or was, a member; a former member sees the chat as it was when they left (see leftAt).',
+  })
   chat(@Arg('id', () => ID) id: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.chats.get(viewer, ctx.loaders, id);
+  }
+
+  @Authorized()
+  @Query(() => ChatChanges, {
+    description:
+      'The account feed: my chats whose state for me changed after the token (messages, edits, reactions, unread, membership, title), ' +
+      'each once, oldest change first. since: null = from the beginning. Then messageChangesBatch for their messages.',
+  })
+  chatChanges(
+    @Arg('since', () => String, { nullable: true }) since: string | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size: default 20, at most 100.' }) first: number | null,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.changes(viewer, since, first);
   }
 
   @Authorized()
@@ -86,6 +104,14 @@ export class ChatsResolver {
   @FieldResolver(() => Int, { description: 'How many members the chat has; cheaper than counting `members`.' })
   memberCount(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<number> {
     return ctx.loaders.memberCountByChat.load(chat.id);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'For a former member: when I left or was removed. I still read the messages up to then, and nothing after. Null while a member.',
+  })
+  leftAt(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<Date | null> {
+    return ctx.services.chats.leftAt(ctx.viewer, ctx.loaders, chat);
   }
 
   @FieldResolver(() => Int, { description: 'Messages after my read watermark.' })

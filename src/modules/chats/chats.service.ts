@@ -1,18 +1,27 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
-import { newestFirst, type Connection } from '../../lib/relay.js';
+import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
+import { chatChanges, type ChatChangesResult } from './chat-changes.js';
 import type { ChatEvents } from './chat-events.js';
-import type { ChatLogPort } from './chat-log.port.js';
+import type { ChatLogPort, Tx } from './chat-log.port.js';
 import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
-import { requireGroupAdmin, requireMembership } from './chats.policy.js';
+import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
 import { ChatTopic } from './chat.topics.js';
+
+interface ListedChat extends ChatRecord {
+  leftAt: Date | null;
+  toSeq: number | null;
+  toRev: number | null;
+  activeAt: Date;
+}
 
 /** Options for {@link ChatsService}. */
 export interface ChatsServiceOptions {
@@ -39,19 +48,43 @@ export class ChatsService {
     this.#groupAdds = options.groupAdds;
   }
 
-  /** The viewer's chats, newest activity first. */
+  /**
+   * The viewer's chats, newest activity first: the chats they are in, and the
+   * ones they left or were removed from, as they stood then (dated by the
+   * leaving, so later activity neither reorders nor shows through).
+   */
   async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<ChatRecord>> {
-    const page = newestFirst('chat', 'updatedAt', args);
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.chat.findMany({
-        where: { members: { some: { userId: viewer.id } }, ...page.where },
-        orderBy: page.orderBy,
-        take: page.take,
-        select: CHAT_SELECT,
-      }),
-      this.prisma.chatMember.count({ where: { userId: viewer.id } }),
+    const size = pageSize(args.first);
+    const position = decodeTimeCursor('chat', args.after);
+    const after = position ? Prisma.sql`AND (mine."activeAt", c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
+    const mine = Prisma.sql`
+      SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt"
+      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId" WHERE m."userId" = ${viewer.id}::uuid
+      UNION ALL
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt"
+       FROM "ChatMembershipPeriod" p
+       WHERE p."userId" = ${viewer.id}::uuid
+         AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
+       ORDER BY p."chatId", p."leftAt" DESC)`;
+    const [rows, counted] = await Promise.all([
+      this.prisma.$queryRaw<ListedChat[]>`
+        SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
+               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt"
+        FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
+        WHERE TRUE ${after}
+        ORDER BY mine."activeAt" DESC, c."id" DESC
+        LIMIT ${size + 1}`,
+      this.prisma.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM (${mine}) mine`,
     ]);
-    return page.connection(rows, totalCount);
+    const chats = rows.map(({ leftAt, toSeq, toRev, activeAt, ...chat }) =>
+      leftAt === null ? { ...chat, leftAt } : { ...chat, lastSeq: toSeq ?? chat.lastSeq, rev: toRev ?? chat.rev, updatedAt: activeAt, leftAt },
+    );
+    return toConnection(toPage(chats, size, position !== undefined), (chat) => encodeTimeCursor('chat', chat.updatedAt, chat.id), counted[0]?.count ?? 0);
+  }
+
+  /** The account feed (chat-changes.ts). */
+  changes(viewer: Viewer, since: string | null | undefined, first: number | null | undefined): Promise<ChatChangesResult> {
+    return chatChanges(this.prisma, viewer, since, first);
   }
 
   /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */
@@ -63,8 +96,18 @@ export class ChatsService {
     return first ? members.slice(0, first) : members;
   }
 
+  /** A chat as the viewer sees it: members see it as it is, former members as it was when they left. */
   async get(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
-    return (await requireMembership(loaders, viewer, chatId)).chat;
+    return (await requireReader(loaders, viewer, chatId)).chat;
+  }
+
+  /** For a former member: when they left (or were removed); null while a member. */
+  async leftAt(viewer: Viewer | null, loaders: ChatLoaders, chat: ChatRecord): Promise<Date | null> {
+    if (chat.leftAt !== undefined) return chat.leftAt;
+    if (!viewer) return null;
+    const key = memberKey(chat.id, viewer.id);
+    const [member, periods] = await Promise.all([loaders.memberOf.load(key), loaders.periodsOf.load(key)]);
+    return member ? null : (periods.at(-1)?.leftAt ?? null);
   }
 
   /** The chat of the viewer and one other user: created once, the same one after that. */
@@ -129,9 +172,16 @@ export class ChatsService {
     await this.log.transaction(
       async (tx, append) => {
         // The cap is checked again under the chat's lock: two additions at once each saw room for theirs.
-        await tx.$queryRaw`SELECT 1 FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
+        const [locked] = await tx.$queryRaw<{ lastSeq: number }[]>`SELECT "lastSeq" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
+        // Someone coming back reads from now on, never what was said while they were away.
+        const returning = new Set(
+          (await tx.chatMembershipPeriod.findMany({ where: { chatId, userId: { in: newIds } }, select: { userId: true }, distinct: ['userId'] })).map(
+            (period) => period.userId,
+          ),
+        );
+        const historyFromSeq = (userId: string) => (returning.has(userId) ? (locked?.lastSeq ?? 0) : 0);
         // skipDuplicates: another admin added one of them a moment ago; not an error.
-        await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId })), skipDuplicates: true });
+        await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId, historyFromSeq: historyFromSeq(userId) })), skipDuplicates: true });
         if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
           throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
         }
@@ -151,10 +201,12 @@ export class ChatsService {
     const [actor, target] = await Promise.all([this.displayName(viewer.id), this.displayName(userId)]);
     await this.log.transaction(
       async (tx, append) => {
-        const removed = await tx.chatMember.deleteMany({ where: { chatId, userId } });
-        if (removed.count === 0) throw notFound('Member');
+        const removed = await removeMembership(tx, chatId, userId);
+        if (!removed) throw notFound('Member');
         const text = `${actor} removed ${target}`;
-        return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+        const announced = await append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+        await keepHistory(tx, removed, announced.message);
+        return announced;
       },
       () => this.announceMembership(chatId, [], [userId]),
     );
@@ -173,19 +225,24 @@ export class ChatsService {
     const announced = await this.log.transaction(
       async (tx, append) => {
         // Lock the chat first: two admins leaving at once must not each count on the other staying.
-        await tx.$queryRaw`SELECT 1 FROM "Chat" WHERE "id" = ${chatId}::uuid FOR UPDATE`;
-        const removed = await tx.chatMember.deleteMany({ where: { chatId, userId: viewer.id } });
-        if (removed.count === 0) throw notFound('Chat');
+        const [locked] = await tx.$queryRaw<{ seq: number; rev: number }[]>`
+          SELECT "lastSeq" AS "seq", "rev" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR UPDATE`;
+        const removed = await removeMembership(tx, chatId, viewer.id);
+        if (!removed || !locked) throw notFound('Chat');
         const remaining = await tx.chatMember.findMany({
           where: { chatId },
           orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
           select: { userId: true, isAdmin: true, user: { select: { displayName: true } } },
         });
-        if (remaining.length === 0) return false;
+        if (remaining.length === 0) {
+          await keepHistory(tx, removed, locked);
+          return false;
+        }
         const heir = remaining.some((m) => m.isAdmin) ? undefined : remaining[0]!;
         if (heir) await tx.chatMember.update({ where: { chatId_userId: { chatId, userId: heir.userId } }, data: { isAdmin: true } });
         const text = heir ? `${actor} left; ${heir.user.displayName} is now an admin` : `${actor} left`;
-        await append({ chatId, senderId: null, kind: 'SYSTEM', text });
+        const announced = await append({ chatId, senderId: null, kind: 'SYSTEM', text });
+        await keepHistory(tx, removed, announced.message);
         return true;
       },
       () => this.announceMembership(chatId, [], [viewer.id]),
@@ -286,4 +343,23 @@ function listNames(names: string[]): string {
   if (names.length <= 2) return names.join(' and ');
   if (names.length <= 4) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   return `${names.slice(0, 3).join(', ')} and ${names.length - 3} others`;
+}
+
+interface RemovedMembership {
+  chatId: string;
+  userId: string;
+  historyFromSeq: number;
+}
+
+async function removeMembership(tx: Tx, chatId: string, userId: string): Promise<RemovedMembership | null> {
+  const rows = await tx.$queryRaw<{ historyFromSeq: number }[]>`
+    DELETE FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid RETURNING "historyFromSeq"`;
+  return rows[0] ? { chatId, userId, historyFromSeq: rows[0].historyFromSeq } : null;
+}
+
+/** A former member keeps what they read, up to the message that announced their leaving (or the chat's last one). */
+async function keepHistory(tx: Tx, removed: RemovedMembership, upTo: { seq: number; rev: number }): Promise<void> {
+  await tx.chatMembershipPeriod.create({
+    data: { chatId: removed.chatId, userId: removed.userId, fromSeq: removed.historyFromSeq, toSeq: upTo.seq, toRev: upTo.rev },
+  });
 }

@@ -12,7 +12,16 @@ declare module '../../graphql/context.js' {
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 export { ChatsService } from './chats.service.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
-export { requireMembership, requireGroupAdmin, requireVisibleChat, type Membership } from './chats.policy.js';
+export {
+  requireMembership,
+  requireGroupAdmin,
+  requireVisibleChat,
+  requireReader,
+  readsSeq,
+  type Membership,
+  type Reader,
+  type SeqRange,
+} from './chats.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
 export { ChatEvents, type ChatEventListener, type MembersJoined, type MemberLeft, type GroupRenamed } from './chat-events.js';
 export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';

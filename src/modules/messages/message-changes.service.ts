@@ -1,18 +1,18 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, forbidden, notFound } from '../../lib/errors.js';
 import { pageSize, toPage } from '../../lib/pagination.js';
 import { newestFirst, toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { guardByMembership, requireMembership, type ChatEvents, type ChatLoaders, type Tx } from '../chats/index.js';
+import { guardByMembership, requireMembership, requireReader, type ChatEvents, type ChatLoaders, type SeqRange, type Tx } from '../chats/index.js';
 import { MESSAGE_COLUMNS, type ChatChange, type MessageLog } from './message-log.js';
 import { MESSAGE_SELECT, tombstoneOf, type MessageRecord } from './message.record.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
 import { messageCursor } from './message.types.js';
 import { cleanMessageText } from './messages.inputs.js';
 import type { MessageLoaders } from './messages.loaders.js';
-import { hiddenKey, viewOf } from './message-views.js';
+import { hiddenKey, historySql, viewOf } from './message-views.js';
 
 interface ChangeRow extends MessageRecord {
   hiddenAt: Date | null;
@@ -156,7 +156,7 @@ export class MessageChangesService {
         const row = await change.tx.messageHidden.create({ data: { userId: viewer.id, messageId: found.id, chatId: found.chatId, rev } });
         // Only this member's view changed: the account feed learns it from their membership's stamp.
         await change.tx.$executeRaw`
-          UPDATE "ChatMember" SET "changeStamp" = nextval('payamak_change_stamp')
+          UPDATE "ChatMember" SET "changeStamp" = pg_current_xact_id()::text::bigint
           WHERE "chatId" = ${found.chatId}::uuid AND "userId" = ${viewer.id}::uuid`;
         return tombstoneOf(message, { at: row.createdAt, rev });
       });
@@ -171,12 +171,16 @@ export class MessageChangesService {
     const page = newestFirst('messageEdit', 'editedAt', args);
     if (message.deletedAt !== null || message.editedAt === null || viewer === null) return page.connection<MessageEditRecord>([]);
     if ((await viewOf(loaders, viewer, message)).deletedAt !== null) return page.connection<MessageEditRecord>([]);
-    const rows = await this.prisma.messageEdit.findMany({
-      where: { messageId: message.id, ...page.where },
-      orderBy: page.orderBy,
-      take: page.take,
-      select: { id: true, text: true, editedAt: true },
-    });
+    // The first page comes through a loader, so a page of messages asks once for all their edits.
+    const rows =
+      args.after === null || args.after === undefined
+        ? await loaders.newestEdits.load(`${message.id}:${page.take}`)
+        : await this.prisma.messageEdit.findMany({
+            where: { messageId: message.id, ...page.where },
+            orderBy: page.orderBy,
+            take: page.take,
+            select: { id: true, text: true, editedAt: true },
+          });
     return page.connection(rows);
   }
 
@@ -192,30 +196,38 @@ export class MessageChangesService {
     afterRev: number,
     first?: number | null,
   ): Promise<Connection<MessageRecord>> {
-    if (!Number.isSafeInteger(afterRev) || afterRev < 0) throw badInput('afterRev must be a non-negative integer', 'afterRev');
+    checkRev(afterRev);
     const size = pageSize(first);
-    await requireMembership(loaders, viewer, chatId);
-    // Two index walks: the changes everyone saw (minus messages I deleted for
-    // myself), and my own deletions, each at its rev in my view (the larger).
-    const rows = await this.prisma.$queryRaw<ChangeRow[]>`
-      WITH changed AS (
-        (SELECT m."id", m."rev" AS "viewRev" FROM "Message" m
-         WHERE m."chatId" = ${chatId}::uuid AND m."rev" > ${afterRev}
-           AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${viewer.id}::uuid)
-         ORDER BY m."rev" LIMIT ${size + 1})
-        UNION ALL
-        (SELECT m."id", GREATEST(m."rev", h."rev") AS "viewRev" FROM "MessageHidden" h JOIN "Message" m ON m."id" = h."messageId"
-         WHERE h."userId" = ${viewer.id}::uuid AND h."chatId" = ${chatId}::uuid AND GREATEST(m."rev", h."rev") > ${afterRev}
-         ORDER BY 2 LIMIT ${size + 1})
-      )
-      SELECT ${MESSAGE_COLUMNS}, h."createdAt" AS "hiddenAt", h."rev" AS "hiddenRev"
-      FROM changed JOIN "Message" m ON m."id" = changed."id"
-      LEFT JOIN "MessageHidden" h ON h."messageId" = m."id" AND h."userId" = ${viewer.id}::uuid
-      ORDER BY changed."viewRev" LIMIT ${size + 1}`;
-    const messages = rows.map(({ hiddenAt, hiddenRev, ...message }) =>
-      hiddenAt === null || hiddenRev === null ? message : tombstoneOf(message, { at: hiddenAt, rev: hiddenRev }),
-    );
-    return toConnection(toPage(messages, size, afterRev > 0), messageCursor);
+    const { ranges } = await requireReader(loaders, viewer, chatId);
+    const rows = await this.prisma.$queryRaw<ChangeRow[]>`${changesOfChat(viewer.id, chatId, afterRev, size + 1, ranges)}`;
+    return toConnection(toPage(rows.map(asSeen), size, afterRev > 0), messageCursor);
+  }
+
+  /**
+   * messageChanges for many chats in one request: the chats are checked
+   * through the loaders (a few statements for all of them) and their changes
+   * read in one statement, so the cost in statements does not grow with them.
+   */
+  async changesBatch(
+    viewer: Viewer,
+    loaders: ChatLoaders & MessageLoaders,
+    after: readonly { chatId: string; afterRev: number }[],
+    firstPerChat?: number | null,
+  ): Promise<{ chatId: string; messages: MessageRecord[]; hasMore: boolean }[]> {
+    if (after.length > MAX_BATCH_CHATS) throw badInput(`after names at most ${MAX_BATCH_CHATS} chats per request`, 'after');
+    if (new Set(after.map((entry) => entry.chatId)).size !== after.length) throw badInput('after names a chat more than once', 'after');
+    for (const entry of after) checkRev(entry.afterRev);
+    const size = pageSize(firstPerChat);
+    if (after.length === 0) return [];
+    const readers = await Promise.all(after.map((entry) => requireReader(loaders, viewer, entry.chatId)));
+    const parts = after.map((entry, i) => Prisma.sql`(${changesOfChat(viewer.id, entry.chatId, entry.afterRev, size + 1, readers[i]!.ranges)})`);
+    const rows = await this.prisma.$queryRaw<ChangeRow[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+    const byChat = new Map(after.map((entry) => [entry.chatId, [] as MessageRecord[]]));
+    for (const row of rows) byChat.get(row.chatId)?.push(asSeen(row));
+    return after.map(({ chatId }) => {
+      const messages = byChat.get(chatId)!;
+      return { chatId, messages: messages.slice(0, size), hasMore: messages.length > size };
+    });
   }
 
   async subscribeUpdates(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessagePayload>> {
@@ -242,3 +254,40 @@ export class MessageChangesService {
     return Date.now() - message.createdAt.getTime() < seconds * 1000;
   }
 }
+
+/** Chats one messageChangesBatch may name. */
+export const MAX_BATCH_CHATS = 100;
+
+function checkRev(afterRev: number): void {
+  if (!Number.isSafeInteger(afterRev) || afterRev < 0) throw badInput('afterRev must be a non-negative integer', 'afterRev');
+}
+
+/**
+ * One chat's changed messages for one viewer, by rev in their view: two index
+ * walks, the changes everyone saw (minus messages the viewer deleted for
+ * themself) and the viewer's own deletions, each at the larger of its revs;
+ * both within the viewer's history (former members, rejoined members).
+ */
+function changesOfChat(viewerId: string, chatId: string, afterRev: number, limit: number, ranges: readonly SeqRange[] | null): Prisma.Sql {
+  const inHistory = historySql(ranges);
+  return Prisma.sql`
+    WITH changed AS (
+      (SELECT m."id", m."rev" AS "viewRev" FROM "Message" m
+       WHERE m."chatId" = ${chatId}::uuid AND m."rev" > ${afterRev}
+         AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${viewerId}::uuid)
+         ${inHistory}
+       ORDER BY m."rev" LIMIT ${limit})
+      UNION ALL
+      (SELECT m."id", GREATEST(m."rev", h."rev") AS "viewRev" FROM "MessageHidden" h JOIN "Message" m ON m."id" = h."messageId"
+       WHERE h."userId" = ${viewerId}::uuid AND h."chatId" = ${chatId}::uuid AND GREATEST(m."rev", h."rev") > ${afterRev}
+         ${inHistory}
+       ORDER BY 2 LIMIT ${limit})
+    )
+    SELECT ${MESSAGE_COLUMNS}, h."createdAt" AS "hiddenAt", h."rev" AS "hiddenRev"
+    FROM changed JOIN "Message" m ON m."id" = changed."id"
+    LEFT JOIN "MessageHidden" h ON h."messageId" = m."id" AND h."userId" = ${viewerId}::uuid
+    ORDER BY changed."viewRev" LIMIT ${limit}`;
+}
+
+const asSeen = ({ hiddenAt, hiddenRev, ...message }: ChangeRow): MessageRecord =>
+  hiddenAt === null || hiddenRev === null ? message : tombstoneOf(message, { at: hiddenAt, rev: hiddenRev });

@@ -222,7 +222,7 @@ export class MessageLog {
           stamp: async (messageId) => {
             const rows = await tx.$queryRaw<StampRow[]>`
               WITH next AS (
-                UPDATE "Chat" c SET "rev" = c."rev" + 1, "changeStamp" = nextval('payamak_change_stamp')
+                UPDATE "Chat" c SET "rev" = c."rev" + 1, "changeStamp" = pg_current_xact_id()::text::bigint
                 WHERE c."id" = ${chatId}::uuid RETURNING c."rev"
               )
               UPDATE "Message" m SET "rev" = next."rev" FROM next

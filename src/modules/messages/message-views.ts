@@ -1,4 +1,6 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Viewer } from '../../lib/viewer.js';
+import type { SeqRange } from '../chats/index.js';
 import { tombstoneOf, type MessageRecord } from './message.record.js';
 import type { MessageLoaders } from './messages.loaders.js';
 
@@ -17,4 +19,20 @@ export async function viewOf(loaders: MessageLoaders, viewer: Viewer | null, mes
 
 export function viewsOf(loaders: MessageLoaders, viewer: Viewer | null, messages: MessageRecord[]): Promise<MessageRecord[]> {
   return Promise.all(messages.map((message) => viewOf(loaders, viewer, message)));
+}
+
+/** Prisma's `where` for the messages of a reader's history (see requireReader); {} for all of them. */
+export function historyWhere(ranges: readonly SeqRange[] | null) {
+  if (ranges === null) return {};
+  return { OR: ranges.map((range) => ({ seq: { gt: range.fromSeq, ...(range.toSeq === null ? {} : { lte: range.toSeq }) } })) };
+}
+
+/** The same as SQL on `m` (a Message), as `AND (...)`; empty for all of them. */
+export function historySql(ranges: readonly SeqRange[] | null): Prisma.Sql {
+  if (ranges === null) return Prisma.empty;
+  if (ranges.length === 0) return Prisma.sql`AND FALSE`;
+  const each = ranges.map((range) =>
+    range.toSeq === null ? Prisma.sql`m."seq" > ${range.fromSeq}` : Prisma.sql`(m."seq" > ${range.fromSeq} AND m."seq" <= ${range.toSeq})`,
+  );
+  return Prisma.sql`AND (${Prisma.join(each, ' OR ')})`;
 }

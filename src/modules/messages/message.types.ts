@@ -1,10 +1,11 @@
-import { Ctx, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Ctx, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MessageKind } from '../../generated/prisma/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../lib/errors.js';
 import { encodeCursor } from '../../lib/pagination.js';
 import { connectionTypes } from '../../lib/relay.js';
 import { User, type UserRecord } from '../users/index.js';
+import type { MessageRecord } from './message.record.js';
 import { SameForEveryViewer } from '../../graphql/event-fields.js';
 
 export { MessageKind };
@@ -98,6 +99,27 @@ export class MessageEdit {
 export const MessageEditConnection = connectionTypes('MessageEdit', MessageEdit, { totalCount: false });
 
 export const MessageConnection = connectionTypes('Message', Message, { totalCount: false });
+
+@InputType('ChatRevInput')
+export class ChatRevInput {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => Int, { description: 'The highest rev of this chat I applied.' })
+  afterRev!: number;
+}
+
+@ObjectType('ChatMessageChanges')
+export class ChatMessageChanges {
+  @Field(() => ID)
+  chatId!: string;
+
+  @Field(() => [Message], { description: 'As messageChanges: changed after afterRev, each once, oldest change first.' })
+  messages!: MessageRecord[];
+
+  @Field(() => Boolean, { description: "More wait: ask again from the last message's rev." })
+  hasMore!: boolean;
+}
 
 @ObjectType('MessageStatusEvent')
 export class MessageStatusEvent {

@@ -3,10 +3,19 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { MESSAGE_SELECT, type MessageRecord } from './message-log.js';
 import type { Hidden } from './message.record.js';
 
+export interface EditRow {
+  id: string;
+  messageId: string;
+  text: string | null;
+  editedAt: Date;
+}
+
 export interface MessageLoaders {
   messageById: DataLoader<string, MessageRecord | null>;
   /** Key: `${chatId}:${seq}`; used for a chat's last message (seq = lastSeq). */
   messageByChatSeq: DataLoader<string, MessageRecord | null>;
+  /** Key: `${messageId}:${n}`: the newest n previous texts of a message (the first page of Message.edits). */
+  newestEdits: DataLoader<string, EditRow[]>;
   /** Key: `${userId}:${messageId}` (hiddenKey): that user's deletion of the message for themself; null if they did not. */
   hiddenFor: DataLoader<string, Hidden | null>;
 }
@@ -26,6 +35,21 @@ export function createMessageLoaders(prisma: PrismaClient, options?: { maxBatchS
       const rows = await prisma.message.findMany({ where: { OR: pairs }, select: MESSAGE_SELECT });
       const byKey = new Map(rows.map((row) => [`${row.chatId}:${row.seq}`, row]));
       return keys.map((key) => byKey.get(key) ?? null);
+    }, options),
+    newestEdits: new DataLoader(async (keys) => {
+      const parsed = keys.map((key) => {
+        const [messageId, n] = key.split(':');
+        return { messageId: messageId!, n: Number(n) };
+      });
+      const most = Math.max(...parsed.map((key) => key.n));
+      // One statement for a page of messages: each message's newest edits, ranked.
+      const rows = await prisma.$queryRaw<EditRow[]>`
+        SELECT "id"::text AS "id", "messageId"::text AS "messageId", "text", "editedAt" FROM (
+          SELECT e.*, row_number() OVER (PARTITION BY e."messageId" ORDER BY e."editedAt" DESC, e."id" DESC) AS "rank"
+          FROM "MessageEdit" e WHERE e."messageId" = ANY(${[...new Set(parsed.map((key) => key.messageId))]}::uuid[])
+        ) ranked WHERE "rank" <= ${most}
+        ORDER BY "messageId", "editedAt" DESC, "id" DESC`;
+      return parsed.map(({ messageId, n }) => rows.filter((row) => row.messageId === messageId).slice(0, n));
     }, options),
     hiddenFor: new DataLoader(async (keys) => {
       const pairs = keys.map((key) => {

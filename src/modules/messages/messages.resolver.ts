@@ -6,7 +6,17 @@ import type { Viewer } from '../../lib/viewer.js';
 import { Chat, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
 import { User, type UserRecord } from '../users/index.js';
-import { Message, MessageConnection, MessageEditConnection, MessageStatus, MessageStatusEvent, TypingEvent, messageCursor } from './message.types.js';
+import {
+  ChatMessageChanges,
+  ChatRevInput,
+  Message,
+  MessageConnection,
+  MessageEditConnection,
+  MessageStatus,
+  MessageStatusEvent,
+  TypingEvent,
+  messageCursor,
+} from './message.types.js';
 import { viewOf } from './message-views.js';
 import { SendMessageInput } from './messages.inputs.js';
 import { MessagesService } from './messages.service.js';
@@ -61,6 +71,20 @@ export class MessagesResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.services.messageChanges.changes(viewer, ctx.loaders, chatId, afterRev, first);
+  }
+
+  @Authorized()
+  @Query(() => [ChatMessageChanges], {
+    description:
+      'messageChanges for many chats at once (at most 100), in the order given: after chatChanges, fetch the messages of the chats that changed in one request.',
+  })
+  messageChangesBatch(
+    @Arg('after', () => [ChatRevInput]) after: ChatRevInput[],
+    @Arg('firstPerChat', () => Int, { nullable: true, description: 'Per chat: default 20, at most 100.' }) firstPerChat: number | null,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.messageChanges.changesBatch(viewer, ctx.loaders, after, firstPerChat);
   }
 
   @Authorized()

@@ -6,12 +6,21 @@ import type { RateLimits } from '../../lib/rate-limits.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { ChatTopic, guardByMembership, requireMembership, type ChatEvents, type ChatLoaders, type MemberRecord, type TypingPayload } from '../chats/index.js';
+import {
+  ChatTopic,
+  guardByMembership,
+  requireMembership,
+  requireReader,
+  type ChatEvents,
+  type ChatLoaders,
+  type MemberRecord,
+  type TypingPayload,
+} from '../chats/index.js';
 import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from './message-log.js';
 import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './message.topics.js';
-import { viewsOf } from './message-views.js';
+import { historyWhere, viewsOf } from './message-views.js';
 import type { MessageLoaders } from './messages.loaders.js';
 
 export interface MessageListArgs {
@@ -78,7 +87,7 @@ export class MessagesService {
    */
   async list(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, args: MessageListArgs): Promise<Connection<MessageRecord>> {
     const size = pageSize(args.first);
-    await requireMembership(loaders, viewer, args.chatId);
+    const { ranges } = await requireReader(loaders, viewer, args.chatId);
     const catchUp = args.afterSeq !== null && args.afterSeq !== undefined;
     if (catchUp && (!Number.isInteger(args.afterSeq) || args.afterSeq! < 0)) throw badInput('afterSeq must be a non-negative integer', 'afterSeq');
     let from: number | undefined;
@@ -91,6 +100,7 @@ export class MessagesService {
       where: {
         chatId: args.chatId,
         ...(catchUp ? { seq: { gt: Math.max(args.afterSeq!, from ?? 0) } } : from !== undefined ? { seq: { lt: from } } : {}),
+        ...historyWhere(ranges),
       },
       orderBy: { seq: catchUp ? 'asc' : 'desc' },
       take: size + 1,
@@ -115,7 +125,9 @@ export class MessagesService {
     const moved = await this.prisma.$queryRaw<{ previous: number }[]>`
       UPDATE "ChatMember" m
       SET "readSeq" = CASE WHEN ${read} THEN ${target.seq} ELSE m."readSeq" END,
-          "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq})
+          "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq}),
+          -- My read state changed for me alone: the account feed learns it from my membership's stamp.
+          "changeStamp" = pg_current_xact_id()::text::bigint
       FROM "ChatMember" old
       WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid
         AND (CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq}
