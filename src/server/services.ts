@@ -10,11 +10,15 @@ import { ChatEvents, ChatMemberResolver, ChatsResolver, ChatsService, createChat
 import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
 import {
   ChatLastMessageResolver,
+  ChatMentionsResolver,
   MessageChangesService,
   MessageLog,
   MessagesResolver,
+  MessageMentionsResolver,
   MessagesService,
+  createMentionLoaders,
   createMessageLoaders,
+  mentionHooks,
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
@@ -28,6 +32,8 @@ export const resolvers = [
   ChatMemberResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  MessageMentionsResolver,
+  ChatMentionsResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -72,9 +78,9 @@ export function createServices(deps: ServiceDeps): Services {
     allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
-  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
-  messageChanges.connect({ attachments: files });
+  messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
@@ -112,6 +118,7 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createUserLoaders(prisma, services.presence.store, tuning),
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
+    ...createMentionLoaders(prisma, tuning),
     ...createFileLoaders(prisma),
   };
 }

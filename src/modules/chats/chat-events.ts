@@ -23,6 +23,16 @@ export interface GroupRenamed {
   memberIds: string[];
 }
 
+export interface MembersMentioned {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  senderId: string;
+  /** Members the message mentions (an edit: only those it newly mentions); never the sender. */
+  userIds: string[];
+  text: string | null;
+}
+
 /** What happened in chats, told after the transaction committed. */
 export interface ChatEventListener {
   messageAppended?(appended: Logged): void;
@@ -30,6 +40,8 @@ export interface ChatEventListener {
   messageEdited?(message: LoggedMessage): void;
   /** A message was deleted for everyone: its tombstone. */
   messageDeleted?(message: LoggedMessage): void;
+  /** A message (sent, or edited) mentions members by @username. */
+  membersMentioned?(event: MembersMentioned): void;
   membersJoined?(event: MembersJoined): void;
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;

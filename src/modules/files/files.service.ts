@@ -9,8 +9,8 @@ import { ImageProcessor } from '../../media/image.js';
 import { MediaLimits } from '../../media/limits.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir } from '../../media/temp-file.js';
-import { requireMembership, type ChatLoaders } from '../chats/index.js';
-import { replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
+import { requireMembership, type ChatEvents, type ChatLoaders } from '../chats/index.js';
+import { announceMentions, recordMentions, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { FileDownloads, type DownloadResult } from './files.download.js';
@@ -65,6 +65,8 @@ export class FilesService {
     private readonly log: MessageLog,
     private readonly logger: Logger,
     options: FilesServiceOptions,
+    /** Told who a caption mentions; without it, mentions are stored but nobody is notified. */
+    private readonly events?: ChatEvents,
   ) {
     this.#store = options.store;
     this.#signer = options.signer;
@@ -127,29 +129,35 @@ export class FilesService {
     const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
 
     const stored = await this.#receiver.receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
+    let mentioned: string[] = [];
     try {
-      const { message } = await this.log.transaction(async (tx, append) => {
-        if (this.#quota.bytes > 0) {
-          // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
-          // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
-          // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
-          // waits for this one, which is about to wait for that chat's lock in append.
-          await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
-          await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
-        }
-        const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
-        return append({
-          chatId,
-          senderId: viewer.id,
-          kind: stored.data.kind,
-          text: caption,
-          replyToId,
-          clientId,
-          fileId: file.id,
-          requireMember: viewer.id,
-          readBy: viewer.id,
-        });
-      });
+      const { message } = await this.log.transaction(
+        async (tx, append) => {
+          if (this.#quota.bytes > 0) {
+            // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
+            // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
+            // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
+            // waits for this one, which is about to wait for that chat's lock in append.
+            await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
+            await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
+          }
+          const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
+          const appended = await append({
+            chatId,
+            senderId: viewer.id,
+            kind: stored.data.kind,
+            text: caption,
+            replyToId,
+            clientId,
+            fileId: file.id,
+            requireMember: viewer.id,
+            readBy: viewer.id,
+          });
+          mentioned = await recordMentions(tx, appended.message);
+          return appended;
+        },
+        ({ message }) => announceMentions(this.events, message, mentioned),
+      );
       return message;
     } catch (error) {
       await stored.discard();

@@ -1,3 +1,4 @@
+import type { MentionLoaders } from './mentions.loaders.js';
 import type { MessageLoaders } from './messages.loaders.js';
 import type { MessagesService } from './messages.service.js';
 import type { MessageChangesService } from './message-changes.service.js';
@@ -8,7 +9,7 @@ declare module '../../graphql/context.js' {
     messages: MessagesService;
     messageChanges: MessageChangesService;
   }
-  interface Loaders extends MessageLoaders {}
+  interface Loaders extends MessageLoaders, MentionLoaders {}
 }
 
 export { Message, MessageConnection, MessageKind, MessageStatus, MessageStatusEvent, TypingEvent } from './message.types.js';
@@ -16,11 +17,15 @@ export { MessagesService } from './messages.service.js';
 export {
   MessageChangesService,
   DEFAULT_MESSAGE_WINDOWS,
+  type AfterCommit,
   type AttachmentsPort,
   type MessageTextHooks,
   type MessageWindows,
 } from './message-changes.service.js';
 export { viewOf, viewsOf } from './message-views.js';
+export { MAX_MENTIONS, announceMentions, mentionHooks, mentionedNames, recordMentions } from './mentions.js';
+export { createMentionLoaders, type MentionLoaders } from './mentions.loaders.js';
+export { ChatMentionsResolver, MessageMentionsResolver } from './mentions.resolver.js';
 export { tombstoneOf } from './message.record.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';

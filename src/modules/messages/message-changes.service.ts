@@ -44,10 +44,16 @@ export interface MessageEditRecord {
   editedAt: Date;
 }
 
+/** What a hook does once the change has committed (e.g. tells listeners). */
+export type AfterCommit = () => void;
+
 /** Hooks other features run inside an edit or a deletion (mentions are resolved again on edit). */
 export interface MessageTextHooks {
-  /** The message's text changed (edited, or null: deleted for everyone), in the change's transaction. */
-  textChanged?(tx: Tx, message: MessageRecord): Promise<void>;
+  /**
+   * The message's text changed (edited, or null: deleted for everyone), in the
+   * change's transaction; what it returns runs after the commit.
+   */
+  textChanged?(tx: Tx, message: MessageRecord): Promise<AfterCommit | undefined>;
 }
 
 const describeWindow = (seconds: number): string =>
@@ -81,6 +87,7 @@ export class MessageChangesService {
   async edit(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, messageId: string, rawText: string): Promise<MessageRecord> {
     const found = await this.#visibleMessage(viewer, loaders, messageId);
     const text = cleanMessageText(rawText);
+    let afterCommit: AfterCommit | undefined;
     const edited = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
       if (message.senderId !== viewer.id) throw forbidden('Only the sender can edit a message');
@@ -94,11 +101,12 @@ export class MessageChangesService {
       await change.tx.messageEdit.create({ data: { messageId: message.id, text: message.text, editedAt: now } });
       await change.tx.message.update({ where: { id: message.id }, data: { text, editedAt: now }, select: { id: true } });
       const stamped = await change.stamp(message.id);
-      await this.#hooks.textChanged?.(change.tx, stamped);
+      afterCommit = await this.#hooks.textChanged?.(change.tx, stamped);
       return stamped;
     });
     loaders.messageById.clear(edited.id);
     if (edited.editedAt !== found.editedAt) this.events.emit('messageEdited', edited);
+    afterCommit?.();
     return edited;
   }
 
@@ -115,6 +123,7 @@ export class MessageChangesService {
   async #deleteForEveryone(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, found: MessageRecord): Promise<MessageRecord> {
     const { chat, member } = await requireMembership(loaders, viewer, found.chatId);
     let removeBytes: (() => Promise<void>) | undefined;
+    let afterCommit: AfterCommit | undefined;
     const deleted = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
       if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be deleted for everyone');
@@ -137,12 +146,13 @@ export class MessageChangesService {
         select: { id: true },
       });
       const stamped = await change.stamp(message.id);
-      await this.#hooks.textChanged?.(tx, stamped);
+      afterCommit = await this.#hooks.textChanged?.(tx, stamped);
       return stamped;
     });
     loaders.messageById.clear(deleted.id);
     await removeBytes?.();
     if (found.deletedAt === null) this.events.emit('messageDeleted', deleted);
+    afterCommit?.();
     return deleted;
   }
 

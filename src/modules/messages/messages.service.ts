@@ -21,6 +21,7 @@ import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './message.topics.js';
 import { historyWhere, viewsOf } from './message-views.js';
+import { announceMentions, mentionedNames, recordMentions, type MentionedName } from './mentions.js';
 import type { MessageLoaders } from './messages.loaders.js';
 
 export interface MessageListArgs {
@@ -60,6 +61,8 @@ export class MessagesService {
       if (first) return first;
       throw error;
     }
+    const names = mentionedNames(text);
+    if (names.length > 0) return this.#sendMentioning(viewer, { chatId, text, replyToId, clientId }, names);
     try {
       // One round trip: a retry is answered from the first message, a stranger refused, the reply checked.
       const { message, existing } = await this.log.append(
@@ -74,6 +77,39 @@ export class MessagesService {
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
         // A concurrent retry committed first.
+        const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
+        if (first) return first;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A text that may mention members: the message and its mentions in one
+   * transaction (two statements), with send's answers to a retry. A retried
+   * clientId fails the insert on (senderId, clientId), which rolls back
+   * everything, seq included; the first message is then the answer, and free.
+   */
+  async #sendMentioning(
+    viewer: Viewer,
+    input: { chatId: string; text: string; replyToId: string | null; clientId: string | null },
+    names: MentionedName[],
+  ): Promise<MessageRecord> {
+    const { chatId, clientId } = input;
+    let mentioned: string[] = [];
+    try {
+      const { message } = await this.log.transaction(
+        async (tx, append) => {
+          const appended = await append({ ...input, senderId: viewer.id, kind: 'TEXT', requireMember: viewer.id, readBy: viewer.id });
+          mentioned = await recordMentions(tx, appended.message, names);
+          return appended;
+        },
+        ({ message }) => announceMentions(this.events, message, mentioned),
+      );
+      return message;
+    } catch (error) {
+      if (clientId && isUniqueViolation(error)) {
+        await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
         const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
         if (first) return first;
       }

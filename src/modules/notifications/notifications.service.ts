@@ -5,7 +5,7 @@ import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined } from '../chats/index.js';
+import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined, MembersMentioned } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
@@ -93,6 +93,24 @@ export class NotificationsService implements ChatEventListener {
         { type: NotificationType.NEW_MESSAGE, title, body, data: JSON.parse(data) as object },
         { ttlSeconds: 24 * 3600, topic: pushTopic(message.chatId), urgency: 'high' },
       );
+    });
+  }
+
+  /**
+   * MENTION for each member a message mentions, online or not: unlike
+   * NEW_MESSAGE, a mention asks for this person's attention even while they
+   * are in another chat. One row per message, never coalesced.
+   */
+  membersMentioned(event: MembersMentioned): void {
+    this.#run('MENTION', async () => {
+      const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
+        SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
+        WHERE u."id" = ${event.senderId}::uuid AND c."id" = ${event.chatId}::uuid`;
+      if (!context) return;
+      const title = context.kind === 'GROUP' ? (context.title ?? 'Group') : context.sender;
+      // Truncated here: #create pushes the body as given, and a message may be 65,536 characters.
+      const body = truncate(event.text ? `${context.sender} mentioned you: ${event.text}` : `${context.sender} mentioned you`, PREVIEW_LENGTH);
+      await this.#create(event.userIds, NotificationType.MENTION, title, body, { chatId: event.chatId, messageId: event.messageId, seq: event.seq });
     });
   }
 

@@ -15,6 +15,6 @@ export { User, UserConnection, USER_SELECT, Role, PresenceEvent, type UserRecord
 export { PresenceService } from './presence.service.js';
 export { UsersService, type UserSearch } from './users.service.js';
 export { createUserLoaders, type UserLoaders } from './users.loaders.js';
-export { normalizeUsername, checkPassword, cleanDisplayName } from './users.inputs.js';
+export { USERNAME, normalizeUsername, checkPassword, cleanDisplayName } from './users.inputs.js';
 export { UsersResolver } from './users.resolver.js';
 export { UserTopic, type PresencePayload } from './user.topics.js';
