@@ -75,6 +75,8 @@ const MATRIX: Record<string, Rule> = {
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },
   deleteMessage: { access: 'chat', member: 'FORBIDDEN' },
+  pinMessage: { access: 'chat', member: 'FORBIDDEN' },
+  unpinMessage: { access: 'chat', member: 'FORBIDDEN' },
   markDelivered: { access: 'chat', member: 'OK' },
   markRead: { access: 'chat', member: 'OK' },
   updateMessageStatus: { access: 'chat', member: 'OK' },

@@ -17,6 +17,7 @@ import {
   createMessageLoaders,
   type MessageWindows,
 } from '../modules/messages/index.js';
+import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
@@ -28,6 +29,8 @@ export const resolvers = [
   ChatMemberResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  PinsResolver,
+  ChatPinnedMessagesResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -85,6 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
+    pins: new PinsService(log),
     notifications,
     admin: new AdminService(
       prisma,
@@ -112,6 +116,7 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createUserLoaders(prisma, services.presence.store, tuning),
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
+    ...createPinLoaders(prisma, tuning),
     ...createFileLoaders(prisma),
   };
 }
