@@ -17,6 +17,7 @@ import {
   createMessageLoaders,
   type MessageWindows,
 } from '../modules/messages/index.js';
+import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
@@ -31,6 +32,7 @@ export const resolvers = [
   ChatLastMessageResolver,
   PinsResolver,
   ChatPinnedMessagesResolver,
+  ForwardingResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -89,6 +91,7 @@ export function createServices(deps: ServiceDeps): Services {
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
     pins: new PinsService(log),
+    forwarding: new ForwardingService(prisma, log, files, deps.limits),
     notifications,
     admin: new AdminService(
       prisma,
