@@ -77,6 +77,9 @@ const MATRIX: Record<string, Rule> = {
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },
   deleteMessage: { access: 'chat', member: 'FORBIDDEN' },
+  pinMessage: { access: 'chat', member: 'FORBIDDEN' },
+  unpinMessage: { access: 'chat', member: 'FORBIDDEN' },
+  forwardMessage: { access: 'chat', member: 'OK' },
   markDelivered: { access: 'chat', member: 'OK' },
   markRead: { access: 'chat', member: 'OK' },
   updateMessageStatus: { access: 'chat', member: 'OK' },
@@ -143,6 +146,7 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
   const one = (() => {
     switch (arg.name) {
       case 'chatId':
+      case 'toChatIds':
         return ids.chat;
       case 'userId':
         return fieldName === 'removeGroupMember' ? member.user.id : stranger.user.id;

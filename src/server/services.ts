@@ -21,6 +21,8 @@ import {
   mentionHooks,
   type MessageWindows,
 } from '../modules/messages/index.js';
+import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
@@ -34,6 +36,9 @@ export const resolvers = [
   ChatLastMessageResolver,
   MessageMentionsResolver,
   ChatMentionsResolver,
+  PinsResolver,
+  ChatPinnedMessagesResolver,
+  ForwardingResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -91,6 +96,8 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
+    pins: new PinsService(log),
+    forwarding: new ForwardingService(prisma, log, files, deps.limits),
     notifications,
     admin: new AdminService(
       prisma,
@@ -119,6 +126,7 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
     ...createMentionLoaders(prisma, tuning),
+    ...createPinLoaders(prisma, tuning),
     ...createFileLoaders(prisma),
   };
 }

@@ -77,16 +77,22 @@ const quotaUsedUp = (quota: number, used: number, needed?: string) =>
 
 /**
  * Bytes a user's File rows hold: originals and thumbnails, the avatar included
- * unless `exceptAvatar`. Bytes count for the user who uploaded them; today
- * every File row belongs to one message (or one avatar), so summing rows by
- * uploader counts each stored byte once. The (ownerId, createdAt) index finds the rows.
+ * unless `exceptAvatar`. Stored bytes count once, for the oldest row naming
+ * them: a forwarded copy is a File row of the forwarder's over its source's
+ * bytes, so it costs nothing while the source is there, and the forwarder
+ * takes the bytes over if the source is deleted first. The (ownerId,
+ * createdAt) index finds the rows, the storageKey index their elders.
  */
 async function storedBytes(db: Db, userId: string, options: { exceptAvatar: boolean }): Promise<number> {
   // float8: a sum of int4 is int8, which would arrive as a string or BigInt; bytes fit a double exactly far beyond any disk.
   const rows = await db.$queryRaw<{ used: number }[]>`
-    SELECT COALESCE(SUM("size"::int8 + COALESCE("thumbnailSize", 0)), 0)::float8 AS "used"
-    FROM "File"
-    WHERE "ownerId" = ${userId}::uuid
-      AND (NOT ${options.exceptAvatar}::boolean OR "id" IS DISTINCT FROM (SELECT "avatarId" FROM "User" WHERE "id" = ${userId}::uuid))`;
+    SELECT COALESCE(SUM(f."size"::int8 + COALESCE(f."thumbnailSize", 0)), 0)::float8 AS "used"
+    FROM "File" f
+    WHERE f."ownerId" = ${userId}::uuid
+      AND (NOT ${options.exceptAvatar}::boolean OR f."id" IS DISTINCT FROM (SELECT "avatarId" FROM "User" WHERE "id" = ${userId}::uuid))
+      AND NOT EXISTS (
+        SELECT 1 FROM "File" elder
+        WHERE elder."storageKey" = f."storageKey" AND (elder."createdAt", elder."id") < (f."createdAt", f."id")
+      )`;
   return rows[0]!.used;
 }

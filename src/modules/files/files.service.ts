@@ -240,6 +240,24 @@ export class FilesService {
     return file ? () => this.#removeBytes(file) : async () => undefined;
   }
 
+  /**
+   * For forwardMessage: a File row of its own for a forwarded copy, over the
+   * same stored bytes, in the target chat (so access follows the copy's chat)
+   * and owned by the forwarder. The source row is locked FOR SHARE until the
+   * caller's transaction ends: a deletion of it waits, and then sees the copy
+   * and keeps the bytes ({@link #removeBytes}); one that committed first leaves
+   * no row to copy (null). Lock the target chats first: a deletion for
+   * everyone holds its chat's lock when it deletes the File row.
+   */
+  async copyForForward(tx: Pick<Tx, '$queryRaw' | 'file'>, fileId: string, copy: { chatId: string; ownerId: string }): Promise<string | null> {
+    const [source] = await tx.$queryRaw<SharedBytes[]>`
+      SELECT "kind"::text AS "kind", "mimeType", "size", "width", "height", "checksum", "originalName", "storageKey", "thumbnailKey", "thumbnailSize"
+      FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
+    if (!source) return null;
+    const created = await tx.file.create({ data: { ...source, chatId: copy.chatId, ownerId: copy.ownerId }, select: { id: true } });
+    return created.id;
+  }
+
   /** Removes a deleted File row's bytes, unless another File row (a forwarded copy) still names them. */
   async #removeBytes(file: FileRecord): Promise<void> {
     const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
@@ -270,3 +288,6 @@ export class FilesService {
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** What a forwarded copy's File row shares with its source: the stored bytes and what describes them. */
+type SharedBytes = Omit<FileRecord, 'id' | 'ownerId' | 'chatId' | 'createdAt'>;
