@@ -75,6 +75,8 @@ const MATRIX: Record<string, Rule> = {
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },
   deleteMessage: { access: 'chat', member: 'FORBIDDEN' },
+  setReaction: { access: 'chat', member: 'OK' },
+  removeReaction: { access: 'chat', member: 'OK' },
   markDelivered: { access: 'chat', member: 'OK' },
   markRead: { access: 'chat', member: 'OK' },
   updateMessageStatus: { access: 'chat', member: 'OK' },
@@ -169,6 +171,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return 'some password 123';
       case 'username':
         return 'matrix_probe';
+      case 'emoji':
+        return '👍';
       case 'text':
       case 'title':
       case 'displayName':

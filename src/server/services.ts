@@ -18,6 +18,7 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
+import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
 /** Every resolver class the schema is built from. */
@@ -28,6 +29,8 @@ export const resolvers = [
   ChatMemberResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  ReactionsResolver,
+  ReactionGroupResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -85,6 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
+    reactions: new ReactionsService(log, events),
     notifications,
     admin: new AdminService(
       prisma,
@@ -112,6 +116,7 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createUserLoaders(prisma, services.presence.store, tuning),
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
+    ...createReactionLoaders(prisma, tuning),
     ...createFileLoaders(prisma),
   };
 }

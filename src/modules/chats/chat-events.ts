@@ -23,6 +23,17 @@ export interface GroupRenamed {
   memberIds: string[];
 }
 
+/** A member set (or changed) their reaction to a message; plain fields, so listeners need not know modules/reactions. */
+export interface ReactionSet {
+  chatId: string;
+  messageId: string;
+  /** The message's author (never null: SYSTEM messages take no reactions). */
+  messageSenderId: string;
+  /** Who reacted. */
+  userId: string;
+  emoji: string;
+}
+
 /** What happened in chats, told after the transaction committed. */
 export interface ChatEventListener {
   messageAppended?(appended: Logged): void;
@@ -34,6 +45,7 @@ export interface ChatEventListener {
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;
   chatRead?(event: { chatId: string; userId: string }): void;
+  reactionSet?(event: ReactionSet): void;
 }
 
 /**

@@ -14,7 +14,7 @@ export { ChatsService } from './chats.service.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
 export { requireMembership, requireGroupAdmin, requireVisibleChat, type Membership } from './chats.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
-export { ChatEvents, type ChatEventListener, type MembersJoined, type MemberLeft, type GroupRenamed } from './chat-events.js';
+export { ChatEvents, type ChatEventListener, type MembersJoined, type MemberLeft, type GroupRenamed, type ReactionSet } from './chat-events.js';
 export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';
 export { guardByMembership } from './chats.guard.js';
 export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';

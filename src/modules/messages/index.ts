@@ -33,6 +33,7 @@ export {
   toMessagePayload,
   fromMessagePayload,
   MESSAGE_SELECT,
+  MESSAGE_COLUMNS,
   type MessageRecord,
   type Appended,
   type ChatChange,
