@@ -88,7 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
-    reactions: new ReactionsService(log, events),
+    reactions: new ReactionsService(prisma, log, events),
     notifications,
     admin: new AdminService(
       prisma,
@@ -110,13 +110,13 @@ export interface LoaderOptions {
   batch?: boolean;
 }
 
-export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>, options: LoaderOptions = {}): Loaders {
+export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence' | 'reactions'>, options: LoaderOptions = {}): Loaders {
   const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
   return {
     ...createUserLoaders(prisma, services.presence.store, tuning),
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
-    ...createReactionLoaders(prisma, tuning),
+    ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
     ...createFileLoaders(prisma),
   };
 }

@@ -12,5 +12,6 @@ declare module '../../graphql/context.js' {
 export { ReactionGroup, type ReactionGroupRecord } from './reaction.types.js';
 export { ReactionsService } from './reactions.service.js';
 export { createReactionLoaders, type ReactionLoaders } from './reactions.loaders.js';
+export { ReactionSnapshots, type ReactionCount } from './reaction-snapshots.js';
 export { ReactionsResolver, ReactionGroupResolver } from './reactions.resolver.js';
 export { cleanEmoji, MAX_EMOJI_LENGTH } from './reactions.inputs.js';

@@ -1,13 +1,6 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-
-/** One emoji's reactions to one message, as everyone sees them. */
-export interface ReactionCount {
-  emoji: string;
-  count: number;
-  /** The earliest of these reactions: it breaks ties between groups of equal count. */
-  firstAt: Date;
-}
+import type { ReactionCount, ReactionSnapshots } from './reaction-snapshots.js';
 
 /** A page of one group's reactors, newest first: its place after `after` (exclusive) and its size. */
 export interface ReactorsKey {
@@ -23,40 +16,35 @@ export interface Reactor {
 }
 
 export interface ReactionLoaders {
-  /** A message's reactions by emoji, most used first, ties: the earliest first reaction first. */
-  reactionCounts: DataLoader<string, ReactionCount[]>;
-  /** Key: `${userId}:${messageId}` (reactionKey): that user's emoji on the message; null if none. */
-  reactionOf: DataLoader<string, string | null>;
+  /**
+   * Key: `${messageId}:${rev}` (snapshotKey): the message's reactions by emoji
+   * as of that rev, most used first (ties: the earliest first reaction first).
+   * The same for every viewer (see ReactionSnapshots); whose they are tells
+   * each viewer which is theirs. One statement for a page of messages.
+   */
+  reactionsAt: DataLoader<string, ReactionCount[]>;
   /** Pages of reactors, for ReactionGroup.users; every page asked for in a tick in one statement. */
   reactors: DataLoader<ReactorsKey, Reactor[], string>;
 }
 
-export const reactionKey = (userId: string, messageId: string) => `${userId}:${messageId}`;
+export const snapshotKey = (message: { id: string; rev: number }) => `${message.id}:${message.rev}`;
 
-export function createReactionLoaders(prisma: PrismaClient, options?: { maxBatchSize?: number }): ReactionLoaders {
+export function createReactionLoaders(prisma: PrismaClient, snapshots: ReactionSnapshots, options?: { maxBatchSize?: number }): ReactionLoaders {
   return {
-    reactionCounts: new DataLoader(async (messageIds) => {
-      const rows = await prisma.$queryRaw<(ReactionCount & { messageId: string })[]>`
-        SELECT "messageId"::text AS "messageId", "emoji", count(*)::int AS "count", min("createdAt") AS "firstAt"
-        FROM "MessageReaction" WHERE "messageId" = ANY(${[...messageIds]}::uuid[])
-        GROUP BY "messageId", "emoji"
-        ORDER BY count(*) DESC, min("createdAt"), "emoji"`;
-      const byMessage = new Map<string, ReactionCount[]>();
-      for (const { messageId, ...count } of rows) {
-        const list = byMessage.get(messageId);
-        if (list) list.push(count);
-        else byMessage.set(messageId, [count]);
+    reactionsAt: new DataLoader((keys) => {
+      const missing = keys.filter((key) => snapshots.get(key) === undefined);
+      if (missing.length > 0) {
+        const read = readCounts(
+          prisma,
+          missing.map((key) => key.split(':')[0]!),
+        );
+        for (const key of missing)
+          snapshots.set(
+            key,
+            read.then((byMessage) => byMessage.get(key.split(':')[0]!) ?? []),
+          );
       }
-      return messageIds.map((id) => byMessage.get(id) ?? []);
-    }, options),
-    reactionOf: new DataLoader(async (keys) => {
-      const pairs = keys.map((key) => {
-        const [userId, messageId] = key.split(':');
-        return { userId: userId!, messageId: messageId! };
-      });
-      const rows = await prisma.messageReaction.findMany({ where: { OR: pairs }, select: { userId: true, messageId: true, emoji: true } });
-      const byKey = new Map(rows.map((row) => [reactionKey(row.userId, row.messageId), row.emoji]));
-      return keys.map((key) => byKey.get(key) ?? null);
+      return Promise.all(keys.map((key) => snapshots.get(key) ?? Promise.resolve([])));
     }, options),
     reactors: new DataLoader(
       async (keys) => {
@@ -86,4 +74,20 @@ export function createReactionLoaders(prisma: PrismaClient, options?: { maxBatch
       },
     ),
   };
+}
+
+async function readCounts(prisma: PrismaClient, messageIds: string[]): Promise<Map<string, ReactionCount[]>> {
+  const rows = await prisma.$queryRaw<{ messageId: string; emoji: string; count: number; firstAt: Date; userIds: string[] }[]>`
+    SELECT "messageId"::text AS "messageId", "emoji", count(*)::int AS "count", min("createdAt") AS "firstAt",
+           array_agg("userId"::text) AS "userIds"
+    FROM "MessageReaction" WHERE "messageId" = ANY(${messageIds}::uuid[])
+    GROUP BY "messageId", "emoji"
+    ORDER BY count(*) DESC, min("createdAt"), "emoji"`;
+  const byMessage = new Map<string, ReactionCount[]>();
+  for (const { messageId, userIds, ...count } of rows) {
+    const list = byMessage.get(messageId) ?? [];
+    list.push({ ...count, userIds: new Set(userIds) });
+    byMessage.set(messageId, list);
+  }
+  return byMessage;
 }

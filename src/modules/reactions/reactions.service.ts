@@ -1,19 +1,21 @@
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { forbidden, notFound } from '../../lib/errors.js';
 import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { requireMembership, type ChatEvents, type ChatLoaders } from '../chats/index.js';
-import { MESSAGE_COLUMNS, viewOf, type ChatChange, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
+import type { ChatEvents } from '../chats/index.js';
+import { MESSAGE_COLUMNS, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
 import type { UserLoaders, UserRecord } from '../users/index.js';
+import { ReactionSnapshots } from './reaction-snapshots.js';
 import type { ReactionGroupRecord } from './reaction.types.js';
 import { cleanEmoji } from './reactions.inputs.js';
-import { reactionKey, type ReactionLoaders } from './reactions.loaders.js';
+import { snapshotKey, type ReactionLoaders } from './reactions.loaders.js';
 
-type Loaders = ChatLoaders & MessageLoaders & ReactionLoaders;
-
-interface LockedRow extends MessageRecord {
+interface TargetRow extends MessageRecord {
   hiddenByMe: boolean;
+  /** Reaction rows written (set) or deleted (remove): 0 when nothing changed, or the rules refused. */
+  written: number;
 }
 
 /** ReactionGroup.users' cursors name this list. */
@@ -23,68 +25,90 @@ const REACTORS = 'reactors';
  * Reactions: one per member per message, a single emoji (docs/api-contract.md).
  * Each change takes the chat's next rev under its lock (MessageLog.change) and
  * reaches members as messageUpdated; what each member sees of it (myReaction,
- * reactedByMe) is rendered per viewer from the tables, never from the event.
+ * reactedByMe) is rendered per viewer, from a snapshot of the message's
+ * reactions at that rev that every viewer shares (ReactionSnapshots).
  */
 export class ReactionsService {
+  readonly snapshots = new ReactionSnapshots();
+
   constructor(
+    private readonly prisma: PrismaClient,
     private readonly log: MessageLog,
     private readonly events: ChatEvents,
   ) {}
 
   /** Sets my reaction, replacing the one I had; the same emoji again changes nothing (no new rev). */
-  async set(viewer: Viewer, loaders: Loaders, messageId: string, rawEmoji: string): Promise<MessageRecord> {
-    const found = await this.#visibleMessage(viewer, loaders, messageId);
+  async set(viewer: Viewer, loaders: MessageLoaders & ReactionLoaders, messageId: string, rawEmoji: string): Promise<MessageRecord> {
+    const chatId = await this.#chatOf(viewer, messageId);
     const emoji = cleanEmoji(rawEmoji);
     let changed = false;
-    const message = await this.log.change(found.chatId, async (change) => {
-      const message = await this.#reactable(change, viewer, found);
+    const message = await this.log.change(chatId, async (change) => {
+      if (!change.memberIds.includes(viewer.id)) throw notFound('Message');
       // clock_timestamp(), not now(): taken under the chat's lock, so reactions are timed in the order they took their revs.
-      const written = await change.tx.$executeRaw`
-        INSERT INTO "MessageReaction" ("messageId", "userId", "emoji", "createdAt")
-        VALUES (${message.id}::uuid, ${viewer.id}::uuid, ${emoji}, clock_timestamp())
-        ON CONFLICT ("messageId", "userId") DO UPDATE SET "emoji" = EXCLUDED."emoji", "createdAt" = EXCLUDED."createdAt"
-        WHERE "MessageReaction"."emoji" <> EXCLUDED."emoji"`;
+      const { message, written } = await this.#checked(
+        change.tx.$queryRaw<TargetRow[]>`
+          WITH target AS (${this.#target(viewer, messageId, chatId)}),
+          written AS (
+            INSERT INTO "MessageReaction" ("messageId", "userId", "emoji", "createdAt")
+            SELECT t."id", ${viewer.id}::uuid, ${emoji}, clock_timestamp() FROM target t
+            WHERE t."deletedAt" IS NULL AND NOT t."hiddenByMe" AND t."kind" <> 'SYSTEM'
+            ON CONFLICT ("messageId", "userId") DO UPDATE SET "emoji" = EXCLUDED."emoji", "createdAt" = EXCLUDED."createdAt"
+            WHERE "MessageReaction"."emoji" <> EXCLUDED."emoji"
+            RETURNING 1
+          )
+          SELECT target.*, (SELECT count(*) FROM written)::int AS "written" FROM target`,
+      );
       if (written === 0) return message;
       changed = true;
-      return change.stamp(message.id);
+      return change.stamp(messageId);
     });
-    this.#forget(loaders, viewer, message.id);
+    loaders.messageById.clear(message.id);
+    loaders.reactors.clearAll();
     if (changed && message.senderId !== null && message.senderId !== viewer.id) {
-      this.events.emit('reactionSet', { chatId: message.chatId, messageId: message.id, messageSenderId: message.senderId, userId: viewer.id, emoji });
+      this.events.emit('reactionSet', { chatId, messageId: message.id, messageSenderId: message.senderId, userId: viewer.id, emoji });
     }
     return message;
   }
 
   /** Takes my reaction back; none is no change (no new rev). */
-  async remove(viewer: Viewer, loaders: Loaders, messageId: string): Promise<MessageRecord> {
-    const found = await this.#visibleMessage(viewer, loaders, messageId);
-    const message = await this.log.change(found.chatId, async (change) => {
-      const message = await this.#reactable(change, viewer, found);
-      const { count } = await change.tx.messageReaction.deleteMany({ where: { messageId: message.id, userId: viewer.id } });
-      return count === 0 ? message : change.stamp(message.id);
+  async remove(viewer: Viewer, loaders: MessageLoaders & ReactionLoaders, messageId: string): Promise<MessageRecord> {
+    const chatId = await this.#chatOf(viewer, messageId);
+    const message = await this.log.change(chatId, async (change) => {
+      if (!change.memberIds.includes(viewer.id)) throw notFound('Message');
+      const { message, written } = await this.#checked(
+        change.tx.$queryRaw<TargetRow[]>`
+          WITH target AS (${this.#target(viewer, messageId, chatId)}),
+          written AS (
+            DELETE FROM "MessageReaction" r USING target t
+            WHERE r."messageId" = t."id" AND r."userId" = ${viewer.id}::uuid
+              AND t."deletedAt" IS NULL AND NOT t."hiddenByMe" AND t."kind" <> 'SYSTEM'
+            RETURNING 1
+          )
+          SELECT target.*, (SELECT count(*) FROM written)::int AS "written" FROM target`,
+      );
+      return written === 0 ? message : change.stamp(messageId);
     });
-    this.#forget(loaders, viewer, message.id);
+    loaders.messageById.clear(message.id);
+    loaders.reactors.clearAll();
     return message;
   }
 
-  /** The message's reactions by emoji as the viewer sees them; none on a tombstone (deleted for everyone, or for me). */
-  async groups(viewer: Viewer | null, loaders: MessageLoaders & ReactionLoaders, message: MessageRecord): Promise<ReactionGroupRecord[]> {
+  /**
+   * The message's reactions by emoji as the viewer sees them; none on a
+   * tombstone. Queries hand over messages as the viewer sees them (viewOf), and
+   * events are not published to a member who deleted the message for themself.
+   */
+  async groups(viewer: Viewer | null, loaders: ReactionLoaders, message: MessageRecord): Promise<ReactionGroupRecord[]> {
     if (message.deletedAt !== null || viewer === null) return [];
-    // In parallel, so a page of messages takes one statement per loader whatever its length.
-    const [view, counts, mine] = await Promise.all([
-      viewOf(loaders, viewer, message),
-      loaders.reactionCounts.load(message.id),
-      loaders.reactionOf.load(reactionKey(viewer.id, message.id)),
-    ]);
-    if (view.deletedAt !== null) return [];
-    return counts.map(({ emoji, count }) => ({ messageId: message.id, emoji, count, reactedByMe: emoji === mine }));
+    const counts = await loaders.reactionsAt.load(snapshotKey(message));
+    return counts.map(({ emoji, count, userIds }) => ({ messageId: message.id, emoji, count, reactedByMe: userIds.has(viewer.id) }));
   }
 
   /** The viewer's own emoji on the message; null on a tombstone. */
-  async mine(viewer: Viewer | null, loaders: MessageLoaders & ReactionLoaders, message: MessageRecord): Promise<string | null> {
+  async mine(viewer: Viewer | null, loaders: ReactionLoaders, message: MessageRecord): Promise<string | null> {
     if (message.deletedAt !== null || viewer === null) return null;
-    const [view, mine] = await Promise.all([viewOf(loaders, viewer, message), loaders.reactionOf.load(reactionKey(viewer.id, message.id))]);
-    return view.deletedAt === null ? mine : null;
+    const counts = await loaders.reactionsAt.load(snapshotKey(message));
+    return counts.find(({ userIds }) => userIds.has(viewer.id))?.emoji ?? null;
   }
 
   /** Who reacted with the group's emoji, newest first; a group is only ever handed out to whoever may see it. */
@@ -107,33 +131,39 @@ export class ReactionsService {
     return { ...connection, edges: connection.edges.map(({ cursor, node }) => ({ cursor, node: node.user })) };
   }
 
-  /** A message of a chat the viewer is a member of; NOT_FOUND otherwise, as for one that does not exist. */
-  async #visibleMessage(viewer: Viewer, loaders: Loaders, messageId: string): Promise<MessageRecord> {
-    const message = isUuid(messageId) ? await loaders.messageById.load(messageId) : null;
-    if (!message) throw notFound('Message');
-    await requireMembership(loaders, viewer, message.chatId);
-    return message;
+  /**
+   * The chat of a message the viewer is a member of, in one statement; NOT_FOUND
+   * otherwise, as for one that does not exist. Membership is checked again under the lock.
+   */
+  async #chatOf(viewer: Viewer, messageId: string): Promise<string> {
+    const [row] = isUuid(messageId)
+      ? await this.prisma.$queryRaw<{ chatId: string }[]>`
+          SELECT m."chatId"::text AS "chatId" FROM "Message" m
+          JOIN "ChatMember" cm ON cm."chatId" = m."chatId" AND cm."userId" = ${viewer.id}::uuid
+          WHERE m."id" = ${messageId}::uuid`
+      : [];
+    if (!row) throw notFound('Message');
+    return row.chatId;
   }
 
-  /** The message read again under the chat's lock, with the rules checked against it. */
-  async #reactable(change: ChatChange, viewer: Viewer, found: MessageRecord): Promise<MessageRecord> {
-    // Removed from the chat since the first look: as if it never was theirs.
-    if (!change.memberIds.includes(viewer.id)) throw notFound('Message');
-    const [row] = await change.tx.$queryRaw<LockedRow[]>`
+  /** The message as it is under the chat's lock, and whether the viewer deleted it for themself. */
+  #target(viewer: Viewer, messageId: string, chatId: string): Prisma.Sql {
+    return Prisma.sql`
       SELECT ${MESSAGE_COLUMNS},
         EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${viewer.id}::uuid) AS "hiddenByMe"
-      FROM "Message" m WHERE m."id" = ${found.id}::uuid AND m."chatId" = ${found.chatId}::uuid`;
-    if (!row) throw notFound('Message');
-    const { hiddenByMe, ...message } = row;
-    if (message.deletedAt !== null || hiddenByMe) throw forbidden('A deleted message cannot be reacted to');
-    if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be reacted to');
-    return message;
+      FROM "Message" m WHERE m."id" = ${messageId}::uuid AND m."chatId" = ${chatId}::uuid`;
   }
 
-  #forget(loaders: Loaders, viewer: Viewer, messageId: string): void {
-    loaders.messageById.clear(messageId);
-    loaders.reactionCounts.clear(messageId);
-    loaders.reactionOf.clear(reactionKey(viewer.id, messageId));
-    loaders.reactors.clearAll();
+  /**
+   * Runs a change's one statement (the message under the lock, and the write,
+   * which its WHERE lets happen only when the rules allow), then says why not.
+   */
+  async #checked(statement: Promise<TargetRow[]>): Promise<{ message: MessageRecord; written: number }> {
+    const [row] = await statement;
+    if (!row) throw notFound('Message');
+    const { hiddenByMe, written, ...message } = row;
+    if (message.deletedAt !== null || hiddenByMe) throw forbidden('A deleted message cannot be reacted to');
+    if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be reacted to');
+    return { message, written };
   }
 }
