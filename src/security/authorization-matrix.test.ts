@@ -80,6 +80,8 @@ const MATRIX: Record<string, Rule> = {
   pinMessage: { access: 'chat', member: 'FORBIDDEN' },
   unpinMessage: { access: 'chat', member: 'FORBIDDEN' },
   forwardMessage: { access: 'chat', member: 'OK' },
+  setReaction: { access: 'chat', member: 'OK' },
+  removeReaction: { access: 'chat', member: 'OK' },
   markDelivered: { access: 'chat', member: 'OK' },
   markRead: { access: 'chat', member: 'OK' },
   updateMessageStatus: { access: 'chat', member: 'OK' },
@@ -175,6 +177,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return 'some password 123';
       case 'username':
         return 'matrix_probe';
+      case 'emoji':
+        return '👍';
       case 'text':
       case 'title':
       case 'displayName':

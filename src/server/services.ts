@@ -24,6 +24,7 @@ import {
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
+import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 
 /** Every resolver class the schema is built from. */
@@ -39,6 +40,8 @@ export const resolvers = [
   PinsResolver,
   ChatPinnedMessagesResolver,
   ForwardingResolver,
+  ReactionsResolver,
+  ReactionGroupResolver,
   NotificationsResolver,
   AdminResolver,
   FilesResolver,
@@ -98,6 +101,7 @@ export function createServices(deps: ServiceDeps): Services {
     messageChanges,
     pins: new PinsService(log),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
+    reactions: new ReactionsService(prisma, log, events),
     notifications,
     admin: new AdminService(
       prisma,
@@ -119,7 +123,7 @@ export interface LoaderOptions {
   batch?: boolean;
 }
 
-export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence'>, options: LoaderOptions = {}): Loaders {
+export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence' | 'reactions'>, options: LoaderOptions = {}): Loaders {
   const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
   return {
     ...createUserLoaders(prisma, services.presence.store, tuning),
@@ -127,6 +131,7 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createMessageLoaders(prisma, tuning),
     ...createMentionLoaders(prisma, tuning),
     ...createPinLoaders(prisma, tuning),
+    ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
     ...createFileLoaders(prisma),
   };
 }

@@ -33,6 +33,17 @@ export interface MembersMentioned {
   text: string | null;
 }
 
+/** A member set (or changed) their reaction to a message; plain fields, so listeners need not know modules/reactions. */
+export interface ReactionSet {
+  chatId: string;
+  messageId: string;
+  /** The message's author (never null: SYSTEM messages take no reactions). */
+  messageSenderId: string;
+  /** Who reacted. */
+  userId: string;
+  emoji: string;
+}
+
 /** What happened in chats, told after the transaction committed. */
 export interface ChatEventListener {
   messageAppended?(appended: Logged): void;
@@ -46,6 +57,7 @@ export interface ChatEventListener {
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;
   chatRead?(event: { chatId: string; userId: string }): void;
+  reactionSet?(event: ReactionSet): void;
 }
 
 /**

@@ -23,7 +23,15 @@ export {
   type SeqRange,
 } from './chats.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
-export { ChatEvents, type ChatEventListener, type MembersJoined, type MembersMentioned, type MemberLeft, type GroupRenamed } from './chat-events.js';
+export {
+  ChatEvents,
+  type ChatEventListener,
+  type MembersJoined,
+  type MembersMentioned,
+  type MemberLeft,
+  type GroupRenamed,
+  type ReactionSet,
+} from './chat-events.js';
 export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';
 export { guardByMembership } from './chats.guard.js';
 export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';

@@ -38,6 +38,7 @@ export {
   toMessagePayload,
   fromMessagePayload,
   MESSAGE_SELECT,
+  MESSAGE_COLUMNS,
   type MessageRecord,
   type Appended,
   type ChatChange,

@@ -59,7 +59,9 @@ export class Notification {
   @Field(() => String, { nullable: true, description: 'JSON text with the ids to open the right screen, e.g. {"chatId":"…","messageId":"…"}.' })
   data!: string | null;
 
-  @Field(() => Int, { description: 'Events this stands for: unread NEW_MESSAGEs of one chat are coalesced into one notification.' })
+  @Field(() => Int, {
+    description: 'Events this stands for: unread NEW_MESSAGEs of one chat, and REACTIONs to one message, are coalesced into one notification.',
+  })
   count!: number;
 
   @Field(() => Boolean)

@@ -5,7 +5,7 @@ import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined, MembersMentioned } from '../chats/index.js';
+import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined, MembersMentioned, ReactionSet } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
@@ -111,6 +111,42 @@ export class NotificationsService implements ChatEventListener {
       // Truncated here: #create pushes the body as given, and a message may be 65,536 characters.
       const body = truncate(event.text ? `${context.sender} mentioned you: ${event.text}` : `${context.sender} mentioned you`, PREVIEW_LENGTH);
       await this.#create(event.userIds, NotificationType.MENTION, title, body, { chatId: event.chatId, messageId: event.messageId, seq: event.seq });
+    });
+  }
+
+  /**
+   * REACTION for an author with no open socket, coalesced per message: while
+   * one is unread, later reactions update it (count, body) instead of adding rows.
+   */
+  reactionSet(event: ReactionSet): void {
+    const author = event.messageSenderId;
+    if (author === event.userId) return;
+    this.#run('REACTION', async () => {
+      if ((await this.options.online([author])).has(author)) return;
+      // Nothing for an author who left the chat or deleted the message (for everyone, or for themself) since.
+      const [context] = await this.prisma.$queryRaw<{ reactor: string; chatKind: string; title: string | null; kind: string; text: string | null }[]>`
+        SELECT u."displayName" AS "reactor", c."kind"::text AS "chatKind", c."title", m."kind"::text AS "kind", m."text"
+        FROM "Message" m JOIN "Chat" c ON c."id" = m."chatId" JOIN "User" u ON u."id" = ${event.userId}::uuid
+        WHERE m."id" = ${event.messageId}::uuid AND m."deletedAt" IS NULL
+          AND EXISTS (SELECT 1 FROM "ChatMember" cm WHERE cm."chatId" = m."chatId" AND cm."userId" = ${author}::uuid)
+          AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${author}::uuid)`;
+      if (!context) return;
+      const title = truncate(context.chatKind === 'GROUP' ? (context.title ?? 'Group') : context.reactor, 200);
+      const body = truncate(`${context.reactor} reacted ${event.emoji} to: ${previewOf(context.kind, context.text)}`, PREVIEW_LENGTH);
+      const data = JSON.stringify({ chatId: event.chatId, messageId: event.messageId });
+      const [row] = await this.prisma.$queryRaw<NotificationRecord[]>`
+        INSERT INTO "Notification" ("id", "userId", "type", "title", "body", "data", "coalesceKey")
+        VALUES (gen_random_uuid(), ${author}::uuid, ${NotificationType.REACTION}, ${title}, ${body}, ${data}, ${`REACTION:${event.messageId}`})
+        ON CONFLICT ("userId", "coalesceKey") DO UPDATE
+          SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body", "updatedAt" = now()
+        RETURNING "id", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
+      if (row) this.pubsub.publish(NotificationTopic.Notification, author, toPayload(row));
+      // The topic lets a later push for the same message replace one still undelivered.
+      this.push.pushToUsers(
+        [author],
+        { type: NotificationType.REACTION, title, body, data: JSON.parse(data) as object },
+        { ttlSeconds: 24 * 3600, topic: pushTopic(event.messageId), urgency: 'normal' },
+      );
     });
   }
 
@@ -307,8 +343,8 @@ function truncate(text: string, max: number): string {
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-/** RFC 8030 topics are at most 32 base64url characters: a chat id without dashes fits. */
-const pushTopic = (chatId: string) => chatId.replaceAll('-', '');
+/** RFC 8030 topics are at most 32 base64url characters: a chat's or message's id without dashes fits. */
+const pushTopic = (id: string) => id.replaceAll('-', '');
 
 function checkKey(value: string, bytes: number, field: string): void {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value) || Buffer.from(value, 'base64url').length !== bytes) {
