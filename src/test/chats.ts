@@ -36,3 +36,8 @@ export function sendText(
 ): Promise<GraphQLResponse<SendMessageMutation>> {
   return gql(server, SendMessageDocument, { input: { chatId, text, ...extra } }, as(user));
 }
+
+/** The message `user` sent with `sendMessage` (the test fails on a refusal). */
+export async function sent(server: Endpoint, user: TestUser, chatId: string, text: string, extra: { clientId?: string; replyToId?: string } = {}) {
+  return expectNoErrors(await sendText(server, user, chatId, text, extra)).sendMessage;
+}

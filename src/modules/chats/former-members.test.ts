@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, sendText } from '../../test/chats.js';
+import { createGroup, sendText, sent } from '../../test/chats.js';
 import { as, createUser, type TestUser } from '../../test/factories.js';
 import {
   AddGroupMembersDocument,
   ChatByIdDocument,
+  ChatMembersDocument,
   ChatsDocument,
   DeleteMessageDocument,
   EditMessageDocument,
@@ -33,9 +34,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function send(user: TestUser, chatId: string, text: string) {
-  return expectNoErrors(await sendText(server, user, chatId, text)).sendMessage;
-}
+const send = (user: TestUser, chatId: string, text: string) => sent(server, user, chatId, text);
 
 async function texts(user: TestUser, chatId: string): Promise<(string | null)[]> {
   const { messages } = expectNoErrors(await gql(server, MessagesDocument, { chatId, afterSeq: 0, first: 100 }, as(user)));
@@ -65,8 +64,17 @@ describe('former members', () => {
     expect(chat.leftAt).not.toBeNull();
     expect(chat).toMatchObject({ lastSeq: 3, unreadCount: 0, lastMessage: { text: 'Alice removed Carol' } });
     expect(chat.updatedAt).toBe(chat.leftAt);
-    const members = expectNoErrors(await gql(server, ChatByIdDocument, { id: chatId }, as(bob))).chat!;
+    const members = expectNoErrors(await gql(server, ChatMembersDocument, { id: chatId }, as(bob))).chat!;
     expect(members.leftAt).toBeNull();
+    // Each member with their receipts ("read by 2 of 3"): Alice sent after Carol left, so only she read that far.
+    const readAll = new Map(members.members.map((m) => [m.user.id, m.readSeq >= members.lastSeq && m.deliveredSeq >= members.lastSeq]));
+    expect(readAll).toEqual(
+      new Map([
+        [alice.user.id, false],
+        [bob.user.id, true],
+      ]),
+    );
+    expect(new Set(members.members.map((m) => m.id)).size).toBe(2);
     expect(chat.rev).toBeLessThan(members.rev);
 
     // It stays in the list, dated by the removal: the messages after it neither reorder it nor show.

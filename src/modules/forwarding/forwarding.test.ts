@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, createPrivateChat, sendText } from '../../test/chats.js';
 import { as, createUser, type TestUser } from '../../test/factories.js';
 import {
@@ -13,49 +13,31 @@ import {
   StorageUsedDocument,
 } from '../../test/generated/graphql.js';
 import { phonePhoto } from '../../test/media-fixtures.js';
-import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
+import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, type TestServer } from '../../test/server.js';
+import { serverSuite } from '../../test/suite.js';
 import { gqlUpload, type UploadPart } from '../../test/uploads.js';
 import { MessageTopic } from '../messages/index.js';
 
+const suite = serverSuite(['Alice', 'Bob', 'Carol', 'Dave', 'Stranger']);
 let server: TestServer;
 let uploadDir: string;
-let alice: TestUser;
-let bob: TestUser;
-let carol: TestUser;
-let dave: TestUser;
-let stranger: TestUser;
+let alice: TestUser, bob: TestUser, carol: TestUser, dave: TestUser, stranger: TestUser;
 /** Alice and Bob's group (the sources), and Alice's private chats with Carol and with Dave (the targets). */
 let group: string;
 let withCarol: string;
 let withDave: string;
-const cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  ({
+    server,
+    users: [alice, bob, carol, dave, stranger],
+  } = suite.ready());
   uploadDir = path.join(server.dataDir, 'uploads');
-  [alice, bob, carol, dave, stranger] = await Promise.all([
-    createUser(server, { displayName: 'Alice' }),
-    createUser(server, { displayName: 'Bob' }),
-    createUser(server, { displayName: 'Carol' }),
-    createUser(server, { displayName: 'Dave' }),
-    createUser(server, { displayName: 'Stranger' }),
-  ]);
   group = await createGroup(server, alice, [bob]);
   withCarol = await createPrivateChat(server, alice, carol);
   withDave = await createPrivateChat(server, alice, dave);
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-function connect(user: TestUser) {
-  const client = wsClient(server, user.accessToken);
-  cleanups.push(() => client.dispose());
-  return client;
-}
+const connect = suite.connect;
 
 async function send(user: TestUser, chatId: string, text: string, extra: { replyToId?: string; clientId?: string } = {}) {
   return expectNoErrors(await sendText(server, user, chatId, text, extra)).sendMessage;
@@ -239,6 +221,18 @@ describe('forwardMessage', () => {
     expectErrorCode(await forward(stranger, source.id, [strangersChat]), 'NOT_FOUND');
     expectErrorCode(await forward(alice, 'not-a-uuid', [withCarol]), 'NOT_FOUND');
     expect(await messagesIn([strangersChat])).toBe(0);
+  });
+
+  it('deleting a media message for everyone removes its File row, and its bytes once no forwarded copy names them', async () => {
+    const { message, file } = await sendMedia(bob, group, note('bytes to delete'), 'caption');
+    const row = await server.database.prisma.file.findUniqueOrThrow({ where: { id: file.id } });
+    const [copy] = expectNoErrors(await forward(alice, message.id, [withCarol])).forwardMessage;
+    const tombstone = expectNoErrors(await gql(server, DeleteMessageDocument, { messageId: message.id, forEveryone: true }, as(bob))).deleteMessage;
+    expect(tombstone).toMatchObject({ deleted: true, text: null });
+    expect(await server.database.prisma.file.findUnique({ where: { id: file.id } })).toBeNull();
+    expect(await onDisk(row.storageKey)).toBe(true); // Carol's copy still names them
+    expectNoErrors(await gql(server, DeleteMessageDocument, { messageId: copy!.id, forEveryone: true }, as(alice)));
+    await expect.poll(() => onDisk(row.storageKey)).toBe(false);
   });
 
   it('one clientId makes the whole forward idempotent, concurrent retries included', async () => {

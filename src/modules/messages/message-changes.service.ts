@@ -88,6 +88,7 @@ export class MessageChangesService {
     const found = await this.#visibleMessage(viewer, loaders, messageId);
     const text = cleanMessageText(rawText);
     let afterCommit: AfterCommit | undefined;
+    let changed = false;
     const edited = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
       if (message.senderId !== viewer.id) throw forbidden('Only the sender can edit a message');
@@ -102,10 +103,11 @@ export class MessageChangesService {
       await change.tx.message.update({ where: { id: message.id }, data: { text, editedAt: now }, select: { id: true } });
       const stamped = await change.stamp(message.id);
       afterCommit = await this.#hooks.textChanged?.(change.tx, stamped);
+      changed = true;
       return stamped;
     });
     loaders.messageById.clear(edited.id);
-    if (edited.editedAt !== found.editedAt) this.events.emit('messageEdited', edited);
+    if (changed) this.events.emit('messageEdited', edited);
     afterCommit?.();
     return edited;
   }

@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, createPrivateChat, sendText } from '../../test/chats.js';
-import { as, createUser, type TestUser } from '../../test/factories.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createGroup, createPrivateChat, sendText, sent } from '../../test/chats.js';
+import { as, type TestUser } from '../../test/factories.js';
+import { serverSuite } from '../../test/suite.js';
 import {
   DeleteMessageDocument,
   EditMessageDocument,
@@ -10,41 +11,21 @@ import {
   OnNewMessageStateDocument,
   type MessageStateFieldsFragment,
 } from '../../test/generated/graphql.js';
-import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
+import { LiveSubscription, expectErrorCode, expectNoErrors, gql, waitForListeners, type TestServer } from '../../test/server.js';
 import { MessageTopic } from './message.topics.js';
 
+const suite = serverSuite(['Alice', 'Bob', 'Carol', 'Stranger']);
 let server: TestServer;
-let alice: TestUser;
-let bob: TestUser;
-let carol: TestUser;
-let stranger: TestUser;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  [alice, bob, carol, stranger] = await Promise.all([
-    createUser(server, { displayName: 'Alice' }),
-    createUser(server, { displayName: 'Bob' }),
-    createUser(server, { displayName: 'Carol' }),
-    createUser(server, { displayName: 'Stranger' }),
-  ]);
+let alice: TestUser, bob: TestUser, carol: TestUser, stranger: TestUser;
+beforeAll(() => {
+  ({
+    server,
+    users: [alice, bob, carol, stranger],
+  } = suite.ready());
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const connect = suite.connect;
 
-function connect(user: TestUser) {
-  const client = wsClient(server, user.accessToken);
-  cleanups.push(() => client.dispose());
-  return client;
-}
-
-async function send(user: TestUser, chatId: string, text: string) {
-  return expectNoErrors(await sendText(server, user, chatId, text)).sendMessage;
-}
+const send = (user: TestUser, chatId: string, text: string) => sent(server, user, chatId, text);
 
 const edit = (user: TestUser, messageId: string, text: string) => gql(server, EditMessageDocument, { messageId, text }, as(user));
 const remove = (user: TestUser, messageId: string, forEveryone: boolean) => gql(server, DeleteMessageDocument, { messageId, forEveryone }, as(user));
@@ -105,6 +86,18 @@ describe('editMessage', () => {
     const read = await fullRead(carol, chatId);
     expect(read.lastMessage).toEqual({ id: message.id, text: 'hello, all', deleted: false });
     expect(read.rev).toBe(second.rev);
+  });
+
+  it("updates the preview of the offline recipient's notification, then shows the deletion", async () => {
+    const chatId = await createPrivateChat(server, alice, carol);
+    const message = await send(alice, chatId, 'see you at 5');
+    const previewOf = () =>
+      server.database.prisma.notification.findFirst({ where: { userId: carol.user.id, coalesceKey: `NEW_MESSAGE:${chatId}` }, select: { body: true } });
+    await expect.poll(async () => (await previewOf())?.body).toBe('see you at 5');
+    expectNoErrors(await edit(alice, message.id, 'see you at 6'));
+    await expect.poll(async () => (await previewOf())?.body).toBe('see you at 6');
+    expectNoErrors(await remove(alice, message.id, true));
+    await expect.poll(async () => (await previewOf())?.body).toBe('This message was deleted');
   });
 
   it('refuses others, SYSTEM messages, tombstones and late edits with FORBIDDEN, strangers with NOT_FOUND', async () => {

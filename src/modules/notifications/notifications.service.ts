@@ -5,7 +5,7 @@ import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import type { ChatEventListener, GroupRenamed, Logged, MemberLeft, MembersJoined, MembersMentioned, ReactionSet } from '../chats/index.js';
+import type { ChatEventListener, GroupRenamed, Logged, LoggedMessage, MemberLeft, MembersJoined, MembersMentioned, ReactionSet } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
@@ -148,6 +148,34 @@ export class NotificationsService implements ChatEventListener {
         { ttlSeconds: 24 * 3600, topic: pushTopic(event.messageId), urgency: 'normal' },
       );
     });
+  }
+
+  /** An edit of the message an unread NEW_MESSAGE shows: the notification shows the new text. */
+  messageEdited(message: LoggedMessage): void {
+    this.#run('NEW_MESSAGE', () => this.#refreshPreview(message));
+  }
+
+  /** A deletion for everyone of the message an unread NEW_MESSAGE shows: it shows the deletion, not the text. */
+  messageDeleted(message: LoggedMessage): void {
+    this.#run('NEW_MESSAGE', () => this.#refreshPreview(message));
+  }
+
+  async #refreshPreview(message: LoggedMessage): Promise<void> {
+    if (message.senderId === null) return;
+    const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string }[]>`
+      SELECT u."displayName" AS "sender", c."kind"::text AS "kind" FROM "User" u, "Chat" c
+      WHERE u."id" = ${message.senderId}::uuid AND c."id" = ${message.chatId}::uuid`;
+    if (!context) return;
+    const preview = message.text === null && message.kind !== 'SYSTEM' ? 'This message was deleted' : previewOf(message.kind, message.text);
+    const body = truncate(context.kind === 'GROUP' ? `${context.sender}: ${preview}` : preview, PREVIEW_LENGTH);
+    // Only where that message is still the preview; the members' (userId, coalesceKey) index finds the rows.
+    const rows = await this.prisma.$queryRaw<(NotificationRecord & { userId: string })[]>`
+      UPDATE "Notification" n SET "body" = ${body}, "updatedAt" = now()
+      WHERE n."userId" IN (SELECT cm."userId" FROM "ChatMember" cm WHERE cm."chatId" = ${message.chatId}::uuid)
+        AND n."coalesceKey" = ${`NEW_MESSAGE:${message.chatId}`} AND NOT n."read"
+        AND (n."data"::jsonb ->> 'messageId') = ${message.id}
+      RETURNING n."id", n."userId"::text AS "userId", n."type", n."title", n."body", n."data", n."count", n."read", n."createdAt", n."updatedAt"`;
+    for (const row of rows) this.pubsub.publish(NotificationTopic.Notification, row.userId, toPayload(row));
   }
 
   membersJoined(event: MembersJoined): void {

@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, createPrivateChat, sendText } from '../../test/chats.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createGroup, createPrivateChat, sent } from '../../test/chats.js';
 import { as, createUser, type TestUser } from '../../test/factories.js';
+import { serverSuite } from '../../test/suite.js';
 import {
   ChatListPinsDocument,
   DeleteMessageDocument,
@@ -10,41 +11,21 @@ import {
   PinnedMessagesDocument,
   UnpinMessageDocument,
 } from '../../test/generated/graphql.js';
-import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
+import { LiveSubscription, expectErrorCode, expectNoErrors, gql, waitForListeners, type TestServer } from '../../test/server.js';
 import { MessageTopic } from '../messages/index.js';
 
+const suite = serverSuite(['Alice', 'Bob', 'Carol', 'Stranger']);
 let server: TestServer;
-let alice: TestUser;
-let bob: TestUser;
-let carol: TestUser;
-let stranger: TestUser;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  [alice, bob, carol, stranger] = await Promise.all([
-    createUser(server, { displayName: 'Alice' }),
-    createUser(server, { displayName: 'Bob' }),
-    createUser(server, { displayName: 'Carol' }),
-    createUser(server, { displayName: 'Stranger' }),
-  ]);
+let alice: TestUser, bob: TestUser, carol: TestUser, stranger: TestUser;
+beforeAll(() => {
+  ({
+    server,
+    users: [alice, bob, carol, stranger],
+  } = suite.ready());
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(async () => {
-  await server?.close();
-});
+const connect = suite.connect;
 
-function connect(user: TestUser) {
-  const client = wsClient(server, user.accessToken);
-  cleanups.push(() => client.dispose());
-  return client;
-}
-
-async function send(user: TestUser, chatId: string, text: string) {
-  return expectNoErrors(await sendText(server, user, chatId, text)).sendMessage;
-}
+const send = (user: TestUser, chatId: string, text: string) => sent(server, user, chatId, text);
 
 const pin = (user: TestUser, messageId: string) => gql(server, PinMessageDocument, { messageId }, as(user));
 const unpin = (user: TestUser, messageId: string) => gql(server, UnpinMessageDocument, { messageId }, as(user));

@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, createPrivateChat, sendText } from '../../test/chats.js';
 import { as, createUser, type TestUser } from '../../test/factories.js';
+import { serverSuite } from '../../test/suite.js';
 import {
   DeleteMessageDocument,
   MarkNotificationReadDocument,
@@ -11,38 +12,20 @@ import {
   RemoveReactionDocument,
   SetReactionDocument,
 } from '../../test/generated/graphql.js';
-import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
+import { LiveSubscription, expectErrorCode, expectNoErrors, gql, waitForListeners, type TestServer } from '../../test/server.js';
 import { MessageTopic } from '../messages/index.js';
 import { ReactionSnapshots } from './reaction-snapshots.js';
 
+const suite = serverSuite(['Alice', 'Bob', 'Carol', 'Stranger']);
 let server: TestServer;
-let alice: TestUser;
-let bob: TestUser;
-let carol: TestUser;
-let stranger: TestUser;
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  [alice, bob, carol, stranger] = await Promise.all([
-    createUser(server, { displayName: 'Alice' }),
-    createUser(server, { displayName: 'Bob' }),
-    createUser(server, { displayName: 'Carol' }),
-    createUser(server, { displayName: 'Stranger' }),
-  ]);
+let alice: TestUser, bob: TestUser, carol: TestUser, stranger: TestUser;
+beforeAll(() => {
+  ({
+    server,
+    users: [alice, bob, carol, stranger],
+  } = suite.ready());
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-afterAll(async () => {
-  await server?.close();
-});
-
-function connect(user: TestUser) {
-  const client = wsClient(server, user.accessToken);
-  cleanups.push(() => client.dispose());
-  return client;
-}
+const connect = suite.connect;
 
 /** A live messageUpdated subscription of `user`, listening once this resolves. */
 async function watch(user: TestUser, chatId?: string) {
