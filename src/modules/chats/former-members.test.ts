@@ -5,6 +5,7 @@ import {
   AddGroupMembersDocument,
   ChatByIdDocument,
   ChatMembersDocument,
+  FileByIdDocument,
   ChatsDocument,
   DeleteMessageDocument,
   EditMessageDocument,
@@ -13,8 +14,12 @@ import {
   MessageChangesDocument,
   MessagesDocument,
   OnNewMessageDocument,
+  PinMessageDocument,
+  PinnedMessagesDocument,
   RemoveGroupMemberDocument,
+  SendMediaMessageDocument,
 } from '../../test/generated/graphql.js';
+import { gqlUpload } from '../../test/uploads.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, wsClient, type TestServer } from '../../test/server.js';
 
 let server: TestServer;
@@ -94,6 +99,36 @@ describe('former members', () => {
     } finally {
       await socket.dispose();
     }
+  });
+
+  it('the files and pins of their history stay theirs; what came after does not', async () => {
+    const chatId = await createGroup(server, alice, [bob, carol]);
+    const media = await gqlUpload(
+      server,
+      SendMediaMessageDocument,
+      { input: { chatId, file: null } },
+      { 'input.file': { data: Buffer.from('minutes of the meeting\n'), name: 'minutes.txt' } },
+      as(alice),
+    );
+    const before = expectNoErrors(media).sendMediaMessage;
+    expectNoErrors(await gql(server, PinMessageDocument, { messageId: before.id }, as(alice)));
+    expectNoErrors(await remove(alice, chatId, carol));
+    const later = await gqlUpload(
+      server,
+      SendMediaMessageDocument,
+      { input: { chatId, file: null } },
+      { 'input.file': { data: Buffer.from('after Carol left\n'), name: 'later.txt' } },
+      as(alice),
+    );
+    const after = expectNoErrors(later).sendMediaMessage;
+    expectNoErrors(await gql(server, PinMessageDocument, { messageId: after.id }, as(alice)));
+
+    expect(expectNoErrors(await gql(server, FileByIdDocument, { id: before.file!.id }, as(carol))).file?.id).toBe(before.file!.id);
+    expectErrorCode(await gql(server, FileByIdDocument, { id: after.file!.id }, as(carol)), 'NOT_FOUND');
+    const pins = (user: TestUser) =>
+      gql(server, PinnedMessagesDocument, { chatId }, as(user)).then((r) => expectNoErrors(r).chat!.pinnedMessages.map((m) => m.id));
+    expect(await pins(carol)).toEqual([before.id]);
+    expect(await pins(bob)).toEqual([after.id, before.id]);
   });
 
   it('a deletion for everyone after leaving reaches the former member as a tombstone', async () => {

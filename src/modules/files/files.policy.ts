@@ -1,19 +1,22 @@
 import { AppError, ErrorCode, forbidden, notFound } from '../../lib/errors.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { requireMembership, type ChatLoaders } from '../chats/index.js';
+import { readsSeq, requireReader, type ChatLoaders } from '../chats/index.js';
 import type { FileLoaders } from './files.loaders.js';
 import type { FileRecord } from './files.types.js';
 
 /**
- * Who may see a file (and get its signed URLs): the members of the chat it was
- * sent in; for avatars (no chat), any signed-in user.
+ * Who may see a file (and get its signed URLs): those who read the message it
+ * was sent with (members of its chat, and former members whose history holds
+ * it); for avatars (no chat), any signed-in user.
  */
-export async function canViewFile(loaders: ChatLoaders, viewer: Viewer, file: FileRecord): Promise<boolean> {
+export async function canViewFile(loaders: ChatLoaders & FileLoaders, viewer: Viewer, file: FileRecord): Promise<boolean> {
   if (file.chatId === null) return true;
   try {
-    await requireMembership(loaders, viewer, file.chatId);
-    return true;
+    const { ranges } = await requireReader(loaders, viewer, file.chatId);
+    if (ranges === null) return true;
+    const seq = await loaders.seqOfFile.load(file.id);
+    return seq !== null && readsSeq(ranges, seq);
   } catch (error) {
     if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) return false;
     throw error;

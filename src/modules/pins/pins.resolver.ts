@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } fro
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { Chat, type ChatRecord } from '../chats/index.js';
+import { Chat, readsSeq, requireReader, type ChatRecord } from '../chats/index.js';
 import { Message, viewsOf, type MessageRecord } from '../messages/index.js';
 
 @Resolver()
@@ -30,7 +30,14 @@ export class PinsResolver {
 export class ChatPinnedMessagesResolver {
   @FieldResolver(() => [Message], { description: 'At most 3, newest pin first. A message you deleted for yourself is not among them.' })
   async pinnedMessages(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MessageRecord[]> {
-    const seen = await viewsOf(ctx.loaders, ctx.viewer, await ctx.loaders.pinnedByChat.load(chat.id));
+    if (!ctx.viewer) return [];
+    const [{ ranges }, pinned] = await Promise.all([requireReader(ctx.loaders, ctx.viewer, chat.id), ctx.loaders.pinnedByChat.load(chat.id)]);
+    // A former (or rejoined) member sees only the pins within the history they read.
+    const seen = await viewsOf(
+      ctx.loaders,
+      ctx.viewer,
+      pinned.filter((message) => readsSeq(ranges, message.seq)),
+    );
     // In a viewer's own view a message they deleted is a tombstone, and a tombstone is not pinned.
     return seen.filter((message) => message.pinnedAt !== null);
   }
