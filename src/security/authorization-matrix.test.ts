@@ -76,6 +76,7 @@ const MATRIX: Record<string, Rule> = {
   leaveChat: { access: 'chat', member: 'OK' },
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },
+  updateChatSettings: { access: 'chat', member: 'OK' },
   deleteMessage: { access: 'chat', member: 'FORBIDDEN' },
   pinMessage: { access: 'chat', member: 'FORBIDDEN' },
   unpinMessage: { access: 'chat', member: 'FORBIDDEN' },
@@ -100,6 +101,7 @@ const MATRIX: Record<string, Rule> = {
   // Subscription
   newMessage: { access: 'chat', member: 'OK' },
   messageUpdated: { access: 'chat', member: 'OK' },
+  chatUpdated: { access: 'chat', member: 'OK' },
   messageStatus: { access: 'chat', member: 'OK' },
   typing: { access: 'chat', member: 'OK' },
   presence: { access: 'self' },

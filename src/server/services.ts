@@ -6,7 +6,15 @@ import type { PubSub } from '../realtime/pubsub.js';
 import type { Loaders, Services } from '../graphql/context.js';
 import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
-import { ChatEvents, ChatMemberResolver, ChatsResolver, ChatsService, createChatLoaders } from '../modules/chats/index.js';
+import {
+  ChatEvents,
+  ChatMemberResolver,
+  ChatSettingsResolver,
+  ChatSettingsService,
+  ChatsResolver,
+  ChatsService,
+  createChatLoaders,
+} from '../modules/chats/index.js';
 import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
 import {
   ChatLastMessageResolver,
@@ -33,6 +41,7 @@ export const resolvers = [
   UsersResolver,
   ChatsResolver,
   ChatMemberResolver,
+  ChatSettingsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
   MessageMentionsResolver,
@@ -97,6 +106,7 @@ export function createServices(deps: ServiceDeps): Services {
       typingTtlMs: deps.typingTtlMs,
       groupAdds: deps.limits.groupAdds,
     }),
+    chatSettings: new ChatSettingsService(prisma, pubsub),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
     pins: new PinsService(log),

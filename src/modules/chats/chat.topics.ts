@@ -15,7 +15,14 @@ export interface MembershipPayload {
   change: 'JOINED' | 'LEFT';
 }
 
+/** A chat changed for the receiver: its title or members (every member), or their own settings (their devices). */
+export interface ChatUpdatedPayload {
+  chatId: string;
+}
+
 export const ChatTopic = {
+  /** A chat changed for the receiver (see ChatUpdatedPayload): the chat is read afresh for each of them. */
+  ChatUpdated: topic<ChatUpdatedPayload>('CHAT_UPDATED'),
   /** Who starts or stops typing: to the chat's other members. */
   Typing: topic<TypingPayload>('TYPING'),
   /** The viewer joined or left a chat: live subscriptions adjust what they deliver. */

@@ -1,9 +1,10 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ChatKind } from '../../generated/prisma/enums.js';
+import { ChatKind, NotifyLevel } from '../../generated/prisma/enums.js';
 import { connectionTypes } from '../../lib/relay.js';
 
-export { ChatKind };
+export { ChatKind, NotifyLevel };
 registerEnumType(ChatKind, { name: 'ChatKind' });
+registerEnumType(NotifyLevel, { name: 'NotifyLevel', description: 'What a chat notifies me of: everything, mentions only, or nothing.' });
 
 /** A Chat row as resolvers pass it around. */
 export interface ChatRecord {
@@ -29,6 +30,12 @@ export interface MemberRecord {
   readSeq: number;
   /** Messages above this seq are this member's history (0: all of it). */
   historyFromSeq: number;
+  muted: boolean;
+  mutedUntil: Date | null;
+  archived: boolean;
+  pinnedAt: Date | null;
+  notifyLevel: NotifyLevel;
+  markedUnread: boolean;
 }
 
 /** An earlier membership of a former (or returned) member: they read fromSeq < seq <= toSeq. */
@@ -112,5 +119,11 @@ export const MEMBER_SELECT = {
   deliveredSeq: true,
   readSeq: true,
   historyFromSeq: true,
+  muted: true,
+  mutedUntil: true,
+  archived: true,
+  pinnedAt: true,
+  notifyLevel: true,
+  markedUnread: true,
 } as const;
 export const PERIOD_SELECT = { chatId: true, userId: true, fromSeq: true, toSeq: true, toRev: true, leftAt: true } as const;

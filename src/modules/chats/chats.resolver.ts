@@ -5,14 +5,24 @@ import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Chat, ChatChanges, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
+import { ChatFilter } from './chat-settings.inputs.js';
 import { PageArgs } from '../../graphql/page-args.js';
 
 @Resolver(() => Chat)
 export class ChatsResolver {
   @Authorized()
-  @Query(() => ChatConnection, { description: 'My chats, newest activity first; chats I left stay, dated by my leaving (leftAt).' })
-  chats(@Args(() => PageArgs) { first, after }: PageArgs, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
-    return ctx.services.chats.list(viewer, { first, after });
+  @Query(() => ChatConnection, {
+    description:
+      'My chats, newest activity first; chats I left stay, dated by my leaving (leftAt). Without a filter: those I have not archived. ' +
+      'filter: { pinned: true } lists my pinned chats, most recently pinned first.',
+  })
+  chats(
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Arg('filter', () => ChatFilter, { nullable: true }) filter: ChatFilter | null,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.chats.list(viewer, { first, after, filter });
   }
 
   @Authorized()
@@ -118,8 +128,8 @@ export class ChatsResolver {
   async unreadCount(@Root() chat: ChatRecord, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<number> {
     const members = await ctx.loaders.membersByChat.load(chat.id);
     const me = members.find((m) => m.userId === viewer.id);
-    // My own messages never count: sending moves my read watermark to the message.
-    return me ? Math.max(0, chat.lastSeq - me.readSeq) : 0;
+    // My own messages never count: sending moves my read watermark to the message. Marked unread: at least 1.
+    return me ? Math.max(me.markedUnread ? 1 : 0, chat.lastSeq - me.readSeq) : 0;
   }
 }
 

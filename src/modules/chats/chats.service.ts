@@ -12,6 +12,7 @@ import type { ChatEvents } from './chat-events.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
 import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
+import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
 import { ChatTopic } from './chat.topics.js';
@@ -21,6 +22,7 @@ interface ListedChat extends ChatRecord {
   toSeq: number | null;
   toRev: number | null;
   activeAt: Date;
+  pinnedAt: Date | null;
 }
 
 /** Options for {@link ChatsService}. */
@@ -53,15 +55,31 @@ export class ChatsService {
    * ones they left or were removed from, as they stood then (dated by the
    * leaving, so later activity neither reorders nor shows through).
    */
-  async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Connection<ChatRecord>> {
+  async list(viewer: Viewer, args: { first?: number | null; after?: string | null; filter?: ChatFilter | null }): Promise<Connection<ChatRecord>> {
     const size = pageSize(args.first);
-    const position = decodeTimeCursor('chat', args.after);
-    const after = position ? Prisma.sql`AND (mine."activeAt", c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
+    const filter = args.filter ?? {};
+    // Pinned chats come in pin order (most recently pinned first), the rest by activity; the cursor says which.
+    const byPin = filter.pinned === true;
+    const cursorKind = byPin ? 'pinnedChat' : 'chat';
+    const position = decodeTimeCursor(cursorKind, args.after);
+    const sortKey = byPin ? Prisma.sql`mine."pinnedAt"` : Prisma.sql`mine."activeAt"`;
+    const conditions = [
+      // Without a filter, the main list: what I have not archived (a new message does not bring a chat back).
+      Prisma.sql`mine."archived" = ${filter.archived ?? false}`,
+      ...(filter.unread === null || filter.unread === undefined ? [] : [Prisma.sql`mine."unread" = ${filter.unread}`]),
+      ...(filter.kind ? [Prisma.sql`c."kind" = ${filter.kind}::"ChatKind"`] : []),
+      ...(filter.pinned === null || filter.pinned === undefined
+        ? []
+        : [filter.pinned ? Prisma.sql`mine."pinnedAt" IS NOT NULL` : Prisma.sql`mine."pinnedAt" IS NULL`]),
+    ];
+    const where = Prisma.join(conditions, ' AND ');
+    const after = position ? Prisma.sql`AND (${sortKey}, c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
     const mine = Prisma.sql`
-      SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt"
+      SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt",
+             m."archived", m."pinnedAt", (c."lastSeq" > m."readSeq" OR m."markedUnread") AS "unread"
       FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId" WHERE m."userId" = ${viewer.id}::uuid
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt"
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, false
        FROM "ChatMembershipPeriod" p
        WHERE p."userId" = ${viewer.id}::uuid
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
@@ -69,17 +87,24 @@ export class ChatsService {
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
         SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt"
+               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
-        WHERE TRUE ${after}
-        ORDER BY mine."activeAt" DESC, c."id" DESC
+        WHERE ${where} ${after}
+        ORDER BY ${sortKey} DESC, c."id" DESC
         LIMIT ${size + 1}`,
-      this.prisma.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM (${mine}) mine`,
+      this.prisma.$queryRaw<{ count: number }[]>`
+        SELECT count(*)::int AS "count" FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId" WHERE ${where}`,
     ]);
-    const chats = rows.map(({ leftAt, toSeq, toRev, activeAt, ...chat }) =>
-      leftAt === null ? { ...chat, leftAt } : { ...chat, lastSeq: toSeq ?? chat.lastSeq, rev: toRev ?? chat.rev, updatedAt: activeAt, leftAt },
+    const listed = rows.map(({ leftAt, toSeq, toRev, activeAt, pinnedAt, ...chat }) => ({
+      chat: leftAt === null ? { ...chat, leftAt } : { ...chat, lastSeq: toSeq ?? chat.lastSeq, rev: toRev ?? chat.rev, updatedAt: activeAt, leftAt },
+      key: byPin && pinnedAt ? pinnedAt : activeAt,
+    }));
+    const connection = toConnection(
+      toPage(listed, size, position !== undefined),
+      ({ chat, key }) => encodeTimeCursor(cursorKind, key, chat.id),
+      counted[0]?.count ?? 0,
     );
-    return toConnection(toPage(chats, size, position !== undefined), (chat) => encodeTimeCursor('chat', chat.updatedAt, chat.id), counted[0]?.count ?? 0);
+    return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.chat })) };
   }
 
   /** The account feed (chat-changes.ts). */
@@ -191,6 +216,7 @@ export class ChatsService {
       () => this.announceMembership(chatId, newIds, []),
     );
     this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: newIds, title: chat.title ?? '' });
+    await this.#announceUpdate(chatId);
     return this.reload(loaders, chatId);
   }
 
@@ -211,6 +237,7 @@ export class ChatsService {
       () => this.announceMembership(chatId, [], [userId]),
     );
     this.events.emit('memberLeft', { chatId, actorId: viewer.id, userId, title: chat.title ?? '' });
+    await this.#announceUpdate(chatId);
     return this.reload(loaders, chatId);
   }
 
@@ -263,7 +290,18 @@ export class ChatsService {
     });
     const memberIds = (await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } })).map((m) => m.userId);
     this.events.emit('groupRenamed', { chatId, actorId: viewer.id, title, memberIds });
+    this.pubsub.publishMany(ChatTopic.ChatUpdated, memberIds, { chatId });
     return this.reload(loaders, chatId);
+  }
+
+  /** chatUpdated for every member: the chat's title or members changed. */
+  async #announceUpdate(chatId: string): Promise<void> {
+    const members = await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } });
+    this.pubsub.publishMany(
+      ChatTopic.ChatUpdated,
+      members.map((member) => member.userId),
+      { chatId },
+    );
   }
 
   /** Tells the other members; `typing: true` lapses by itself unless refreshed. */

@@ -1,16 +1,20 @@
 import type { ChatLoaders } from './chats.loaders.js';
 import type { ChatsService } from './chats.service.js';
+import type { ChatSettingsService } from './chat-settings.service.js';
 
 // What this module adds to every resolver's context (graphql/context.ts).
 declare module '../../graphql/context.js' {
   interface Services {
     chats: ChatsService;
+    chatSettings: ChatSettingsService;
   }
   interface Loaders extends ChatLoaders {}
 }
 
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 export { ChatsService } from './chats.service.js';
+export { ChatSettingsService, isMuted, MAX_PINNED_CHATS } from './chat-settings.service.js';
+export { ChatSettingsResolver } from './chat-settings.resolver.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
 export {
   requireMembership,

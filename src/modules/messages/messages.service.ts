@@ -160,13 +160,15 @@ export class MessagesService {
     const read = status === 'READ';
     const moved = await this.prisma.$queryRaw<{ previous: number }[]>`
       UPDATE "ChatMember" m
-      SET "readSeq" = CASE WHEN ${read} THEN ${target.seq} ELSE m."readSeq" END,
+      SET "readSeq" = CASE WHEN ${read} THEN GREATEST(m."readSeq", ${target.seq}) ELSE m."readSeq" END,
           "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq}),
+          -- Reading the chat ends "marked unread".
+          "markedUnread" = CASE WHEN ${read} THEN false ELSE m."markedUnread" END,
           -- My read state changed for me alone: the account feed learns it from my membership's stamp.
           "changeStamp" = pg_current_xact_id()::text::bigint
       FROM "ChatMember" old
       WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid
-        AND (CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq}
+        AND ((CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq} OR (${read} AND m."markedUnread"))
         AND old."chatId" = m."chatId" AND old."userId" = m."userId"
       RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous"`;
     const previous = moved[0]?.previous;

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { newestFirst, type Connection } from '../../lib/relay.js';
@@ -83,13 +83,17 @@ export class NotificationsService implements ChatEventListener {
         INSERT INTO "Notification" ("id", "userId", "type", "title", "body", "data", "coalesceKey")
         SELECT gen_random_uuid(), uid, ${NotificationType.NEW_MESSAGE}, ${title}, ${body}, ${data}, ${`NEW_MESSAGE:${message.chatId}`}
         FROM unnest(${offline}::uuid[]) AS uid
+        -- Only members whose settings let this chat notify them of every message (not muted, level ALL).
+        JOIN "ChatMember" cm ON cm."chatId" = ${message.chatId}::uuid AND cm."userId" = uid
+        WHERE ${NOTIFIES_ALL}
         ON CONFLICT ("userId", "coalesceKey") DO UPDATE
           SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body",
               "data" = EXCLUDED."data", "updatedAt" = now()
         RETURNING "id", "userId"::text AS "userId", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
       for (const row of rows) this.pubsub.publish(NotificationTopic.Notification, row.userId, toPayload(row));
+      if (rows.length === 0) return;
       this.push.pushToUsers(
-        offline,
+        rows.map((row) => row.userId),
         { type: NotificationType.NEW_MESSAGE, title, body, data: JSON.parse(data) as object },
         { ttlSeconds: 24 * 3600, topic: pushTopic(message.chatId), urgency: 'high' },
       );
@@ -110,7 +114,20 @@ export class NotificationsService implements ChatEventListener {
       const title = context.kind === 'GROUP' ? (context.title ?? 'Group') : context.sender;
       // Truncated here: #create pushes the body as given, and a message may be 65,536 characters.
       const body = truncate(event.text ? `${context.sender} mentioned you: ${event.text}` : `${context.sender} mentioned you`, PREVIEW_LENGTH);
-      await this.#create(event.userIds, NotificationType.MENTION, title, body, { chatId: event.chatId, messageId: event.messageId, seq: event.seq });
+      // A muted chat still tells of a mention when its level is MENTIONS; NONE tells of nothing.
+      const allowed = await this.prisma.$queryRaw<{ userId: string }[]>`
+        SELECT cm."userId"::text AS "userId" FROM "ChatMember" cm
+        WHERE cm."chatId" = ${event.chatId}::uuid AND cm."userId" = ANY(${event.userIds}::uuid[])
+          AND cm."notifyLevel" <> 'NONE' AND (cm."notifyLevel" = 'MENTIONS' OR ${NOTIFIES_ALL})`;
+      if (allowed.length === 0) return;
+      const data = { chatId: event.chatId, messageId: event.messageId, seq: event.seq };
+      await this.#create(
+        allowed.map((row) => row.userId),
+        NotificationType.MENTION,
+        title,
+        body,
+        data,
+      );
     });
   }
 
@@ -128,7 +145,7 @@ export class NotificationsService implements ChatEventListener {
         SELECT u."displayName" AS "reactor", c."kind"::text AS "chatKind", c."title", m."kind"::text AS "kind", m."text"
         FROM "Message" m JOIN "Chat" c ON c."id" = m."chatId" JOIN "User" u ON u."id" = ${event.userId}::uuid
         WHERE m."id" = ${event.messageId}::uuid AND m."deletedAt" IS NULL
-          AND EXISTS (SELECT 1 FROM "ChatMember" cm WHERE cm."chatId" = m."chatId" AND cm."userId" = ${author}::uuid)
+          AND EXISTS (SELECT 1 FROM "ChatMember" cm WHERE cm."chatId" = m."chatId" AND cm."userId" = ${author}::uuid AND ${NOTIFIES_ALL})
           AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${author}::uuid)`;
       if (!context) return;
       const title = truncate(context.chatKind === 'GROUP' ? (context.title ?? 'Group') : context.reactor, 200);
@@ -359,6 +376,9 @@ export class NotificationsService implements ChatEventListener {
     }
   }
 }
+
+/** On a ChatMember row `cm`: the chat may notify this member of every message (not muted now, level ALL). */
+const NOTIFIES_ALL = Prisma.sql`cm."notifyLevel" = 'ALL' AND NOT (cm."muted" AND (cm."mutedUntil" IS NULL OR cm."mutedUntil" > now()))`;
 
 function previewOf(kind: string, text: string | null): string {
   const label = KIND_LABELS[kind];
