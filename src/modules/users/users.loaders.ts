@@ -14,10 +14,24 @@ export interface UserLoaders {
    * viewer per batch (in practice one per request tick).
    */
   sharesChat: DataLoader<string, boolean>;
+  /**
+   * Whether the user blocked the viewer, keyed by {@link shareKey}`(viewerId,
+   * userId)`: one look-up by UserBlock's (blockedId) index per viewer per batch.
+   */
+  blockedBy: DataLoader<string, boolean>;
 }
 
 /** Key of {@link UserLoaders.sharesChat}. */
 export const shareKey = (viewerId: string, userId: string): string => `${viewerId}:${userId}`;
+
+function groupByViewer(keys: readonly string[]): Map<string, string[]> {
+  const byViewer = new Map<string, string[]>();
+  for (const key of keys) {
+    const [viewerId, userId] = key.split(':') as [string, string];
+    byViewer.set(viewerId, [...(byViewer.get(viewerId) ?? []), userId]);
+  }
+  return byViewer;
+}
 
 export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
   return {
@@ -31,11 +45,7 @@ export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceS
       return ids.map((id) => byId.get(id) ?? null);
     }, options),
     sharesChat: new DataLoader(async (keys) => {
-      const byViewer = new Map<string, string[]>();
-      for (const key of keys) {
-        const [viewerId, userId] = key.split(':') as [string, string];
-        byViewer.set(viewerId, [...(byViewer.get(viewerId) ?? []), userId]);
-      }
+      const byViewer = groupByViewer(keys);
       const shared = new Set<string>();
       // (userId) on ChatMember finds the viewer's chats; the (chatId, userId) key then answers each of them.
       await Promise.all(
@@ -48,6 +58,17 @@ export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceS
         }),
       );
       return keys.map((key) => shared.has(key));
+    }, options),
+    blockedBy: new DataLoader(async (keys) => {
+      const byViewer = groupByViewer(keys);
+      const blocked = new Set<string>();
+      await Promise.all(
+        [...byViewer].map(async ([viewerId, userIds]) => {
+          const rows = await prisma.userBlock.findMany({ where: { blockedId: viewerId, blockerId: { in: userIds } }, select: { blockerId: true } });
+          for (const row of rows) blocked.add(shareKey(viewerId, row.blockerId));
+        }),
+      );
+      return keys.map((key) => blocked.has(key));
     }, options),
   };
 }
