@@ -21,23 +21,22 @@ import { shareKey, type UserLoaders } from './users.loaders.js';
  */
 export type Relation = 'self' | 'admin' | 'contact' | 'stranger' | 'blocked';
 
-export function relationTo(viewer: Viewer | null, userId: string, loaders: Pick<UserLoaders, 'sharesChat' | 'blockedBy'>): Relation | Promise<Relation> {
+export function relationTo(viewer: Viewer | null, userId: string, loaders: Pick<UserLoaders, 'ties'>): Relation | Promise<Relation> {
   if (!viewer) return 'stranger';
   if (viewer.id === userId) return 'self';
   if (isAdmin(viewer)) return 'admin';
-  const key = shareKey(viewer.id, userId);
-  return Promise.all([loaders.sharesChat.load(key), loaders.blockedBy.load(key)]).then(([shared, blocked]) =>
-    blocked ? 'blocked' : shared ? 'contact' : 'stranger',
-  );
+  return loaders.ties
+    .load(shareKey(viewer.id, userId))
+    .then(({ sharesChat, blockedViewer }) => (blockedViewer ? 'blocked' : sharesChat ? 'contact' : 'stranger'));
 }
 
 const sees = (relation: Relation): boolean => relation !== 'stranger' && relation !== 'blocked';
 export const seesPresence = sees;
 export const seesAbout = sees;
 
-/** The avatar is everyone's to see but for someone the user blocked: one look-up, no sharesChat. */
-export async function seesAvatar(viewer: Viewer | null, userId: string, loaders: Pick<UserLoaders, 'blockedBy'>): Promise<boolean> {
+/** The avatar is everyone's to see but for someone the user blocked; the same look-up as {@link relationTo}'s, so both cost one. */
+export async function seesAvatar(viewer: Viewer | null, userId: string, loaders: Pick<UserLoaders, 'ties'>): Promise<boolean> {
   if (!viewer || viewer.id === userId || isAdmin(viewer)) return true;
-  return !(await loaders.blockedBy.load(shareKey(viewer.id, userId)));
+  return !(await loaders.ties.load(shareKey(viewer.id, userId))).blockedViewer;
 }
 export const seesRole = (relation: Relation): boolean => relation === 'self' || relation === 'admin';
