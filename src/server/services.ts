@@ -5,6 +5,7 @@ import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import type { Loaders, Services } from '../graphql/context.js';
 import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
+import { BlockingResolver, BlockingService } from '../modules/blocking/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
 import {
   ChatEvents,
@@ -53,6 +54,7 @@ export const resolvers = [
   ReactionGroupResolver,
   NotificationsResolver,
   AdminResolver,
+  BlockingResolver,
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
@@ -95,6 +97,7 @@ export function createServices(deps: ServiceDeps): Services {
     allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
+  const blocking = new BlockingService(prisma);
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
@@ -105,6 +108,7 @@ export function createServices(deps: ServiceDeps): Services {
     chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
       typingTtlMs: deps.typingTtlMs,
       groupAdds: deps.limits.groupAdds,
+      blocks: blocking,
     }),
     chatSettings: new ChatSettingsService(prisma, pubsub),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
@@ -119,6 +123,7 @@ export function createServices(deps: ServiceDeps): Services {
       new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
     ),
     files,
+    blocking,
     vapidPublicKey: deps.vapid.publicKey,
   };
 }

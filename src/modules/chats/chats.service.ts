@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
 import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
@@ -9,6 +9,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { chatChanges, type ChatChangesResult } from './chat-changes.js';
 import type { ChatEvents } from './chat-events.js';
+import { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
 import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
@@ -31,12 +32,15 @@ export interface ChatsServiceOptions {
   typingTtlMs?: number;
   /** RATE_LIMIT_GROUP_ADDS: strangers one user may put into groups; default no limit. */
   groupAdds?: Limiter;
+  /** Blocks (modules/blocking): refused private chats and group adds. */
+  blocks?: ChatBlocksPort;
 }
 
 export class ChatsService {
   readonly #typingTimers = new Map<string, NodeJS.Timeout>();
   readonly #typingTtlMs: number;
   readonly #groupAdds: Limiter | undefined;
+  readonly #blocks: ChatBlocksPort | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -48,6 +52,7 @@ export class ChatsService {
   ) {
     this.#typingTtlMs = options.typingTtlMs ?? 6000;
     this.#groupAdds = options.groupAdds;
+    this.#blocks = options.blocks;
   }
 
   /**
@@ -142,7 +147,9 @@ export class ChatsService {
     if (!other?.active) throw notFound('User');
     const pairKey = [viewer.id, userId].sort().join(':');
     const existing = await this.prisma.chat.findUnique({ where: { pairKey }, select: CHAT_SELECT });
+    // A chat that exists stays readable across a block; a new one is not opened.
     if (existing) return existing;
+    if (await this.#blocks?.between(viewer.id, userId)) throw forbidden(CANNOT_MESSAGE);
     try {
       return await this.prisma.chat.create({
         data: { kind: 'PRIVATE', pairKey, members: { create: [{ userId: viewer.id }, { userId }] } },
@@ -161,6 +168,7 @@ export class ChatsService {
     if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
     if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
     const users = await this.activeUsers(memberIds);
+    if (await this.#blocks?.anyBlocks(memberIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, memberIds);
     const actor = await this.displayName(viewer.id);
     const chatId = await this.log.transaction(
@@ -192,6 +200,7 @@ export class ChatsService {
     if (newIds.length === 0) return this.reload(loaders, chatId);
     if (present.size + newIds.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
     const users = await this.activeUsers(newIds, 'userIds');
+    if (await this.#blocks?.anyBlocks(newIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, newIds);
     const actor = await this.displayName(viewer.id);
     await this.log.transaction(

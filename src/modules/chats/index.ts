@@ -39,3 +39,4 @@ export {
 export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';
 export { guardByMembership } from './chats.guard.js';
 export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';
+export { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';

@@ -5,7 +5,7 @@ import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { MessageRecord } from '../messages/index.js';
 import { Message } from '../messages/index.js';
-import { User, type UserRecord } from '../users/index.js';
+import { User, seesAvatar, type UserRecord } from '../users/index.js';
 import { SendMediaMessageInput } from './files.inputs.js';
 import { FileNode, type FileRecord } from './files.types.js';
 
@@ -67,8 +67,9 @@ export class MessageFileResolver {
 @Resolver(() => User)
 export class UserAvatarResolver {
   @FieldResolver(() => FileNode, { nullable: true, description: 'The profile picture; null when none.' })
-  avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
-    return user.avatarId ? ctx.loaders.fileById.load(user.avatarId) : null;
+  async avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> {
+    if (!user.avatarId || !(await seesAvatar(ctx.viewer, user.id, ctx.loaders))) return null;
+    return ctx.loaders.fileById.load(user.avatarId);
   }
 
   @FieldResolver(() => Float, {

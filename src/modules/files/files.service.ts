@@ -9,6 +9,7 @@ import { ImageProcessor } from '../../media/image.js';
 import { MediaLimits } from '../../media/limits.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir } from '../../media/temp-file.js';
+import { requireNotBlocked } from '../blocking/index.js';
 import { requireMembership, type ChatEvents, type ChatLoaders } from '../chats/index.js';
 import { announceMentions, recordMentions, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
@@ -119,11 +120,13 @@ export class FilesService {
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
     // Membership first: a replayed clientId must not hand a former member the chat's message (and through it the chat).
-    await requireMembership(loaders, viewer, chatId);
+    const { chat } = await requireMembership(loaders, viewer, chatId);
     if (clientId) {
       const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
       if (first) return first;
     }
+    // Before the upload is read, so a blocked sender is not made to send the bytes first; append checks again under the lock.
+    if (chat.kind === 'PRIVATE') await requireNotBlocked(this.prisma, chatId, viewer.id);
     const replyToId = await this.#checkReply(chatId, input.replyToId);
     await this.#limiter.consume(viewer.id);
     const room = await this.#quota.room(viewer.id, { exceptAvatar: false });

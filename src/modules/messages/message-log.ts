@@ -3,6 +3,7 @@ import type { MessageKind } from '../../generated/prisma/enums.js';
 import { badInput, conflict, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import type { ChatEvents, Tx } from '../chats/index.js';
+import { cannotMessage } from '../blocking/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
 import { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
@@ -38,7 +39,7 @@ export const replyElsewhere = () => badInput('replyToId must name a message of t
 /** A sender's clientId names one message, in one chat. */
 export const clientIdElsewhere = () => conflict('clientId was already used for a message in another chat', 'clientId');
 
-type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply';
+type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blocked';
 
 interface AppendRow extends Omit<MessageRecord, 'kind'> {
   outcome: AppendOutcome;
@@ -62,6 +63,8 @@ async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): 
   const row = rows[0]!;
   if (row.outcome === 'not_member') throw notFound('Chat');
   if (row.outcome === 'bad_reply') throw replyElsewhere();
+  // A private chat with a block between its members (migration 20261201130608): checked under the lock, at no cost to groups.
+  if (row.outcome === 'blocked') throw cannotMessage();
   return row;
 }
 

@@ -4,6 +4,7 @@ import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/
 import { toConnection, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
+import { blockedInChat, cannotMessage } from '../blocking/index.js';
 import type { ChatEvents } from '../chats/index.js';
 import { MESSAGE_COLUMNS, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
 import type { UserLoaders, UserRecord } from '../users/index.js';
@@ -14,6 +15,8 @@ import { snapshotKey, type ReactionLoaders } from './reactions.loaders.js';
 
 interface TargetRow extends MessageRecord {
   hiddenByMe: boolean;
+  /** A private chat with a block between its members (blocking.policy.ts). */
+  blocked: boolean;
   /** Reaction rows written (set) or deleted (remove): 0 when nothing changed, or the rules refused. */
   written: number;
 }
@@ -51,12 +54,13 @@ export class ReactionsService {
           written AS (
             INSERT INTO "MessageReaction" ("messageId", "userId", "emoji", "createdAt")
             SELECT t."id", ${viewer.id}::uuid, ${emoji}, clock_timestamp() FROM target t
-            WHERE t."deletedAt" IS NULL AND NOT t."hiddenByMe" AND t."kind" <> 'SYSTEM'
+            WHERE t."deletedAt" IS NULL AND NOT t."hiddenByMe" AND t."kind" <> 'SYSTEM' AND NOT t."blocked"
             ON CONFLICT ("messageId", "userId") DO UPDATE SET "emoji" = EXCLUDED."emoji", "createdAt" = EXCLUDED."createdAt"
             WHERE "MessageReaction"."emoji" <> EXCLUDED."emoji"
             RETURNING 1
           )
           SELECT target.*, (SELECT count(*) FROM written)::int AS "written" FROM target`,
+        { refuseBlocked: true },
       );
       if (written === 0) return message;
       changed = true;
@@ -150,7 +154,8 @@ export class ReactionsService {
   #target(viewer: Viewer, messageId: string, chatId: string): Prisma.Sql {
     return Prisma.sql`
       SELECT ${MESSAGE_COLUMNS},
-        EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${viewer.id}::uuid) AS "hiddenByMe"
+        EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${viewer.id}::uuid) AS "hiddenByMe",
+        ${blockedInChat(Prisma.sql`m."chatId"`, Prisma.sql`${viewer.id}::uuid`)} AS "blocked"
       FROM "Message" m WHERE m."id" = ${messageId}::uuid AND m."chatId" = ${chatId}::uuid`;
   }
 
@@ -158,10 +163,12 @@ export class ReactionsService {
    * Runs a change's one statement (the message under the lock, and the write,
    * which its WHERE lets happen only when the rules allow), then says why not.
    */
-  async #checked(statement: Promise<TargetRow[]>): Promise<{ message: MessageRecord; written: number }> {
+  async #checked(statement: Promise<TargetRow[]>, options: { refuseBlocked?: boolean } = {}): Promise<{ message: MessageRecord; written: number }> {
     const [row] = await statement;
     if (!row) throw notFound('Message');
-    const { hiddenByMe, written, ...message } = row;
+    const { hiddenByMe, blocked, written, ...message } = row;
+    // Taking one's reaction back reaches no one, so only setting one is refused across a block.
+    if (options.refuseBlocked && blocked) throw cannotMessage();
     if (message.deletedAt !== null || hiddenByMe) throw forbidden('A deleted message cannot be reacted to');
     if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be reacted to');
     return { message, written };

@@ -17,4 +17,5 @@ export { UsersService, type UserSearch } from './users.service.js';
 export { createUserLoaders, type UserLoaders } from './users.loaders.js';
 export { USERNAME, normalizeUsername, checkPassword, cleanDisplayName } from './users.inputs.js';
 export { UsersResolver } from './users.resolver.js';
+export { relationTo, seesAvatar, type Relation } from './users.policy.js';
 export { UserTopic, type PresencePayload } from './user.topics.js';

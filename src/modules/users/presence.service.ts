@@ -121,7 +121,9 @@ export class PresenceService {
     const rows = await this.prisma.$queryRaw<{ userId: string }[]>`
       SELECT DISTINCT other."userId"::text AS "userId"
       FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
-      WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid`;
+      WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid
+        -- Those the user blocked are not told (modules/blocking).
+        AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = ${payload.userId}::uuid AND b."blockedId" = other."userId")`;
     this.pubsub.publishMany(
       UserTopic.Presence,
       rows.map((r) => r.userId),

@@ -8,16 +8,32 @@ export interface UserLoaders {
   /** Presence of many users in one look-up (one Redis round trip when shared). */
   onlineById: DataLoader<string, boolean>;
   /**
-   * Whether the viewer and the user are members of a common chat, keyed by
-   * {@link shareKey}`(viewerId, userId)`: loaders are made before anyone asks
-   * who the viewer is, so the viewer travels in the key. One statement per
-   * viewer per batch (in practice one per request tick).
+   * What ties the user to the viewer, keyed by {@link shareKey}`(viewerId,
+   * userId)`: loaders are made before anyone asks who the viewer is, so the
+   * viewer travels in the key. One statement per viewer per batch (in
+   * practice one per request tick) answers both.
    */
-  sharesChat: DataLoader<string, boolean>;
+  ties: DataLoader<string, Ties>;
 }
 
-/** Key of {@link UserLoaders.sharesChat}. */
+export interface Ties {
+  /** The viewer and the user are members of a common chat. */
+  sharesChat: boolean;
+  /** The user blocked the viewer (modules/blocking). */
+  blockedViewer: boolean;
+}
+
+/** Key of {@link UserLoaders.ties}. */
 export const shareKey = (viewerId: string, userId: string): string => `${viewerId}:${userId}`;
+
+function groupByViewer(keys: readonly string[]): Map<string, string[]> {
+  const byViewer = new Map<string, string[]>();
+  for (const key of keys) {
+    const [viewerId, userId] = key.split(':') as [string, string];
+    byViewer.set(viewerId, [...(byViewer.get(viewerId) ?? []), userId]);
+  }
+  return byViewer;
+}
 
 export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
   return {
@@ -30,24 +46,25 @@ export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceS
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }, options),
-    sharesChat: new DataLoader(async (keys) => {
-      const byViewer = new Map<string, string[]>();
-      for (const key of keys) {
-        const [viewerId, userId] = key.split(':') as [string, string];
-        byViewer.set(viewerId, [...(byViewer.get(viewerId) ?? []), userId]);
-      }
+    ties: new DataLoader(async (keys) => {
+      const byViewer = groupByViewer(keys);
       const shared = new Set<string>();
-      // (userId) on ChatMember finds the viewer's chats; the (chatId, userId) key then answers each of them.
+      const blocked = new Set<string>();
+      // (userId) on ChatMember finds the viewer's chats, the (chatId, userId) key then answers each of them;
+      // UserBlock's (blockedId) index finds who blocked the viewer.
       await Promise.all(
         [...byViewer].map(async ([viewerId, userIds]) => {
-          const rows = await prisma.$queryRaw<{ userId: string }[]>`
-            SELECT DISTINCT b."userId"::text AS "userId"
-            FROM "ChatMember" a JOIN "ChatMember" b ON b."chatId" = a."chatId"
-            WHERE a."userId" = ${viewerId}::uuid AND b."userId" = ANY(${userIds}::uuid[])`;
-          for (const row of rows) shared.add(shareKey(viewerId, row.userId));
+          const rows = await prisma.$queryRaw<{ userId: string; blocked: boolean }[]>`
+            (SELECT DISTINCT b."userId"::text AS "userId", false AS "blocked"
+             FROM "ChatMember" a JOIN "ChatMember" b ON b."chatId" = a."chatId"
+             WHERE a."userId" = ${viewerId}::uuid AND b."userId" = ANY(${userIds}::uuid[]))
+            UNION ALL
+            SELECT x."blockerId"::text, true FROM "UserBlock" x
+            WHERE x."blockedId" = ${viewerId}::uuid AND x."blockerId" = ANY(${userIds}::uuid[])`;
+          for (const row of rows) (row.blocked ? blocked : shared).add(shareKey(viewerId, row.userId));
         }),
       );
-      return keys.map((key) => shared.has(key));
+      return keys.map((key) => ({ sharesChat: shared.has(key), blockedViewer: blocked.has(key) }));
     }, options),
   };
 }
