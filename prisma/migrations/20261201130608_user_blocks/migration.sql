@@ -33,10 +33,17 @@ AS $$
   )
 $$;
 
--- payamak_append_message, v5: as in 20261201120033, and a sender in a
--- private chat with a block between its two members is refused ('blocked')
--- under the chat's lock, so a block that committed first is always seen.
-CREATE OR REPLACE FUNCTION "payamak_append_message"(
+-- payamak_append_message, v3: as in 20261201090000, and
+-- - the new message takes the chat's next rev (20261201113328) and the chat a
+--   changeStamp, the transaction's id (20261201120033), in the same UPDATE of
+--   the chat row, under the same lock as its seq;
+-- - copies carry forwardCount;
+-- - a sender in a private chat with a block between its two members is
+--   refused ('blocked') under the chat's lock, so a block that committed first
+--   is always seen.
+-- The arguments and the result change, so the function is replaced, not altered.
+DROP FUNCTION "payamak_append_message"(uuid, uuid, "MessageKind", text, uuid, varchar, uuid, uuid, uuid, boolean);
+CREATE FUNCTION "payamak_append_message"(
   p_chat_id uuid,
   p_sender_id uuid,
   p_kind "MessageKind",

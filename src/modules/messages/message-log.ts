@@ -48,7 +48,7 @@ interface AppendRow extends Omit<MessageRecord, 'kind'> {
 }
 
 /**
- * Runs `payamak_append_message` (migration 20261201113328): takes the chat
+ * Runs `payamak_append_message` (migration 20261201130608_user_blocks): takes the chat
  * row's lock, the next seq and the next rev, inserts the message and moves
  * the reader's watermarks, in one statement. Membership is read again after the lock is
  * granted, so a member removed a moment ago can neither send nor be listed
