@@ -18,6 +18,8 @@ export default defineConfig({
     globalSetup: ['src/test/global-setup.ts'],
     // Child processes rather than threads: native modules (argon2, sharp) and the embedded server's process handling.
     pool: 'forks',
+    // Vitest's default on a 2-core machine is one worker; the tests mostly wait on PostgreSQL, argon2 and sockets.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
