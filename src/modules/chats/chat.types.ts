@@ -17,6 +17,8 @@ export interface ChatRecord {
   updatedAt: Date;
   /** Set on a chat as one viewer reads it (the chat list, requireReader): when they left; null while a member. */
   leftAt?: Date | null;
+  /** Set on a chat as the chat list reads it for one viewer (chat-unread.ts); elsewhere the unreadCountOf loader answers. */
+  unreadCount?: number;
 }
 
 /** A ChatMember row with its watermarks. */

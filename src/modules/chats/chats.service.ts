@@ -17,9 +17,11 @@ import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
 import { ChatTopic } from './chat.topics.js';
+import { UNREAD_COUNT_SQL } from './chat-unread.js';
 
 interface ListedChat extends ChatRecord {
   leftAt: Date | null;
+  unreadCount: number;
   toSeq: number | null;
   toRev: number | null;
   activeAt: Date;
@@ -71,7 +73,7 @@ export class ChatsService {
     const conditions = [
       // Without a filter, the main list: what I have not archived (a new message does not bring a chat back).
       Prisma.sql`mine."archived" = ${filter.archived ?? false}`,
-      ...(filter.unread === null || filter.unread === undefined ? [] : [Prisma.sql`mine."unread" = ${filter.unread}`]),
+      ...(filter.unread === null || filter.unread === undefined ? [] : [Prisma.sql`(mine."unreadCount" > 0) = ${filter.unread}`]),
       ...(filter.kind ? [Prisma.sql`c."kind" = ${filter.kind}::"ChatKind"`] : []),
       ...(filter.pinned === null || filter.pinned === undefined
         ? []
@@ -81,10 +83,10 @@ export class ChatsService {
     const after = position ? Prisma.sql`AND (${sortKey}, c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
     const mine = Prisma.sql`
       SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt",
-             m."archived", m."pinnedAt", (c."lastSeq" > m."readSeq" OR m."markedUnread") AS "unread"
+             m."archived", m."pinnedAt", ${UNREAD_COUNT_SQL} AS "unreadCount"
       FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId" WHERE m."userId" = ${viewer.id}::uuid
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, false
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, 0
        FROM "ChatMembershipPeriod" p
        WHERE p."userId" = ${viewer.id}::uuid
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
@@ -92,7 +94,7 @@ export class ChatsService {
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
         SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
+               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."unreadCount"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC

@@ -62,7 +62,9 @@ export class NotificationsService implements ChatEventListener {
 
   /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
   messageAppended({ message, memberIds }: Logged): void {
-    if (message.senderId === null) return; // SYSTEM messages notify through membership events
+    // A SYSTEM message ("Alice added Bob") never notifies by itself: what it announces does, through the
+    // membership events (ADDED_TO_GROUP, REMOVED_FROM_GROUP, GROUP_RENAMED), and it is not unread either.
+    if (message.kind === 'SYSTEM' || message.senderId === null) return;
     const recipients = memberIds.filter((id) => id !== message.senderId);
     if (recipients.length === 0) return;
     this.#run('NEW_MESSAGE', async () => {
