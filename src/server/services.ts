@@ -35,6 +35,7 @@ import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { UnreadResolver, UnreadService, UserUnreadResolver } from '../modules/unread/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
@@ -58,6 +59,8 @@ export const resolvers = [
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
+  UnreadResolver,
+  UserUnreadResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -99,6 +102,7 @@ export function createServices(deps: ServiceDeps): Services {
   events.on(notifications);
   const blocking = new BlockingService(prisma);
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
+  const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   return {
@@ -111,7 +115,7 @@ export function createServices(deps: ServiceDeps): Services {
       blocks: blocking,
     }),
     chatSettings: new ChatSettingsService(prisma, pubsub),
-    messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
+    messages,
     messageChanges,
     pins: new PinsService(log),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
@@ -125,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
     files,
     blocking,
     vapidPublicKey: deps.vapid.publicKey,
+    unread: new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' })),
   };
 }
 

@@ -13,6 +13,7 @@ declare module '../../graphql/context.js' {
 
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 export { ChatsService } from './chats.service.js';
+export { MUTED_NOW_SQL, UNREAD_COUNT_SQL } from './chat-unread.js';
 export { ChatSettingsService, isMuted, MAX_PINNED_CHATS } from './chat-settings.service.js';
 export { ChatSettingsResolver } from './chat-settings.resolver.js';
 export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';

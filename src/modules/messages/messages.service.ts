@@ -33,6 +33,14 @@ export interface MessageListArgs {
 
 type Receipt = Exclude<MessageStatus, 'SENT'>;
 
+/** A member's watermark moved in one chat, from `previous` up to the message `messageId` at `seq`. */
+interface ReceiptMove {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  previous: number;
+}
+
 export class MessagesService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -175,23 +183,65 @@ export class MessagesService {
     if (previous === undefined) return false;
     loaders.memberOf.clearAll();
     loaders.membersByChat.clear(chatId);
-
-    // Those whose messages the change covers learn of it, and the viewer's other devices.
-    const senders = await this.prisma.$queryRaw<{ senderId: string }[]>`
-      SELECT DISTINCT "senderId"::text AS "senderId" FROM "Message"
-      WHERE "chatId" = ${chatId}::uuid AND "seq" > ${previous} AND "seq" <= ${target.seq}
-        AND "senderId" IS NOT NULL AND "senderId" <> ${viewer.id}::uuid`;
-    const payload: MessageStatusPayload = {
-      chatId,
-      messageId: target.id,
-      seq: target.seq,
-      userId: viewer.id,
-      status,
-      at: new Date().toISOString(),
-    };
-    this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
+    await this.#announceReceipts(viewer, [{ chatId, messageId: target.id, seq: target.seq, previous }], status);
     if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
+  }
+
+  /**
+   * markRead on every chat of the viewer's, up to each one's last message, in
+   * two statements however many chats there are: one moves the watermarks (and
+   * ends "marked unread", and stamps the account feed), one finds whom the
+   * receipts go to. Returns how many chats changed.
+   */
+  async markAllRead(viewer: Viewer): Promise<number> {
+    // The member rows are locked in one order, so two devices doing this at once wait for each other instead of deadlocking.
+    const moved = await this.prisma.$queryRaw<{ chatId: string; previous: number; seq: number; messageId: string | null }[]>`
+      WITH mine AS (
+        SELECT m."chatId", m."readSeq", c."lastSeq"
+        FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
+        WHERE m."userId" = ${viewer.id}::uuid AND (m."readSeq" < c."lastSeq" OR m."markedUnread")
+        ORDER BY m."chatId"
+        FOR UPDATE OF m
+      )
+      UPDATE "ChatMember" m
+      SET "readSeq" = GREATEST(m."readSeq", mine."lastSeq"),
+          "deliveredSeq" = GREATEST(m."deliveredSeq", mine."lastSeq"),
+          "markedUnread" = false,
+          "changeStamp" = pg_current_xact_id()::text::bigint
+      FROM mine
+      WHERE m."chatId" = mine."chatId" AND m."userId" = ${viewer.id}::uuid
+      RETURNING m."chatId"::text AS "chatId", mine."readSeq" AS "previous", m."readSeq" AS "seq",
+        (SELECT t."id"::text FROM "Message" t WHERE t."chatId" = m."chatId" AND t."seq" = m."readSeq") AS "messageId"`;
+    if (moved.length === 0) return 0;
+    const receipts = moved.filter((move): move is typeof move & { messageId: string } => move.messageId !== null);
+    await this.#announceReceipts(viewer, receipts, 'READ');
+    // A chat without messages that was only marked unread has no receipt to send: my devices learn it from chatUpdated.
+    const unmarked = moved.filter((move) => move.messageId === null);
+    for (const { chatId } of unmarked) this.pubsub.publish(ChatTopic.ChatUpdated, viewer.id, { chatId });
+    this.events.emit('chatsRead', { chatIds: moved.map((move) => move.chatId), userId: viewer.id });
+    return moved.length;
+  }
+
+  /**
+   * messageStatus for watermark moves: to those whose messages a move covers,
+   * and to the viewer's other devices. One statement for any number of chats.
+   */
+  async #announceReceipts(viewer: Viewer, moves: ReceiptMove[], status: Receipt): Promise<void> {
+    if (moves.length === 0) return;
+    const senders = await this.prisma.$queryRaw<{ chatId: string; senderId: string }[]>`
+      SELECT DISTINCT m."chatId"::text AS "chatId", m."senderId"::text AS "senderId"
+      FROM unnest(${moves.map((move) => move.chatId)}::uuid[], ${moves.map((move) => move.previous)}::int[], ${moves.map((move) => move.seq)}::int[])
+        AS k("chatId", "previous", "seq")
+      JOIN "Message" m ON m."chatId" = k."chatId" AND m."seq" > k."previous" AND m."seq" <= k."seq"
+      WHERE m."senderId" IS NOT NULL AND m."senderId" <> ${viewer.id}::uuid`;
+    const audiences = new Map(moves.map((move) => [move.chatId, [viewer.id]]));
+    for (const { chatId, senderId } of senders) audiences.get(chatId)?.push(senderId);
+    const at = new Date().toISOString();
+    for (const move of moves) {
+      const payload: MessageStatusPayload = { chatId: move.chatId, messageId: move.messageId, seq: move.seq, userId: viewer.id, status, at };
+      this.pubsub.publishMany(MessageTopic.MessageStatus, audiences.get(move.chatId)!, payload);
+    }
   }
 
   /** The per-message form: moves the viewer's watermark up to this message. Recipients only. */

@@ -223,9 +223,14 @@ export class NotificationsService implements ChatEventListener {
 
   /** Reading a chat reads its NEW_MESSAGE notification. */
   chatRead({ chatId, userId }: { chatId: string; userId: string }): void {
+    this.chatsRead({ chatIds: [chatId], userId });
+  }
+
+  /** markAllChatsRead: their NEW_MESSAGE notifications, in one statement (the (userId, coalesceKey) index). */
+  chatsRead({ chatIds, userId }: { chatIds: string[]; userId: string }): void {
     this.#run('chatRead', async () => {
       await this.prisma.notification.updateMany({
-        where: { userId, coalesceKey: `NEW_MESSAGE:${chatId}` },
+        where: { userId, coalesceKey: { in: chatIds.map((chatId) => `NEW_MESSAGE:${chatId}`) } },
         data: { read: true, coalesceKey: null },
       });
     });
