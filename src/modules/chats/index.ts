@@ -12,10 +12,10 @@ declare module '../../graphql/context.js' {
 }
 
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-export { ChatsService } from './chats.service.js';
+export { ChatsService, type Admission } from './chats.service.js';
 export { ChatSettingsService, isMuted, MAX_PINNED_CHATS } from './chat-settings.service.js';
 export { ChatSettingsResolver } from './chat-settings.resolver.js';
-export { createChatLoaders, type ChatLoaders } from './chats.loaders.js';
+export { createChatLoaders, memberKey, type ChatLoaders } from './chats.loaders.js';
 export {
   requireMembership,
   requireGroupAdmin,
@@ -40,3 +40,5 @@ export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.to
 export { guardByMembership } from './chats.guard.js';
 export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';
 export { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
+export type { ChatInvitationsPort } from './chat-invitations.port.js';
+export { MAX_GROUP_MEMBERS } from './chats.inputs.js';
