@@ -31,6 +31,15 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import {
+  ChatInvitePreviewResolver,
+  ChatInvitesResolver,
+  GroupInvitations,
+  InvitesResolver,
+  InvitesService,
+  JoinRequestResolver,
+  createInviteLoaders,
+} from '../modules/invites/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
@@ -55,6 +64,10 @@ export const resolvers = [
   NotificationsResolver,
   AdminResolver,
   BlockingResolver,
+  InvitesResolver,
+  ChatInvitesResolver,
+  JoinRequestResolver,
+  ChatInvitePreviewResolver,
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
@@ -101,15 +114,17 @@ export function createServices(deps: ServiceDeps): Services {
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
+  const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
+    typingTtlMs: deps.typingTtlMs,
+    groupAdds: deps.limits.groupAdds,
+    blocks: blocking,
+    invitations: new GroupInvitations(prisma, notifications),
+  });
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
     presence,
-    chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
-      typingTtlMs: deps.typingTtlMs,
-      groupAdds: deps.limits.groupAdds,
-      blocks: blocking,
-    }),
+    chats,
     chatSettings: new ChatSettingsService(prisma, pubsub),
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
@@ -124,6 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
     ),
     files,
     blocking,
+    invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
   };
 }
@@ -148,5 +164,6 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createPinLoaders(prisma, tuning),
     ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
     ...createFileLoaders(prisma),
+    ...createInviteLoaders(prisma, tuning),
   };
 }
