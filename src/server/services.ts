@@ -14,9 +14,19 @@ import {
   ChatSettingsService,
   ChatsResolver,
   ChatsService,
+  GroupsResolver,
+  GroupsService,
   createChatLoaders,
 } from '../modules/chats/index.js';
-import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
+import {
+  ChatAvatarResolver,
+  FilesResolver,
+  FilesService,
+  MessageFileResolver,
+  UserAvatarResolver,
+  createFileLoaders,
+  type FilesServiceOptions,
+} from '../modules/files/index.js';
 import {
   ChatLastMessageResolver,
   ChatMentionsResolver,
@@ -43,6 +53,7 @@ export const resolvers = [
   ChatsResolver,
   ChatMemberResolver,
   ChatSettingsResolver,
+  GroupsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
   MessageMentionsResolver,
@@ -58,6 +69,7 @@ export const resolvers = [
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
+  ChatAvatarResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -82,6 +94,8 @@ export interface ServiceDeps {
   files: FilesServiceOptions;
   /** MESSAGE_EDIT_WINDOW and MESSAGE_DELETE_WINDOW; default 15 minutes and 48 hours. */
   messageWindows?: MessageWindows;
+  /** MAX_GROUP_MEMBERS; default 1,024. */
+  maxGroupMembers?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -98,7 +112,8 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on(notifications);
   const blocking = new BlockingService(prisma);
-  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
+  const groups = new GroupsService(prisma, log, pubsub, events);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   return {
@@ -109,11 +124,13 @@ export function createServices(deps: ServiceDeps): Services {
       typingTtlMs: deps.typingTtlMs,
       groupAdds: deps.limits.groupAdds,
       blocks: blocking,
+      maxGroupMembers: deps.maxGroupMembers,
     }),
     chatSettings: new ChatSettingsService(prisma, pubsub),
+    groups,
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
-    pins: new PinsService(log),
+    pins: new PinsService(log, pubsub),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,

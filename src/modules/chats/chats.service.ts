@@ -11,8 +11,8 @@ import { chatChanges, type ChatChangesResult } from './chat-changes.js';
 import type { ChatEvents } from './chat-events.js';
 import { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
-import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
+import { CHAT_COLUMNS, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { DEFAULT_MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
@@ -34,13 +34,20 @@ export interface ChatsServiceOptions {
   groupAdds?: Limiter;
   /** Blocks (modules/blocking): refused private chats and group adds. */
   blocks?: ChatBlocksPort;
+  /** MAX_GROUP_MEMBERS: members of one group, the creator included; default 1,024 (WhatsApp's figure). */
+  maxGroupMembers?: number;
 }
+
+/** What a group at its cap answers to one more member. */
+export const groupFull = (max: number, field?: string) => badInput(`A group has at most ${max} members`, field);
 
 export class ChatsService {
   readonly #typingTimers = new Map<string, NodeJS.Timeout>();
   readonly #typingTtlMs: number;
   readonly #groupAdds: Limiter | undefined;
   readonly #blocks: ChatBlocksPort | undefined;
+  /** MAX_GROUP_MEMBERS (see {@link ChatsServiceOptions.maxGroupMembers}). */
+  readonly maxGroupMembers: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -53,6 +60,18 @@ export class ChatsService {
     this.#typingTtlMs = options.typingTtlMs ?? 6000;
     this.#groupAdds = options.groupAdds;
     this.#blocks = options.blocks;
+    this.maxGroupMembers = options.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS;
+  }
+
+  /**
+   * The member cap, for every way into a group (adding, and joining by an
+   * invite link): refuses (BAD_USER_INPUT) when the group's members and
+   * `adding` more would pass MAX_GROUP_MEMBERS. Call it in the transaction
+   * that adds them, holding the chat row's lock, so that two additions at
+   * once cannot each see room for theirs; after inserting, with `adding` 0.
+   */
+  async requireRoom(tx: Tx, chatId: string, adding: number, field?: string): Promise<void> {
+    if ((await tx.chatMember.count({ where: { chatId } })) + adding > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, field);
   }
 
   /**
@@ -91,8 +110,7 @@ export class ChatsService {
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
-        SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
+        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC
@@ -117,10 +135,10 @@ export class ChatsService {
     return chatChanges(this.prisma, viewer, since, first);
   }
 
-  /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */
+  /** A chat's members, oldest first; `first` (1 to the member cap) takes only that many. */
   async members(loaders: ChatLoaders, chatId: string, first: number | null | undefined): Promise<MemberRecord[]> {
-    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > MAX_GROUP_MEMBERS)) {
-      throw badInput(`first must be from 1 to ${MAX_GROUP_MEMBERS}`, 'first');
+    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > this.maxGroupMembers)) {
+      throw badInput(`first must be from 1 to ${this.maxGroupMembers}`, 'first');
     }
     const members = await loaders.membersByChat.load(chatId);
     return first ? members.slice(0, first) : members;
@@ -166,7 +184,7 @@ export class ChatsService {
     const title = cleanTitle(input.title);
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== viewer.id);
     if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
-    if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
+    if (memberIds.length + 1 > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'memberIds');
     const users = await this.activeUsers(memberIds);
     if (await this.#blocks?.anyBlocks(memberIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, memberIds);
@@ -198,7 +216,7 @@ export class ChatsService {
     const present = new Set(members.map((m) => m.userId));
     const newIds = [...new Set(userIds)].filter((id) => !present.has(id));
     if (newIds.length === 0) return this.reload(loaders, chatId);
-    if (present.size + newIds.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
+    if (present.size + newIds.length > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'userIds');
     const users = await this.activeUsers(newIds, 'userIds');
     if (await this.#blocks?.anyBlocks(newIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, newIds);
@@ -216,9 +234,7 @@ export class ChatsService {
         const historyFromSeq = (userId: string) => (returning.has(userId) ? (locked?.lastSeq ?? 0) : 0);
         // skipDuplicates: another admin added one of them a moment ago; not an error.
         await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId, historyFromSeq: historyFromSeq(userId) })), skipDuplicates: true });
-        if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
-          throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
-        }
+        await this.requireRoom(tx, chatId, 0, 'userIds');
         const text = `${actor} added ${listNames(users.map((u) => u.displayName))}`;
         return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
       },
@@ -285,22 +301,6 @@ export class ChatsService {
     );
     if (!announced) this.announceMembership(chatId, [], [viewer.id]);
     return true;
-  }
-
-  async rename(viewer: Viewer, loaders: ChatLoaders, chatId: string, rawTitle: string): Promise<ChatRecord> {
-    const title = cleanTitle(rawTitle);
-    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
-    if (chat.title === title) return chat;
-    const actor = await this.displayName(viewer.id);
-    await this.log.transaction(async (tx, append) => {
-      await tx.chat.update({ where: { id: chatId }, data: { title } });
-      const text = `${actor} renamed the group to "${title}"`;
-      return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
-    });
-    const memberIds = (await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } })).map((m) => m.userId);
-    this.events.emit('groupRenamed', { chatId, actorId: viewer.id, title, memberIds });
-    this.pubsub.publishMany(ChatTopic.ChatUpdated, memberIds, { chatId });
-    return this.reload(loaders, chatId);
   }
 
   /** chatUpdated for every member: the chat's title or members changed. */
