@@ -61,6 +61,8 @@ export interface Env {
   readonly messageEditWindowSeconds: number;
   /** `MESSAGE_DELETE_WINDOW` in seconds, default 172,800 (48 hours): how long a sender may delete a message for everyone; 0: never (group admins may at any time). */
   readonly messageDeleteWindowSeconds: number;
+  /** `MAX_GROUP_MEMBERS`, default 1,024 (as WhatsApp): members of one group, the creator included; at least 2. */
+  readonly maxGroupMembers: number;
   /** `METRICS_PORT`, default 9464; 0 picks a free port (tests). */
   readonly metricsPort: number;
   /** `METRICS_HOST`, default 127.0.0.1: Prometheus scrapes here, never on the API port. */
@@ -154,6 +156,9 @@ export function parseEnv(source: Source): Env {
   const maxResponseNodes = parseCount('MAX_RESPONSE_NODES', get('MAX_RESPONSE_NODES'), 20_000, problems);
   const messageEditWindowSeconds = parseCount('MESSAGE_EDIT_WINDOW', get('MESSAGE_EDIT_WINDOW'), 15 * 60, problems);
   const messageDeleteWindowSeconds = parseCount('MESSAGE_DELETE_WINDOW', get('MESSAGE_DELETE_WINDOW'), 48 * 3600, problems);
+  const maxGroupMembers = parseCount('MAX_GROUP_MEMBERS', get('MAX_GROUP_MEMBERS'), 1024, problems);
+  // A group is its creator and at least one other; the cap is also the largest `members(first:)` page.
+  if (maxGroupMembers < 2) problems.push(`MAX_GROUP_MEMBERS must be at least 2 (got "${get('MAX_GROUP_MEMBERS')}")`);
   const metricsPortRaw = get('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
@@ -211,6 +216,7 @@ export function parseEnv(source: Source): Env {
     maxResponseNodes,
     messageEditWindowSeconds,
     messageDeleteWindowSeconds,
+    maxGroupMembers,
     metricsPort,
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });

@@ -14,9 +14,19 @@ import {
   ChatSettingsService,
   ChatsResolver,
   ChatsService,
+  GroupsResolver,
+  GroupsService,
   createChatLoaders,
 } from '../modules/chats/index.js';
-import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
+import {
+  ChatAvatarResolver,
+  FilesResolver,
+  FilesService,
+  MessageFileResolver,
+  UserAvatarResolver,
+  createFileLoaders,
+  type FilesServiceOptions,
+} from '../modules/files/index.js';
 import {
   ChatLastMessageResolver,
   ChatMentionsResolver,
@@ -52,6 +62,7 @@ export const resolvers = [
   ChatsResolver,
   ChatMemberResolver,
   ChatSettingsResolver,
+  GroupsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
   MessageMentionsResolver,
@@ -71,6 +82,7 @@ export const resolvers = [
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
+  ChatAvatarResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -95,6 +107,8 @@ export interface ServiceDeps {
   files: FilesServiceOptions;
   /** MESSAGE_EDIT_WINDOW and MESSAGE_DELETE_WINDOW; default 15 minutes and 48 hours. */
   messageWindows?: MessageWindows;
+  /** MAX_GROUP_MEMBERS; default 1,024. */
+  maxGroupMembers?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -111,7 +125,8 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on(notifications);
   const blocking = new BlockingService(prisma);
-  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
+  const groups = new GroupsService(prisma, log, pubsub, events);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
@@ -119,6 +134,7 @@ export function createServices(deps: ServiceDeps): Services {
     groupAdds: deps.limits.groupAdds,
     blocks: blocking,
     invitations: new GroupInvitations(prisma, notifications),
+    maxGroupMembers: deps.maxGroupMembers,
   });
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
@@ -126,9 +142,10 @@ export function createServices(deps: ServiceDeps): Services {
     presence,
     chats,
     chatSettings: new ChatSettingsService(prisma, pubsub),
+    groups,
     messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
     messageChanges,
-    pins: new PinsService(log),
+    pins: new PinsService(log, pubsub),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,

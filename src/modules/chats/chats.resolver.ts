@@ -85,9 +85,11 @@ export class ChatsResolver {
   }
 
   @Authorized()
-  @Mutation(() => Chat, { description: 'Renames a group; group admins only.' })
+  @Mutation(() => Chat, {
+    description: 'Renames a group: its admins, or every member when onlyAdminsCanEditInfo is false. updateGroupSettings(input: { title }) does the same.',
+  })
   updateGroup(@Arg('chatId', () => ID) chatId: string, @Arg('title', () => String) title: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
-    return ctx.services.chats.rename(viewer, ctx.loaders, chatId, title);
+    return ctx.services.groups.update(viewer, ctx.loaders, chatId, { title });
   }
 
   @Authorized()
@@ -105,7 +107,8 @@ export class ChatsResolver {
   }
 
   @FieldResolver(() => [ChatMember], {
-    description: 'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to 1,024).',
+    description:
+      'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to the member cap, 1,024 by default).',
   })
   members(@Root() chat: ChatRecord, @Arg('first', () => Int, { nullable: true }) first: number | null, @Ctx() ctx: Context): Promise<MemberRecord[]> {
     return ctx.services.chats.members(ctx.loaders, chat.id, first);

@@ -12,8 +12,8 @@ import type { ChatEvents } from './chat-events.js';
 import { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
 import type { ChatInvitationsPort } from './chat-invitations.port.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
-import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
+import { CHAT_COLUMNS, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { DEFAULT_MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
@@ -37,6 +37,8 @@ export interface ChatsServiceOptions {
   blocks?: ChatBlocksPort;
   /** Invitations (modules/invites): people whose groupAdds privacy refuses the adder are invited instead. */
   invitations?: ChatInvitationsPort;
+  /** MAX_GROUP_MEMBERS: members of one group, the creator included; default 1,024 (WhatsApp's figure). */
+  maxGroupMembers?: number;
 }
 
 /** A way into a group, for {@link ChatsService.admit}. */
@@ -60,12 +62,17 @@ export interface Admission {
   underLock?: (tx: Tx, joining: readonly string[]) => Promise<void>;
 }
 
+/** What a group at its cap answers to one more member. */
+export const groupFull = (max: number, field?: string) => badInput(`A group has at most ${max} members`, field);
+
 export class ChatsService {
   readonly #typingTimers = new Map<string, NodeJS.Timeout>();
   readonly #typingTtlMs: number;
   readonly #groupAdds: Limiter | undefined;
   readonly #blocks: ChatBlocksPort | undefined;
   readonly #invitations: ChatInvitationsPort | undefined;
+  /** MAX_GROUP_MEMBERS (see {@link ChatsServiceOptions.maxGroupMembers}). */
+  readonly maxGroupMembers: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -79,6 +86,18 @@ export class ChatsService {
     this.#groupAdds = options.groupAdds;
     this.#blocks = options.blocks;
     this.#invitations = options.invitations;
+    this.maxGroupMembers = options.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS;
+  }
+
+  /**
+   * The member cap, for every way into a group (adding, and joining by an
+   * invite link): refuses (BAD_USER_INPUT) when the group's members and
+   * `adding` more would pass MAX_GROUP_MEMBERS. Call it in the transaction
+   * that adds them, holding the chat row's lock, so that two additions at
+   * once cannot each see room for theirs; after inserting, with `adding` 0.
+   */
+  async requireRoom(tx: Tx, chatId: string, adding: number, field?: string): Promise<void> {
+    if ((await tx.chatMember.count({ where: { chatId } })) + adding > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, field);
   }
 
   /**
@@ -117,8 +136,7 @@ export class ChatsService {
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
-        SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
+        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC
@@ -143,10 +161,10 @@ export class ChatsService {
     return chatChanges(this.prisma, viewer, since, first);
   }
 
-  /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */
+  /** A chat's members, oldest first; `first` (1 to the member cap) takes only that many. */
   async members(loaders: ChatLoaders, chatId: string, first: number | null | undefined): Promise<MemberRecord[]> {
-    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > MAX_GROUP_MEMBERS)) {
-      throw badInput(`first must be from 1 to ${MAX_GROUP_MEMBERS}`, 'first');
+    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > this.maxGroupMembers)) {
+      throw badInput(`first must be from 1 to ${this.maxGroupMembers}`, 'first');
     }
     const members = await loaders.membersByChat.load(chatId);
     return first ? members.slice(0, first) : members;
@@ -192,7 +210,7 @@ export class ChatsService {
     const title = cleanTitle(input.title);
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== viewer.id);
     if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
-    if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
+    if (memberIds.length + 1 > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'memberIds');
     const users = await this.activeUsers(memberIds);
     if (await this.#blocks?.anyBlocks(memberIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, memberIds);
@@ -235,7 +253,7 @@ export class ChatsService {
     // Those whose groupAdds privacy keeps this admin out are invited instead (they count towards the cap when they accept).
     const invited = (await this.#invitations?.refusingAdds(viewer.id, newIds)) ?? new Set<string>();
     const direct = newIds.filter((id) => !invited.has(id));
-    if (present.size + direct.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
+    if (present.size + direct.length > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'userIds');
     await this.chargeStrangers(viewer, newIds);
     if (direct.length > 0) {
       const actor = await this.displayName(viewer.id);
@@ -284,9 +302,7 @@ export class ChatsService {
         await tx.chatMember.createMany({
           data: candidates.map((candidate) => ({ chatId, userId: candidate.id, historyFromSeq: candidate.returning ? locked.lastSeq : 0 })),
         });
-        if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
-          throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, admission.field);
-        }
+        await this.requireRoom(tx, chatId, 0, admission.field);
         const text = admission.text(candidates.map((candidate) => candidate.displayName));
         await append({
           chatId,
@@ -361,22 +377,6 @@ export class ChatsService {
     );
     if (!announced) this.announceMembership(chatId, [], [viewer.id]);
     return true;
-  }
-
-  async rename(viewer: Viewer, loaders: ChatLoaders, chatId: string, rawTitle: string): Promise<ChatRecord> {
-    const title = cleanTitle(rawTitle);
-    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
-    if (chat.title === title) return chat;
-    const actor = await this.displayName(viewer.id);
-    await this.log.transaction(async (tx, append) => {
-      await tx.chat.update({ where: { id: chatId }, data: { title } });
-      const text = `${actor} renamed the group to "${title}"`;
-      return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
-    });
-    const memberIds = (await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } })).map((m) => m.userId);
-    this.events.emit('groupRenamed', { chatId, actorId: viewer.id, title, memberIds });
-    this.pubsub.publishMany(ChatTopic.ChatUpdated, memberIds, { chatId });
-    return this.reload(loaders, chatId);
   }
 
   /** chatUpdated for every member: the chat's title or members changed. */

@@ -8,13 +8,15 @@ import type { FileRecord } from './files.types.js';
 /**
  * Who may see a file (and get its signed URLs): those who read the message it
  * was sent with (members of its chat, and former members whose history holds
- * it); for avatars (no chat), any signed-in user.
+ * it); a group's photo, its members and former members; for profile
+ * pictures (no chat), any signed-in user.
  */
 export async function canViewFile(loaders: ChatLoaders & FileLoaders, viewer: Viewer, file: FileRecord): Promise<boolean> {
   if (file.chatId === null) return true;
   try {
-    const { ranges } = await requireReader(loaders, viewer, file.chatId);
-    if (ranges === null) return true;
+    const { chat, ranges } = await requireReader(loaders, viewer, file.chatId);
+    // A group's photo is sent with no message: its readers see it, as they see its title.
+    if (ranges === null || chat.avatarId === file.id) return true;
     const seq = await loaders.seqOfFile.load(file.id);
     return seq !== null && readsSeq(ranges, seq);
   } catch (error) {

@@ -10,7 +10,15 @@ import { MediaLimits } from '../../media/limits.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir } from '../../media/temp-file.js';
 import { requireNotBlocked } from '../blocking/index.js';
-import { requireMembership, type ChatEvents, type ChatLoaders } from '../chats/index.js';
+import {
+  requireInfoEditor,
+  requireMaySend,
+  requireMembership,
+  type ChatEvents,
+  type ChatLoaders,
+  type ChatRecord,
+  type GroupsService,
+} from '../chats/index.js';
 import { announceMentions, recordMentions, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
@@ -43,6 +51,8 @@ export interface FilesServiceOptions {
    * Default 0: no quota.
    */
   storageQuota?: number;
+  /** Group photos (uploadGroupAvatar) are set through chats' group administration; without it, they are refused. */
+  groups?: GroupsService;
 }
 
 /**
@@ -60,6 +70,7 @@ export class FilesService {
   readonly #quota: StorageQuota;
   readonly #receiver: UploadReceiver;
   readonly #downloads: FileDownloads;
+  readonly #groups: GroupsService | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -78,6 +89,7 @@ export class FilesService {
     this.#quota = new StorageQuota(prisma, options.storageQuota ?? 0);
     this.#receiver = new UploadReceiver(options.store, options.temp, options.images ?? new ImageProcessor(), logger);
     this.#downloads = new FileDownloads(prisma, options.signer, options.store);
+    this.#groups = options.groups;
   }
 
   /** The largest upload any operation takes: the multipart parser's own limit. */
@@ -120,13 +132,15 @@ export class FilesService {
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
     // Membership first: a replayed clientId must not hand a former member the chat's message (and through it the chat).
-    const { chat } = await requireMembership(loaders, viewer, chatId);
+    const { chat, member } = await requireMembership(loaders, viewer, chatId);
     if (clientId) {
       const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
       if (first) return first;
     }
     // Before the upload is read, so a blocked sender is not made to send the bytes first; append checks again under the lock.
     if (chat.kind === 'PRIVATE') await requireNotBlocked(this.prisma, chatId, viewer.id);
+    // Likewise an announcement group's plain member; append refuses it again under the lock.
+    requireMaySend(chat, member);
     const replyToId = await this.#checkReply(chatId, input.replyToId);
     await this.#limiter.consume(viewer.id);
     const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
@@ -195,6 +209,49 @@ export class FilesService {
     return this.#user(viewer.id);
   }
 
+  /**
+   * Replaces a group's photo: the same pipeline as a profile picture (type
+   * from the bytes, EXIF gone, re-encoded square with a thumbnail), counted
+   * against the uploader's quota. Who may is checked before the upload is
+   * read, and again under the chat's lock (GroupsService.setAvatar), which
+   * posts "Alice changed the group photo"; the previous photo's bytes go.
+   */
+  async uploadGroupAvatar(viewer: Viewer, loaders: ChatLoaders, chatId: string, upload: Promise<FileUpload>): Promise<ChatRecord> {
+    const groups = this.#requireGroups();
+    await requireInfoEditor(loaders, viewer, chatId);
+    await this.#limiter.consume(viewer.id);
+    const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
+    const stored = await this.#receiver.receive(upload, { maxBytes: this.#avatarBytes, avatar: true, ownerId: viewer.id, room });
+    return groups.setAvatar(viewer, loaders, chatId, {
+      create: async (tx) => {
+        if (this.#quota.bytes > 0) {
+          // The uploader's row first, as sendMediaMessage takes it (see there): then the chat's lock.
+          await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
+          await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
+        }
+        // chatId: the photo belongs to the group, so it goes with the group, and its members may fetch it (files.policy.ts).
+        const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
+        return file.id;
+      },
+      detach: (tx, fileId) => this.detach(tx, fileId),
+      discard: () => stored.discard(),
+    });
+  }
+
+  /** Clears a group's photo and removes its bytes; who may: as {@link uploadGroupAvatar}. No photo: no change. */
+  async removeGroupAvatar(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
+    return this.#requireGroups().setAvatar(viewer, loaders, chatId, {
+      create: async () => null,
+      detach: (tx, fileId) => this.detach(tx, fileId),
+      discard: async () => undefined,
+    });
+  }
+
+  #requireGroups(): GroupsService {
+    if (!this.#groups) throw new Error('FilesService: group photos need options.groups');
+    return this.#groups;
+  }
+
   /** Clears the viewer's profile picture and removes its bytes. */
   async removeAvatar(viewer: Viewer): Promise<UserRecord> {
     const previous = await this.#setAvatar(viewer.id, async () => null);
@@ -238,7 +295,7 @@ export class FilesService {
    * For a message deleted for everyone (AttachmentsPort of modules/messages):
    * its File row goes in the deletion's transaction, its bytes after commit.
    */
-  async detach(tx: Tx, fileId: string): Promise<() => Promise<void>> {
+  async detach(tx: Pick<Tx, 'file'>, fileId: string): Promise<() => Promise<void>> {
     const file = await tx.file.delete({ where: { id: fileId }, select: FILE_SELECT }).catch(() => null);
     return file ? () => this.#removeBytes(file) : async () => undefined;
   }

@@ -3,6 +3,8 @@ import { badInput } from '../../lib/errors.js';
 
 /** Links of one group that may be usable at once (not revoked, expired or used up); also what Chat.inviteLinks lists. */
 export const MAX_INVITE_LINKS = 100;
+/** Pending invitations Chat.invitedUsers lists, newest first (as many as a default group has members). */
+export const MAX_INVITED_LISTED = 1024;
 /** A link's maxUses, at most (Telegram's figure). */
 export const MAX_LINK_USES = 99_999;
 /** How far ahead a link's expiresAt may be. */

@@ -1,14 +1,13 @@
 import DataLoader from 'dataloader';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { MAX_GROUP_MEMBERS } from '../chats/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
-import { MAX_INVITE_LINKS } from './invites.inputs.js';
+import { MAX_INVITED_LISTED, MAX_INVITE_LINKS } from './invites.inputs.js';
 import type { InviteRecord } from './invites.types.js';
 
 export interface InviteLoaders {
   /** A group's links (personal invitations left out): usable ones first, newest first, at most MAX_INVITE_LINKS. */
   inviteLinksByChat: DataLoader<string, InviteRecord[]>;
-  /** Users with a pending personal invitation to a group who are not in it, newest invitation first, at most MAX_GROUP_MEMBERS. */
+  /** Users with a pending personal invitation to a group who are not in it, newest invitation first, at most MAX_INVITED_LISTED. */
   invitedUsersByChat: DataLoader<string, UserRecord[]>;
 }
 
@@ -40,7 +39,7 @@ export function createInviteLoaders(prisma: PrismaClient, options?: { maxBatchSi
           WHERE i."chatId" = ANY(${[...chatIds]}::uuid[]) AND i."inviteeId" IS NOT NULL AND ${USABLE}
             AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = i."chatId" AND m."userId" = i."inviteeId")
         ) ranked
-        WHERE ranked."rank" <= ${MAX_GROUP_MEMBERS}
+        WHERE ranked."rank" <= ${MAX_INVITED_LISTED}
         ORDER BY ranked."rank"`;
       const users = invited.length === 0 ? [] : await prisma.user.findMany({ where: { id: { in: invited.map((row) => row.userId) } }, select: USER_SELECT });
       const byId = new Map(users.map((user) => [user.id, user]));

@@ -87,7 +87,7 @@ export class ChatInvitesResolver {
 
   @FieldResolver(() => [User], {
     description:
-      'People invited instead of added (their groupAdds privacy kept the adder out) until they accept or the invitation lapses (7 days); ' +
+      'People invited instead of added (their groupAdds privacy kept the adder out) until they accept or the invitation lapses (7 days), newest first (at most 1,024); ' +
       'empty for anyone but the group admins.',
   })
   invitedUsers(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<UserRecord[]> {

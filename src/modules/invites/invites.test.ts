@@ -23,7 +23,7 @@ import {
 } from '../../test/generated/graphql.js';
 import { serverSuite } from '../../test/suite.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, type TestServer } from '../../test/server.js';
-import { ChatTopic, MAX_GROUP_MEMBERS } from '../chats/index.js';
+import { ChatTopic } from '../chats/index.js';
 import { MessageTopic } from '../messages/index.js';
 import { NotificationTopic } from '../notifications/index.js';
 
@@ -161,36 +161,44 @@ describe('invite links', () => {
     expect(await texts(bob, chatId)).toContain('while Carol was away');
   });
 
-  it('the member cap holds on joining and on approving; nothing is used up by a refusal', async () => {
-    const chatId = await createGroup(server, alice, [bob], 'Full house');
-    const open = await newLink(alice, chatId);
-    const gated = await newLink(alice, chatId, { requiresApproval: true });
-    const [late, asker] = await Promise.all([person('Late'), person('Asker')]);
-    const request = (await joined(asker, gated.code)).request!;
-    // Fill the group to the cap behind the API's back: 2 members and MAX_GROUP_MEMBERS - 2 more.
-    const filler = Array.from({ length: MAX_GROUP_MEMBERS - 2 }, (_, i) => ({
-      username: `filler_${i}_${randomBytes(3).toString('hex')}`,
-      displayName: `Filler ${i}`,
-      passwordHash: 'x',
-    }));
-    const fillers = await server.database.prisma.user.createManyAndReturn({ data: filler, select: { id: true } });
-    await server.database.prisma.chatMember.createMany({ data: fillers.map((user) => ({ chatId, userId: user.id })) });
+  it('the member cap (MAX_GROUP_MEMBERS) holds on joining and on approving; nothing is used up by a refusal', async () => {
+    const small = await startTestServer({ MAX_GROUP_MEMBERS: '4' });
+    try {
+      const user = (displayName: string) => createUser(small, { displayName });
+      const [owner, member, third, fourth, late, asker] = await Promise.all([
+        user('Owner'),
+        user('Member'),
+        user('Third'),
+        user('Fourth'),
+        user('Late'),
+        user('Asker'),
+      ]);
+      const chatId = await createGroup(small, owner, [member, third], 'Full house');
+      const link = async (input?: InviteLinkInput) => expectNoErrors(await gql(small, CreateInviteLinkDocument, { chatId, input }, as(owner))).createInviteLink;
+      const open = await link();
+      const gated = await link({ requiresApproval: true });
+      const request = expectNoErrors(await gql(small, JoinChatByInviteDocument, { code: gated.code }, as(asker))).joinChatByInvite.request!;
+      // The fourth place goes to the first to join.
+      expect(expectNoErrors(await gql(small, JoinChatByInviteDocument, { code: open.code }, as(fourth))).joinChatByInvite.chat?.memberCount).toBe(4);
 
-    const refused = expectErrorCode(await join(late, open.code), 'BAD_USER_INPUT');
-    expect(refused.message).toBe(`A group has at most ${MAX_GROUP_MEMBERS} members`);
-    expect(refused.extensions?.['field']).toBe('code');
-    const notApproved = expectErrorCode(await gql(server, ApproveJoinRequestDocument, { requestId: request.id }, as(alice)), 'BAD_USER_INPUT');
-    expect(notApproved.extensions?.['field']).toBe('requestId');
-    expect((await linksOf(alice, chatId)).inviteLinks.find((l) => l.code === open.code)?.uses).toBe(0);
-    expect(expectNoErrors(await gql(server, JoinRequestsDocument, { chatId }, as(alice))).joinRequests.totalCount).toBe(1);
-    expect(await server.database.prisma.chatMember.count({ where: { chatId } })).toBe(MAX_GROUP_MEMBERS);
+      const refused = expectErrorCode(await gql(small, JoinChatByInviteDocument, { code: open.code }, as(late)), 'BAD_USER_INPUT');
+      expect(refused.message).toBe('A group has at most 4 members');
+      expect(refused.extensions?.['field']).toBe('code');
+      const notApproved = expectErrorCode(await gql(small, ApproveJoinRequestDocument, { requestId: request.id }, as(owner)), 'BAD_USER_INPUT');
+      expect(notApproved.extensions?.['field']).toBe('requestId');
+      const links = expectNoErrors(await gql(small, ChatInvitesDocument, { id: chatId }, as(owner))).chat!.inviteLinks;
+      expect(links.find((l) => l.code === open.code)?.uses).toBe(1);
+      expect(expectNoErrors(await gql(small, JoinRequestsDocument, { chatId }, as(owner))).joinRequests.totalCount).toBe(1);
+      expect(await small.database.prisma.chatMember.count({ where: { chatId } })).toBe(4);
 
-    // Room again: both go through.
-    await server.database.prisma.chatMember.deleteMany({ where: { chatId, userId: { in: fillers.slice(0, 2).map((u) => u.id) } } });
-    expect((await joined(late, open.code)).chat?.memberCount).toBe(MAX_GROUP_MEMBERS - 1);
-    expect(expectNoErrors(await gql(server, ApproveJoinRequestDocument, { requestId: request.id }, as(alice))).approveJoinRequest.memberCount).toBe(
-      MAX_GROUP_MEMBERS,
-    );
+      // Room again: both go through.
+      expectNoErrors(await gql(small, RemoveGroupMemberDocument, { chatId, userId: third.user.id }, as(owner)));
+      expectNoErrors(await gql(small, RemoveGroupMemberDocument, { chatId, userId: fourth.user.id }, as(owner)));
+      expect(expectNoErrors(await gql(small, JoinChatByInviteDocument, { code: open.code }, as(late))).joinChatByInvite.chat?.memberCount).toBe(3);
+      expect(expectNoErrors(await gql(small, ApproveJoinRequestDocument, { requestId: request.id }, as(owner))).approveJoinRequest.memberCount).toBe(4);
+    } finally {
+      await small.close();
+    }
   });
 });
 
