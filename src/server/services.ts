@@ -45,6 +45,7 @@ import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
@@ -70,6 +71,8 @@ export const resolvers = [
   MessageFileResolver,
   UserAvatarResolver,
   ChatAvatarResolver,
+  ReportsResolver,
+  ReportedFileResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -116,6 +119,7 @@ export function createServices(deps: ServiceDeps): Services {
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
+  const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
@@ -134,11 +138,8 @@ export function createServices(deps: ServiceDeps): Services {
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
-    admin: new AdminService(
-      prisma,
-      { ...deps.admin, onlineCount: () => deps.presence.localCount },
-      new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
-    ),
+    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount }, accounts),
+    reports: new ReportsService(prisma, files, messageChanges, accounts, deps.limits),
     files,
     blocking,
     vapidPublicKey: deps.vapid.publicKey,
