@@ -70,6 +70,7 @@ const MATRIX: Record<string, Rule> = {
   refreshToken: { access: 'public' },
   logout: { access: 'public' },
   updateProfile: { access: 'self' },
+  updatePrivacy: { access: 'self' },
   blockUser: { access: 'self' },
   unblockUser: { access: 'self' },
   changePassword: { access: 'self' },

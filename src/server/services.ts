@@ -44,13 +44,14 @@ import { ForwardingResolver, ForwardingService } from '../modules/forwarding/ind
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
-import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
   AuthResolver,
   UsersResolver,
+  PrivacyResolver,
   ChatsResolver,
   ChatMemberResolver,
   ChatSettingsResolver,
@@ -124,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
     presence,
+    privacy: new PrivacyService(prisma, presence),
     chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
       typingTtlMs: deps.typingTtlMs,
       groupAdds: deps.limits.groupAdds,

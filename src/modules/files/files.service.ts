@@ -25,8 +25,7 @@ import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { FileDownloads, type DownloadResult } from './files.download.js';
 import { cleanCaption, type SendMediaMessageInput } from './files.inputs.js';
 import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
-import type { FileLoaders } from './files.loaders.js';
-import { requireOwnFile, requireViewableFile } from './files.policy.js';
+import { requireOwnFile, requireViewableFile, type FileViewLoaders } from './files.policy.js';
 import { StorageQuota } from './files.quota.js';
 import { UploadReceiver } from './files.receive.js';
 import { FILE_SELECT, type FileRecord } from './files.types.js';
@@ -108,7 +107,7 @@ export class FilesService {
   }
 
   /** A file the viewer may see; NOT_FOUND otherwise. */
-  file(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<FileRecord> {
+  file(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<FileRecord> {
     return requireViewableFile(loaders, viewer, id);
   }
 
@@ -263,7 +262,7 @@ export class FilesService {
    * The uploader deletes a file: its row goes (a message keeps its text, and
    * its `file` becomes null; an avatar is cleared), then its bytes.
    */
-  async deleteFile(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<boolean> {
+  async deleteFile(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<boolean> {
     const file = await requireOwnFile(loaders, viewer, id);
     const { count } = await this.prisma.file.deleteMany({ where: { id: file.id, ownerId: viewer.id } });
     if (count === 0) throw notFound('File'); // deleted meanwhile
