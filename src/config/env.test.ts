@@ -19,6 +19,7 @@ describe('parseEnv', () => {
         auth: { points: 5, durationSeconds: 900 },
         messages: { points: 60, durationSeconds: 60 },
         uploads: { points: 10, durationSeconds: 900 },
+        reports: { points: 20, durationSeconds: 3600 },
       },
     });
     expect(Object.isFrozen(env)).toBe(true);

@@ -50,6 +50,8 @@ export interface Env {
     readonly invites: RateLimit | null;
     /** `RATE_LIMIT_INVITES_IP`, default 100/600: the same, per client address. */
     readonly invitesIp: RateLimit | null;
+    /** `RATE_LIMIT_REPORTS`, default 20/3600: reports (reportMessage, reportUser) one user may file. */
+    readonly reports: RateLimit | null;
   };
   /** `WS_MAX_PENDING_PER_IP`, default 50: sockets one IP may hold before `connection_init`; 0 is off. */
   readonly wsMaxPendingPerIp: number;
@@ -150,6 +152,7 @@ export function parseEnv(source: Source): Env {
     userSearch: parseRateLimit('RATE_LIMIT_USER_SEARCH', get('RATE_LIMIT_USER_SEARCH') ?? '30/60', problems),
     invites: parseRateLimit('RATE_LIMIT_INVITES', get('RATE_LIMIT_INVITES') ?? '20/600', problems),
     invitesIp: parseRateLimit('RATE_LIMIT_INVITES_IP', get('RATE_LIMIT_INVITES_IP') ?? '100/600', problems),
+    reports: parseRateLimit('RATE_LIMIT_REPORTS', get('RATE_LIMIT_REPORTS') ?? '20/3600', problems),
   };
   const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
   const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);

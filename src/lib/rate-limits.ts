@@ -120,6 +120,8 @@ export class RateLimits {
   /** Invite codes tried per user (RATE_LIMIT_INVITES) and per client address (RATE_LIMIT_INVITES_IP). */
   readonly invites: Limiter;
   readonly invitesIp: Limiter;
+  /** reportMessage and reportUser per user (RATE_LIMIT_REPORTS). */
+  readonly reports: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
@@ -132,6 +134,7 @@ export class RateLimits {
     this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
     this.invites = new Limiter(config.invites, 'invites', redis);
     this.invitesIp = new Limiter(config.invitesIp, 'invites-ip', redis);
+    this.reports = new Limiter(config.reports, 'reports', redis);
     this.logins = new LoginLockout(redis);
   }
 }

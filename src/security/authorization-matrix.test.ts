@@ -65,12 +65,15 @@ const MATRIX: Record<string, Rule> = {
   adminMessages: { access: 'admin' },
   adminHealth: { access: 'admin' },
   adminAuditLog: { access: 'admin' },
+  myReports: { access: 'self' },
+  adminReports: { access: 'admin' },
   // Mutation
   register: { access: 'public' },
   login: { access: 'public' },
   refreshToken: { access: 'public' },
   logout: { access: 'public' },
   updateProfile: { access: 'self' },
+  updatePrivacy: { access: 'self' },
   blockUser: { access: 'self' },
   unblockUser: { access: 'self' },
   changePassword: { access: 'self' },
@@ -114,6 +117,10 @@ const MATRIX: Record<string, Rule> = {
   unregisterPushSubscription: { access: 'self' },
   adminSetUserActive: { access: 'admin' },
   adminSetUserRole: { access: 'admin' },
+  // A stranger reports a message of a chat they are not in (NOT_FOUND), and themself (userId is theirs: BAD_USER_INPUT).
+  reportMessage: { access: 'chat', member: 'OK' },
+  reportUser: { access: 'self' },
+  adminResolveReport: { access: 'admin' },
   // Subscription
   newMessage: { access: 'chat', member: 'OK' },
   messageUpdated: { access: 'chat', member: 'OK' },

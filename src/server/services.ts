@@ -53,12 +53,14 @@ import {
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
-import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
   AuthResolver,
   UsersResolver,
+  PrivacyResolver,
   ChatsResolver,
   ChatMemberResolver,
   ChatSettingsResolver,
@@ -83,6 +85,8 @@ export const resolvers = [
   MessageFileResolver,
   UserAvatarResolver,
   ChatAvatarResolver,
+  ReportsResolver,
+  ReportedFileResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -136,10 +140,12 @@ export function createServices(deps: ServiceDeps): Services {
     invitations: new GroupInvitations(prisma, notifications),
     maxGroupMembers: deps.maxGroupMembers,
   });
+  const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
   return {
     auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
     users: new UsersService(prisma, deps.limits),
     presence,
+    privacy: new PrivacyService(prisma, presence),
     chats,
     chatSettings: new ChatSettingsService(prisma, pubsub),
     groups,
@@ -149,11 +155,8 @@ export function createServices(deps: ServiceDeps): Services {
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
-    admin: new AdminService(
-      prisma,
-      { ...deps.admin, onlineCount: () => deps.presence.localCount },
-      new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
-    ),
+    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount }, accounts),
+    reports: new ReportsService(prisma, files, messageChanges, accounts, deps.limits),
     files,
     blocking,
     invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),

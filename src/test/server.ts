@@ -54,6 +54,7 @@ export async function startTestServer(
     RATE_LIMIT_USER_SEARCH: '0',
     RATE_LIMIT_INVITES: '0',
     RATE_LIMIT_INVITES_IP: '0',
+    RATE_LIMIT_REPORTS: '0',
     METRICS_PORT: '0',
     ...env,
   });

@@ -99,7 +99,7 @@ export class ChatMember {
   @Field(() => Int, { description: 'Every message up to this seq reached this member.' })
   deliveredSeq!: number;
 
-  @Field(() => Int, { description: 'This member read every message up to this seq.' })
+  // A field resolver (chats.resolver.ts): hidden in private chats by the members' read receipts setting.
   readSeq!: number;
 
   @Field(() => Boolean)

@@ -4,6 +4,7 @@ import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Chat, ChatChanges, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { readsHidden } from './receipts.policy.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
 import { ChatFilter } from './chat-settings.inputs.js';
 import { PageArgs } from '../../graphql/page-args.js';
@@ -138,6 +139,17 @@ export class ChatsResolver {
 
 @Resolver(() => ChatMember)
 export class ChatMemberResolver {
+  @FieldResolver(() => Int, {
+    description:
+      'This member read every message up to this seq. In a private chat, 0 to the other member when either of them turned read receipts off ' +
+      '(privacy.readReceipts); groups always show it; my own is always real.',
+  })
+  async readSeq(@Root() member: MemberRecord, @Ctx() ctx: Context): Promise<number> {
+    const viewerId = ctx.viewer?.id;
+    if (member.readSeq === 0 || member.userId === viewerId) return member.readSeq;
+    return (await readsHidden(ctx.loaders, member.chatId, viewerId ? [member.userId, viewerId] : [member.userId])) ? 0 : member.readSeq;
+  }
+
   @FieldResolver(() => User)
   async user(@Root() member: MemberRecord, @Ctx() ctx: Context): Promise<UserRecord> {
     const user = await ctx.loaders.userById.load(member.userId);

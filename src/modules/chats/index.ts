@@ -37,6 +37,7 @@ export {
   type Reader,
   type SeqRange,
 } from './chats.policy.js';
+export { readsHidden } from './receipts.policy.js';
 export { ChatsResolver, ChatMemberResolver } from './chats.resolver.js';
 export {
   ChatEvents,

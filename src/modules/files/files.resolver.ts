@@ -88,9 +88,12 @@ export class MessageFileResolver {
 /** The fields of User that the files module owns: the avatar, and the user's own storage. */
 @Resolver(() => User)
 export class UserAvatarResolver {
-  @FieldResolver(() => FileNode, { nullable: true, description: 'The profile picture; null when none.' })
+  @FieldResolver(() => FileNode, {
+    nullable: true,
+    description: 'The profile picture; null when none, and when it is hidden from me (the user’s privacy.profilePhoto, or they blocked me).',
+  })
   async avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> {
-    if (!user.avatarId || !(await seesAvatar(ctx.viewer, user.id, ctx.loaders))) return null;
+    if (!user.avatarId || !(await seesAvatar(ctx.viewer, user, ctx.loaders))) return null;
     return ctx.loaders.fileById.load(user.avatarId);
   }
 

@@ -25,8 +25,7 @@ import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { FileDownloads, type DownloadResult } from './files.download.js';
 import { cleanCaption, type SendMediaMessageInput } from './files.inputs.js';
 import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
-import type { FileLoaders } from './files.loaders.js';
-import { requireOwnFile, requireViewableFile } from './files.policy.js';
+import { requireOwnFile, requireViewableFile, type FileViewLoaders } from './files.policy.js';
 import { StorageQuota } from './files.quota.js';
 import { UploadReceiver } from './files.receive.js';
 import { FILE_SELECT, type FileRecord } from './files.types.js';
@@ -108,7 +107,7 @@ export class FilesService {
   }
 
   /** A file the viewer may see; NOT_FOUND otherwise. */
-  file(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<FileRecord> {
+  file(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<FileRecord> {
     return requireViewableFile(loaders, viewer, id);
   }
 
@@ -116,7 +115,7 @@ export class FilesService {
    * A fresh signed URL for a file the caller has already shown the viewer may
    * see. Absolute: PUBLIC_URL, else the origin of the viewer's request.
    */
-  url(file: FileRecord, variant: FileVariant, origin: string | null): string | null {
+  url(file: Pick<FileRecord, 'id' | 'thumbnailKey'>, variant: FileVariant, origin: string | null): string | null {
     if (variant === 'thumbnail' && file.thumbnailKey === null) return null;
     return `${this.#publicUrl ?? origin ?? ''}${this.#signer.path(file.id, variant)}`;
   }
@@ -263,7 +262,7 @@ export class FilesService {
    * The uploader deletes a file: its row goes (a message keeps its text, and
    * its `file` becomes null; an avatar is cleared), then its bytes.
    */
-  async deleteFile(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<boolean> {
+  async deleteFile(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<boolean> {
     const file = await requireOwnFile(loaders, viewer, id);
     const { count } = await this.prisma.file.deleteMany({ where: { id: file.id, ownerId: viewer.id } });
     if (count === 0) throw notFound('File'); // deleted meanwhile
@@ -318,14 +317,46 @@ export class FilesService {
     return created.id;
   }
 
-  /** Removes a deleted File row's bytes, unless another File row (a forwarded copy) still names them. */
+  /**
+   * A hold on a file's stored bytes (for a report's snapshot): a FileHold row
+   * describing them, which keeps them after every File row naming them is
+   * deleted, until {@link release}. Like {@link copyForForward}, the source row
+   * is locked FOR SHARE until the caller's transaction ends, so a deletion of it
+   * waits and then sees the hold; one that committed first leaves nothing to
+   * hold (null). Lock the File row before the message naming it: deleting a
+   * File row locks it and then updates that message (ON DELETE SET NULL). The hold's id serves the bytes at `/files/<holdId>` with a
+   * URL signed for it ({@link url}), never through the File's own URLs.
+   */
+  async hold(tx: Pick<Tx, '$queryRaw' | 'fileHold'>, fileId: string): Promise<FileRecord | null> {
+    const [source] = await tx.$queryRaw<(SharedBytes & Pick<FileRecord, 'ownerId' | 'chatId'>)[]>`
+      SELECT "ownerId"::text AS "ownerId", "chatId"::text AS "chatId", "kind"::text AS "kind", "mimeType", "size", "width", "height", "checksum",
+             "originalName", "storageKey", "thumbnailKey", "thumbnailSize"
+      FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
+    if (!source) return null;
+    return tx.fileHold.create({ data: source, select: FILE_SELECT });
+  }
+
+  /** Ends a hold in the caller's transaction; the returned function removes bytes nothing else names, after commit. */
+  async release(tx: Pick<Tx, 'fileHold'>, holdId: string): Promise<() => Promise<void>> {
+    const hold = await tx.fileHold.delete({ where: { id: holdId }, select: FILE_SELECT }).catch(() => null);
+    return hold ? () => this.#removeBytes(hold) : async () => undefined;
+  }
+
+  /**
+   * Removes a deleted File (or FileHold) row's bytes, unless another File row
+   * (a forwarded copy) or a hold still names them. File rows are read first:
+   * a hold is only ever made from a File row, so once none is left, holds only
+   * go, and the second statement sees every one still standing.
+   */
   async #removeBytes(file: FileRecord): Promise<void> {
     const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
-    const shared = await this.prisma.file.findMany({
-      where: { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) },
-      select: { storageKey: true, thumbnailKey: true },
-    });
+    const naming = { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) };
+    const select = { storageKey: true, thumbnailKey: true } as const;
+    const shared = await this.prisma.file.findMany({ where: naming, select });
     const stillUsed = new Set(shared.flatMap((row) => [row.storageKey, row.thumbnailKey]));
+    if (keys.some((key) => !stillUsed.has(key))) {
+      for (const row of await this.prisma.fileHold.findMany({ where: naming, select })) stillUsed.add(row.storageKey).add(row.thumbnailKey);
+    }
     for (const key of keys) {
       if (stillUsed.has(key)) continue;
       // The row is gone, so the bytes are unreachable either way; a failure only leaves litter.
