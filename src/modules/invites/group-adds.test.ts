@@ -13,10 +13,10 @@ import {
   MessagesDocument,
   NotificationsDocument,
   OnNotificationDocument,
+  UpdatePrivacyDocument,
 } from '../../test/generated/graphql.js';
 import { serverSuite } from '../../test/suite.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, waitForListeners, type TestServer } from '../../test/server.js';
-import type { Visibility } from '../../generated/prisma/enums.js';
 import { NotificationTopic } from '../notifications/index.js';
 
 const suite = serverSuite(['Alice', 'Bob']);
@@ -30,10 +30,10 @@ beforeAll(() => {
   } = suite.ready());
 });
 
-/** A new user whose groupAdds privacy is `groupAdds` (set on the row: updatePrivacy is another module's). */
-async function person(displayName: string, groupAdds: Visibility = 'EVERYONE'): Promise<TestUser> {
+/** A new user who set their groupAdds privacy to `groupAdds`, as a client does. */
+async function person(displayName: string, groupAdds: 'EVERYONE' | 'CHATS' | 'NOBODY' = 'EVERYONE'): Promise<TestUser> {
   const user = await createUser(server, { displayName });
-  await server.database.prisma.user.update({ where: { id: user.user.id }, data: { groupAddsVisibility: groupAdds } });
+  expectNoErrors(await gql(server, UpdatePrivacyDocument, { input: { groupAdds } }, as(user)));
   return user;
 }
 
