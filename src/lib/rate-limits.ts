@@ -117,6 +117,11 @@ export class RateLimits {
   readonly connect: Limiter;
   /** `users(search:)` per user (RATE_LIMIT_USER_SEARCH). */
   readonly userSearch: Limiter;
+  /** Invite codes tried per user (RATE_LIMIT_INVITES) and per client address (RATE_LIMIT_INVITES_IP). */
+  readonly invites: Limiter;
+  readonly invitesIp: Limiter;
+  /** reportMessage and reportUser per user (RATE_LIMIT_REPORTS). */
+  readonly reports: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
@@ -127,6 +132,9 @@ export class RateLimits {
     this.groupAdds = new Limiter(config.groupAdds, 'group-adds', redis);
     this.connect = new Limiter(config.connect, 'connect', redis);
     this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
+    this.invites = new Limiter(config.invites, 'invites', redis);
+    this.invitesIp = new Limiter(config.invitesIp, 'invites-ip', redis);
+    this.reports = new Limiter(config.reports, 'reports', redis);
     this.logins = new LoginLockout(redis);
   }
 }

@@ -9,6 +9,7 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import {
   ChatTopic,
   guardByMembership,
+  readsHidden,
   requireMembership,
   requireReader,
   type ChatEvents,
@@ -23,6 +24,7 @@ import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './
 import { historyWhere, viewsOf } from './message-views.js';
 import { announceMentions, mentionedNames, recordMentions, type MentionedName } from './mentions.js';
 import type { MessageLoaders } from './messages.loaders.js';
+import type { UserLoaders } from '../users/index.js';
 
 export interface MessageListArgs {
   chatId: string;
@@ -32,6 +34,8 @@ export interface MessageListArgs {
 }
 
 type Receipt = Exclude<MessageStatus, 'SENT'>;
+/** What moving a watermark reads: the membership, and the members' read receipts setting. */
+type ReceiptLoaders = ChatLoaders & Pick<UserLoaders, 'userById'>;
 
 /** A member's watermark moved in one chat, from `previous` up to the message `messageId` at `seq`. */
 interface ReceiptMove {
@@ -39,6 +43,8 @@ interface ReceiptMove {
   messageId: string;
   seq: number;
   previous: number;
+  /** Their deliveredSeq before the move: a sender whose messages it newly covers learns they arrived. */
+  deliveredBefore: number;
 }
 
 export class MessagesService {
@@ -158,7 +164,7 @@ export class MessagesService {
    * Moves the viewer's watermark in a chat up to a message (never down). READ
    * implies DELIVERED. True when it moved; false when it already covered it.
    */
-  async markReceipt(viewer: Viewer, loaders: ChatLoaders, chatId: string, upToMessageId: string, status: Receipt): Promise<boolean> {
+  async markReceipt(viewer: Viewer, loaders: ReceiptLoaders, chatId: string, upToMessageId: string, status: Receipt): Promise<boolean> {
     await requireMembership(loaders, viewer, chatId);
     const target = isUuid(upToMessageId)
       ? await this.prisma.message.findFirst({ where: { id: upToMessageId, chatId }, select: { id: true, seq: true } })
@@ -166,7 +172,7 @@ export class MessagesService {
     if (!target) throw notFound('Message');
     // One statement for both receipts: READ moves both watermarks, DELIVERED only deliveredSeq; never down.
     const read = status === 'READ';
-    const moved = await this.prisma.$queryRaw<{ previous: number }[]>`
+    const moved = await this.prisma.$queryRaw<{ previous: number; deliveredBefore: number }[]>`
       UPDATE "ChatMember" m
       SET "readSeq" = CASE WHEN ${read} THEN GREATEST(m."readSeq", ${target.seq}) ELSE m."readSeq" END,
           "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq}),
@@ -178,12 +184,13 @@ export class MessagesService {
       WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid
         AND ((CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq} OR (${read} AND m."markedUnread"))
         AND old."chatId" = m."chatId" AND old."userId" = m."userId"
-      RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous"`;
+      RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous", old."deliveredSeq" AS "deliveredBefore"`;
     const previous = moved[0]?.previous;
     if (previous === undefined) return false;
+    const deliveredBefore = moved[0]!.deliveredBefore;
     loaders.memberOf.clearAll();
     loaders.membersByChat.clear(chatId);
-    await this.#announceReceipts(viewer, [{ chatId, messageId: target.id, seq: target.seq, previous }], status);
+    await this.#announceReceipts(viewer, loaders, [{ chatId, messageId: target.id, seq: target.seq, previous, deliveredBefore }], status);
     if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
   }
@@ -194,11 +201,11 @@ export class MessagesService {
    * ends "marked unread", and stamps the account feed), one finds whom the
    * receipts go to. Returns how many chats changed.
    */
-  async markAllRead(viewer: Viewer): Promise<number> {
+  async markAllRead(viewer: Viewer, loaders: ReceiptLoaders): Promise<number> {
     // The member rows are locked in one order, so two devices doing this at once wait for each other instead of deadlocking.
-    const moved = await this.prisma.$queryRaw<{ chatId: string; previous: number; seq: number; messageId: string | null }[]>`
+    const moved = await this.prisma.$queryRaw<{ chatId: string; previous: number; deliveredBefore: number; seq: number; messageId: string | null }[]>`
       WITH mine AS (
-        SELECT m."chatId", m."readSeq", c."lastSeq"
+        SELECT m."chatId", m."readSeq", m."deliveredSeq", c."lastSeq"
         FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
         WHERE m."userId" = ${viewer.id}::uuid AND (m."readSeq" < c."lastSeq" OR m."markedUnread")
         ORDER BY m."chatId"
@@ -211,11 +218,13 @@ export class MessagesService {
           "changeStamp" = pg_current_xact_id()::text::bigint
       FROM mine
       WHERE m."chatId" = mine."chatId" AND m."userId" = ${viewer.id}::uuid
-      RETURNING m."chatId"::text AS "chatId", mine."readSeq" AS "previous", m."readSeq" AS "seq",
+      RETURNING m."chatId"::text AS "chatId", mine."readSeq" AS "previous", mine."deliveredSeq" AS "deliveredBefore", m."readSeq" AS "seq",
         (SELECT t."id"::text FROM "Message" t WHERE t."chatId" = m."chatId" AND t."seq" = m."readSeq") AS "messageId"`;
     if (moved.length === 0) return 0;
+    loaders.memberOf.clearAll();
+    loaders.membersByChat.clearAll();
     const receipts = moved.filter((move): move is typeof move & { messageId: string } => move.messageId !== null);
-    await this.#announceReceipts(viewer, receipts, 'READ');
+    await this.#announceReceipts(viewer, loaders, receipts, 'READ');
     // A chat without messages that was only marked unread has no receipt to send: my devices learn it from chatUpdated.
     const unmarked = moved.filter((move) => move.messageId === null);
     for (const { chatId } of unmarked) this.pubsub.publish(ChatTopic.ChatUpdated, viewer.id, { chatId });
@@ -225,27 +234,48 @@ export class MessagesService {
 
   /**
    * messageStatus for watermark moves: to those whose messages a move covers,
-   * and to the viewer's other devices. One statement for any number of chats.
+   * and to the viewer's other devices. One statement for any number of chats,
+   * and, for READ, the batched loaders that say whose reads are hidden.
    */
-  async #announceReceipts(viewer: Viewer, moves: ReceiptMove[], status: Receipt): Promise<void> {
+  async #announceReceipts(viewer: Viewer, loaders: ReceiptLoaders, moves: ReceiptMove[], status: Receipt): Promise<void> {
     if (moves.length === 0) return;
-    const senders = await this.prisma.$queryRaw<{ chatId: string; senderId: string }[]>`
-      SELECT DISTINCT m."chatId"::text AS "chatId", m."senderId"::text AS "senderId"
-      FROM unnest(${moves.map((move) => move.chatId)}::uuid[], ${moves.map((move) => move.previous)}::int[], ${moves.map((move) => move.seq)}::int[])
-        AS k("chatId", "previous", "seq")
+    const senders = await this.prisma.$queryRaw<{ chatId: string; senderId: string; delivers: boolean }[]>`
+      SELECT m."chatId"::text AS "chatId", m."senderId"::text AS "senderId", bool_or(m."seq" > k."deliveredBefore") AS "delivers"
+      FROM unnest(${moves.map((move) => move.chatId)}::uuid[], ${moves.map((move) => move.previous)}::int[],
+                  ${moves.map((move) => move.deliveredBefore)}::int[], ${moves.map((move) => move.seq)}::int[])
+        AS k("chatId", "previous", "deliveredBefore", "seq")
       JOIN "Message" m ON m."chatId" = k."chatId" AND m."seq" > k."previous" AND m."seq" <= k."seq"
-      WHERE m."senderId" IS NOT NULL AND m."senderId" <> ${viewer.id}::uuid`;
-    const audiences = new Map(moves.map((move) => [move.chatId, [viewer.id]]));
-    for (const { chatId, senderId } of senders) audiences.get(chatId)?.push(senderId);
+      WHERE m."senderId" IS NOT NULL AND m."senderId" <> ${viewer.id}::uuid
+      GROUP BY m."chatId", m."senderId"`;
+    const byChat = new Map(moves.map((move) => [move.chatId, [] as { senderId: string; delivers: boolean }[]]));
+    for (const { chatId, ...sender } of senders) byChat.get(chatId)?.push(sender);
     const at = new Date().toISOString();
-    for (const move of moves) {
+    const read = status === 'READ';
+    // All at once, so the loaders batch: one statement for the chats and one for the users, however many moves.
+    const hidden = await Promise.all(
+      moves.map((move) => {
+        const senderIds = byChat.get(move.chatId)!.map((s) => s.senderId);
+        return read && senderIds.length > 0 ? readsHidden(loaders, move.chatId, [viewer.id, ...senderIds]) : false;
+      }),
+    );
+    moves.forEach((move, i) => {
       const payload: MessageStatusPayload = { chatId: move.chatId, messageId: move.messageId, seq: move.seq, userId: viewer.id, status, at };
-      this.pubsub.publishMany(MessageTopic.MessageStatus, audiences.get(move.chatId)!, payload);
-    }
+      const chatSenders = byChat.get(move.chatId)!;
+      if (hidden[i]) {
+        // Read receipts off on either side of a private chat: the read reaches my own devices only; the sender
+        // learns what a read implies and they may know, that the messages arrived (if that is news to them).
+        // Decided at publish, so the shared rendering of MessageStatusEvent never mixes the two payloads.
+        this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id], payload);
+        const delivered = chatSenders.filter((s) => s.delivers).map((s) => s.senderId);
+        if (delivered.length > 0) this.pubsub.publishMany(MessageTopic.MessageStatus, delivered, { ...payload, status: 'DELIVERED' });
+      } else {
+        this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...chatSenders.map((s) => s.senderId)], payload);
+      }
+    });
   }
 
   /** The per-message form: moves the viewer's watermark up to this message. Recipients only. */
-  async updateStatus(viewer: Viewer, loaders: ChatLoaders, messageId: string, status: MessageStatus): Promise<MessageRecord> {
+  async updateStatus(viewer: Viewer, loaders: ReceiptLoaders, messageId: string, status: MessageStatus): Promise<MessageRecord> {
     if (status === 'SENT') throw badInput('status must be DELIVERED or READ', 'status');
     const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId }, select: MESSAGE_SELECT }) : null;
     if (!message) throw notFound('Message');

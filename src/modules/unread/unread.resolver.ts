@@ -15,7 +15,7 @@ export class UnreadResolver {
       'marked unread ends); my totals after it (zeros, unless a message came meanwhile).',
   })
   markAllChatsRead(@CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<UnreadTotals> {
-    return ctx.services.unread.markAllChatsRead(viewer);
+    return ctx.services.unread.markAllChatsRead(viewer, ctx.loaders);
   }
 
   @Authorized()

@@ -63,8 +63,8 @@ export class UnreadService {
   }
 
   /** Reads every chat of mine up to its last message (see MessagesService.markAllRead); the totals after it. */
-  async markAllChatsRead(viewer: Viewer): Promise<UnreadTotals> {
-    await this.receipts.markAllRead(viewer);
+  async markAllChatsRead(viewer: Viewer, loaders: Parameters<MessagesService['markAllRead']>[1]): Promise<UnreadTotals> {
+    await this.receipts.markAllRead(viewer, loaders);
     return this.totals(viewer.id);
   }
 

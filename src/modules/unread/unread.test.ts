@@ -4,6 +4,7 @@ import { as, createUser, type TestUser } from '../../test/factories.js';
 import {
   AddGroupMembersDocument,
   ChatChangesDocument,
+  ChatMembersDocument,
   ChatsDocument,
   FilteredChatsDocument,
   MarkAllChatsReadDocument,
@@ -14,6 +15,7 @@ import {
   SendMessageDocument,
   UpdateChatSettingsDocument,
   UpdateGroupDocument,
+  UpdatePrivacyDocument,
   UserUnreadDocument,
   type ChatSettingsInput,
   type OnUnreadChangedSubscription,
@@ -199,6 +201,28 @@ describe('me.unread and unreadChanged', () => {
     expect(expectNoErrors(await gql(server, MarkAllChatsReadDocument, {}, as(me))).markAllChatsRead).toEqual(ZERO);
     const again = expectNoErrors(await gql(server, ChatChangesDocument, { since: feed.nextToken, first: 100 }, as(me))).chatChanges;
     expect(again.chats).toEqual([]);
+  });
+
+  it('markAllChatsRead keeps read receipts private: with them off, the sender of a private chat learns only of the delivery', async () => {
+    const [me, friend, grouped] = await Promise.all([createUser(server), createUser(server), createUser(server)]);
+    expectNoErrors(await gql(server, UpdatePrivacyDocument, { input: { readReceipts: false } }, as(me)));
+    const privateChat = await createPrivateChat(server, friend, me);
+    const toMe = await sent(server, friend, privateChat, 'did you read this?');
+    const group = await createGroup(server, grouped, [me]);
+    const inGroup = await sent(server, grouped, group, 'groups always show reads');
+    const friendSees = new LiveSubscription(suite.connect(friend), OnMessageStatusDocument, { chatId: privateChat });
+    const groupSees = new LiveSubscription(suite.connect(grouped), OnMessageStatusDocument, { chatId: group });
+    await waitForListeners(server, MessageTopic.MessageStatus, friend.user.id);
+    await waitForListeners(server, MessageTopic.MessageStatus, grouped.user.id);
+
+    expect(expectNoErrors(await gql(server, MarkAllChatsReadDocument, {}, as(me))).markAllChatsRead).toEqual(ZERO);
+    const [delivered] = await friendSees.waitFor(1);
+    expect(delivered!.messageStatus).toMatchObject({ chatId: privateChat, messageId: toMe.id, userId: me.user.id, status: 'DELIVERED' });
+    const [read] = await groupSees.waitFor(1);
+    expect(read!.messageStatus).toMatchObject({ chatId: group, messageId: inGroup.id, userId: me.user.id, status: 'READ' });
+    // What the friend can query agrees: delivered, not read.
+    const members = expectNoErrors(await gql(server, ChatMembersDocument, { id: privateChat }, as(friend))).chat!.members;
+    expect(members.find((member) => member.user.id === me.user.id)).toMatchObject({ deliveredSeq: 1, readSeq: 0 });
   });
 
   it('is null on anyone else, and mine through user(id) too', async () => {
