@@ -26,6 +26,9 @@ import { MessageTopic } from '../modules/messages/index.js';
 import { runEntry } from '../test/entry.js';
 
 const SEND_EVERY_MS = 5;
+// A client waits for answers as a real one does: on a starved machine an unbounded backlog outgrows drainTimeoutMs,
+// and the shutdown then cuts off work by design (the last test of the first block), which is not what this tests.
+const MAX_IN_FLIGHT = 16;
 const SEND = print(SendMessageDocument);
 
 describe('close() under load', () => {
@@ -183,7 +186,8 @@ describe('the server process', () => {
       expect(await proc.exited, proc.output()).toBe(0);
       balancer.stop();
       const outcomes = [...(await overHttp.stop()), ...(await overSocket.stop())];
-      expect(outcomes.filter((o) => o.kind === 'refused' && o.detail === '503').length).toBeGreaterThan(0);
+      // The balancer took it out (its /readyz poll saw 503); sends that came before it did were refused with 503, not lost.
+      expect(balancer.ejected).toBe(true);
       expect(outcomes.filter((o) => o.kind === 'bad')).toEqual([]);
       // Nothing logged a warning or an error (a 57P03 from PostgreSQL would, as would a failed fan-out), but one:
       // pg-pool's end() resolves before its connections have closed, so stopping embedded PostgreSQL right after
@@ -292,8 +296,11 @@ function httpLoad(graphqlUrl: string, token: string, chatId: string, paused: () 
       return { clientId, kind: 'bad', detail: code ?? String(error) };
     }
   };
+  let inFlight = 0;
   const timer = setInterval(() => {
-    if (!paused()) outcomes.push(send(`http-${next++}`));
+    if (paused() || inFlight >= MAX_IN_FLIGHT) return;
+    inFlight += 1;
+    outcomes.push(send(`http-${next++}`).finally(() => (inFlight -= 1)));
   }, SEND_EVERY_MS);
   function stop(): Promise<Outcome[]> {
     clearInterval(timer);
@@ -353,10 +360,13 @@ function socketLoad(socket: { client: Client; closed: boolean }, chatId: string)
   const outcomes: Promise<Outcome>[] = [];
   const load = { acked: 0, stop };
   let next = 0;
+  let inFlight = 0;
   const timer = setInterval(() => {
-    if (socket.closed) return;
+    if (socket.closed || inFlight >= MAX_IN_FLIGHT) return;
+    inFlight += 1;
     outcomes.push(
       sendOver(socket.client, chatId, `ws-${next++}`).then((outcome) => {
+        inFlight -= 1;
         if (outcome.kind === 'acked') load.acked += 1;
         return outcome;
       }),
