@@ -46,6 +46,8 @@ export interface Env {
     readonly connect: RateLimit | null;
     /** `RATE_LIMIT_USER_SEARCH`, default 30/60: `users(search:)` calls per user. */
     readonly userSearch: RateLimit | null;
+    /** `RATE_LIMIT_DATA_EXPORT`, default 3/3600: data export links one user may ask for, and (counted apart) downloads of them. */
+    readonly dataExport: RateLimit | null;
   };
   /** `WS_MAX_PENDING_PER_IP`, default 50: sockets one IP may hold before `connection_init`; 0 is off. */
   readonly wsMaxPendingPerIp: number;
@@ -142,6 +144,7 @@ export function parseEnv(source: Source): Env {
     groupAdds: parseRateLimit('RATE_LIMIT_GROUP_ADDS', get('RATE_LIMIT_GROUP_ADDS') ?? '100/3600', problems),
     connect: parseRateLimit('RATE_LIMIT_CONNECT', get('RATE_LIMIT_CONNECT') ?? '30/60', problems),
     userSearch: parseRateLimit('RATE_LIMIT_USER_SEARCH', get('RATE_LIMIT_USER_SEARCH') ?? '30/60', problems),
+    dataExport: parseRateLimit('RATE_LIMIT_DATA_EXPORT', get('RATE_LIMIT_DATA_EXPORT') ?? '3/3600', problems),
   };
   const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
   const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);

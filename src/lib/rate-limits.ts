@@ -117,6 +117,8 @@ export class RateLimits {
   readonly connect: Limiter;
   /** `users(search:)` per user (RATE_LIMIT_USER_SEARCH). */
   readonly userSearch: Limiter;
+  /** Data export links, and downloads of them, per user (RATE_LIMIT_DATA_EXPORT). */
+  readonly dataExport: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
@@ -127,6 +129,7 @@ export class RateLimits {
     this.groupAdds = new Limiter(config.groupAdds, 'group-adds', redis);
     this.connect = new Limiter(config.connect, 'connect', redis);
     this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
+    this.dataExport = new Limiter(config.dataExport, 'data-export', redis);
     this.logins = new LoginLockout(redis);
   }
 }

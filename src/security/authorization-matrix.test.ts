@@ -99,6 +99,10 @@ const MATRIX: Record<string, Rule> = {
   sendMediaMessage: { access: 'chat', member: 'OK' },
   deleteFile: { access: 'chat', member: 'FORBIDDEN' },
   unregisterPushSubscription: { access: 'self' },
+  clearChat: { access: 'chat', member: 'OK' },
+  deleteChat: { access: 'chat', member: 'OK' },
+  deleteAccount: { access: 'self' },
+  requestDataExport: { access: 'self' },
   adminSetUserActive: { access: 'admin' },
   adminSetUserRole: { access: 'admin' },
   // Subscription

@@ -4,6 +4,7 @@ import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import type { Loaders, Services } from '../graphql/context.js';
+import { AccountResolver, AccountService, DataExporter, UserDeletedResolver } from '../modules/account/index.js';
 import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
 import { BlockingResolver, BlockingService } from '../modules/blocking/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
@@ -18,6 +19,8 @@ import {
 } from '../modules/chats/index.js';
 import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
 import {
+  ChatHistoryResolver,
+  ChatHistoryService,
   ChatLastMessageResolver,
   ChatMentionsResolver,
   MessageChangesService,
@@ -45,6 +48,7 @@ export const resolvers = [
   ChatSettingsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  ChatHistoryResolver,
   MessageMentionsResolver,
   ChatMentionsResolver,
   PinsResolver,
@@ -58,6 +62,8 @@ export const resolvers = [
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
+  AccountResolver,
+  UserDeletedResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -101,18 +107,32 @@ export function createServices(deps: ServiceDeps): Services {
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
+  const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
+    typingTtlMs: deps.typingTtlMs,
+    groupAdds: deps.limits.groupAdds,
+    blocks: blocking,
+  });
+  const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
+  const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
+  const accountLogger = logger.child({ module: 'account' });
   return {
-    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
+    auth,
+    account: new AccountService(
+      prisma,
+      { auth, chats, files },
+      deps.files.signer,
+      new DataExporter(prisma, deps.files.store, accountLogger),
+      deps.limits.dataExport,
+      accountLogger,
+      { publicUrl: deps.files.publicUrl },
+    ),
     users: new UsersService(prisma, deps.limits),
     presence,
-    chats: new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
-      typingTtlMs: deps.typingTtlMs,
-      groupAdds: deps.limits.groupAdds,
-      blocks: blocking,
-    }),
+    chats,
     chatSettings: new ChatSettingsService(prisma, pubsub),
-    messages: new MessagesService(prisma, log, pubsub, events, deps.limits),
+    messages,
     messageChanges,
+    chatHistory: new ChatHistoryService(prisma, chats, messages, pubsub, events),
     pins: new PinsService(log),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),

@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { AppError, badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
 import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
@@ -20,6 +20,7 @@ import { ChatTopic } from './chat.topics.js';
 
 interface ListedChat extends ChatRecord {
   leftAt: Date | null;
+  clearedSeq: number;
   toSeq: number | null;
   toRev: number | null;
   activeAt: Date;
@@ -79,20 +80,22 @@ export class ChatsService {
     ];
     const where = Prisma.join(conditions, ' AND ');
     const after = position ? Prisma.sql`AND (${sortKey}, c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
+    // Chats I deleted (deleteChat) are left out: a private one until a message comes after the deletion.
     const mine = Prisma.sql`
       SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt",
-             m."archived", m."pinnedAt", (c."lastSeq" > m."readSeq" OR m."markedUnread") AS "unread"
-      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId" WHERE m."userId" = ${viewer.id}::uuid
+             m."archived", m."pinnedAt", (c."lastSeq" > m."readSeq" OR m."markedUnread") AS "unread", m."clearedSeq"
+      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
+      WHERE m."userId" = ${viewer.id}::uuid AND (m."deletedSeq" IS NULL OR c."lastSeq" > m."deletedSeq")
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, false
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, false, p."clearedSeq"
        FROM "ChatMembershipPeriod" p
-       WHERE p."userId" = ${viewer.id}::uuid
+       WHERE p."userId" = ${viewer.id}::uuid AND p."deletedAt" IS NULL
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
         SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt"
+               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."clearedSeq"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC
@@ -148,7 +151,13 @@ export class ChatsService {
     const pairKey = [viewer.id, userId].sort().join(':');
     const existing = await this.prisma.chat.findUnique({ where: { pairKey }, select: CHAT_SELECT });
     // A chat that exists stays readable across a block; a new one is not opened.
-    if (existing) return existing;
+    if (existing) {
+      // One I deleted (deleteChat) comes back, empty: opening it is asking for it.
+      await this.prisma.$executeRaw`
+        UPDATE "ChatMember" SET "deletedSeq" = NULL, "changeStamp" = pg_current_xact_id()::text::bigint
+        WHERE "chatId" = ${existing.id}::uuid AND "userId" = ${viewer.id}::uuid AND "deletedSeq" IS NOT NULL`;
+      return existing;
+    }
     if (await this.#blocks?.between(viewer.id, userId)) throw forbidden(CANNOT_MESSAGE);
     try {
       return await this.prisma.chat.create({
@@ -207,15 +216,15 @@ export class ChatsService {
       async (tx, append) => {
         // The cap is checked again under the chat's lock: two additions at once each saw room for theirs.
         const [locked] = await tx.$queryRaw<{ lastSeq: number }[]>`SELECT "lastSeq" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
-        // Someone coming back reads from now on, never what was said while they were away.
-        const returning = new Set(
-          (await tx.chatMembershipPeriod.findMany({ where: { chatId, userId: { in: newIds } }, select: { userId: true }, distinct: ['userId'] })).map(
-            (period) => period.userId,
-          ),
-        );
+        // Someone coming back reads from now on, never what was said while they were away (nor what they cleared).
+        const earlier = await tx.chatMembershipPeriod.groupBy({ by: ['userId'], where: { chatId, userId: { in: newIds } }, _max: { clearedSeq: true } });
+        const returning = new Map(earlier.map((period) => [period.userId, period._max.clearedSeq ?? 0]));
         const historyFromSeq = (userId: string) => (returning.has(userId) ? (locked?.lastSeq ?? 0) : 0);
         // skipDuplicates: another admin added one of them a moment ago; not an error.
-        await tx.chatMember.createMany({ data: newIds.map((userId) => ({ chatId, userId, historyFromSeq: historyFromSeq(userId) })), skipDuplicates: true });
+        await tx.chatMember.createMany({
+          data: newIds.map((userId) => ({ chatId, userId, historyFromSeq: historyFromSeq(userId), clearedSeq: returning.get(userId) ?? 0 })),
+          skipDuplicates: true,
+        });
         if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
           throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
         }
@@ -257,13 +266,61 @@ export class ChatsService {
   async leave(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<boolean> {
     const { chat } = await requireMembership(loaders, viewer, chatId);
     if (chat.kind !== 'GROUP') throw badInput('You cannot leave a private chat', 'chatId');
-    const actor = await this.displayName(viewer.id);
+    await this.#leaveGroup(chatId, viewer.id, await this.displayName(viewer.id), { forget: false });
+    return true;
+  }
+
+  /**
+   * deleteChat of a group (modules/messages, ChatHistoryService): a member
+   * leaves it as leaveChat does (the SYSTEM message, admin succession), and
+   * every period of theirs is marked deleted in the same transaction: the chat
+   * leaves their list and feeds, and reading it is NOT_FOUND. A former member's
+   * periods are marked alone. The rows stay, so being added back starts from
+   * then on, as any return does.
+   */
+  async deleteGroupFor(userId: string, chatId: string, stillMember: boolean): Promise<void> {
+    if (stillMember) {
+      await this.#leaveGroup(chatId, userId, await this.displayName(userId), { forget: true });
+      return;
+    }
+    const forgotten = await forgetPeriods(this.prisma, chatId, userId);
+    if (forgotten === 0) throw notFound('Chat');
+  }
+
+  /**
+   * deleteAccount: the user leaves every group they are in, each as leaveChat
+   * does (the SYSTEM message names them as `actor`, an heir is made admin),
+   * and forgets it. Listed again until none is left (a hundred at a time, and
+   * in case an addition raced with the account's deactivation). Returns how
+   * many groups they left.
+   */
+  async leaveEveryGroup(userId: string, actor: string): Promise<number> {
+    let left = 0;
+    // Each round ends memberships (a leaving, or finding it ended already), so the rounds end.
+    for (;;) {
+      const groups = await this.prisma.chatMember.findMany({ where: { userId, chat: { kind: 'GROUP' } }, select: { chatId: true }, take: 100 });
+      if (groups.length === 0) break;
+      for (const { chatId } of groups) {
+        try {
+          await this.#leaveGroup(chatId, userId, actor, { forget: true });
+          left += 1;
+        } catch (error) {
+          // Removed by an admin meanwhile: gone either way.
+          if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+        }
+      }
+    }
+    return left;
+  }
+
+  /** Leaving a group: under the chat's lock, with admin succession and the SYSTEM message; `forget` is deleteChat's. */
+  async #leaveGroup(chatId: string, userId: string, actor: string, options: { forget: boolean }): Promise<void> {
     const announced = await this.log.transaction(
       async (tx, append) => {
         // Lock the chat first: two admins leaving at once must not each count on the other staying.
         const [locked] = await tx.$queryRaw<{ seq: number; rev: number }[]>`
           SELECT "lastSeq" AS "seq", "rev" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR UPDATE`;
-        const removed = await removeMembership(tx, chatId, viewer.id);
+        const removed = await removeMembership(tx, chatId, userId);
         if (!removed || !locked) throw notFound('Chat');
         const remaining = await tx.chatMember.findMany({
           where: { chatId },
@@ -272,6 +329,7 @@ export class ChatsService {
         });
         if (remaining.length === 0) {
           await keepHistory(tx, removed, locked);
+          if (options.forget) await forgetPeriods(tx, chatId, userId);
           return false;
         }
         const heir = remaining.some((m) => m.isAdmin) ? undefined : remaining[0]!;
@@ -279,12 +337,12 @@ export class ChatsService {
         const text = heir ? `${actor} left; ${heir.user.displayName} is now an admin` : `${actor} left`;
         const announced = await append({ chatId, senderId: null, kind: 'SYSTEM', text });
         await keepHistory(tx, removed, announced.message);
+        if (options.forget) await forgetPeriods(tx, chatId, userId);
         return true;
       },
-      () => this.announceMembership(chatId, [], [viewer.id]),
+      () => this.announceMembership(chatId, [], [userId]),
     );
-    if (!announced) this.announceMembership(chatId, [], [viewer.id]);
-    return true;
+    if (!announced) this.announceMembership(chatId, [], [userId]);
   }
 
   async rename(viewer: Viewer, loaders: ChatLoaders, chatId: string, rawTitle: string): Promise<ChatRecord> {
@@ -396,17 +454,36 @@ interface RemovedMembership {
   chatId: string;
   userId: string;
   historyFromSeq: number;
+  clearedSeq: number;
 }
 
 async function removeMembership(tx: Tx, chatId: string, userId: string): Promise<RemovedMembership | null> {
-  const rows = await tx.$queryRaw<{ historyFromSeq: number }[]>`
-    DELETE FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid RETURNING "historyFromSeq"`;
-  return rows[0] ? { chatId, userId, historyFromSeq: rows[0].historyFromSeq } : null;
+  const rows = await tx.$queryRaw<{ historyFromSeq: number; clearedSeq: number }[]>`
+    DELETE FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid RETURNING "historyFromSeq", "clearedSeq"`;
+  return rows[0] ? { chatId, userId, historyFromSeq: rows[0].historyFromSeq, clearedSeq: rows[0].clearedSeq } : null;
 }
 
 /** A former member keeps what they read, up to the message that announced their leaving (or the chat's last one). */
 async function keepHistory(tx: Tx, removed: RemovedMembership, upTo: { seq: number; rev: number }): Promise<void> {
   await tx.chatMembershipPeriod.create({
-    data: { chatId: removed.chatId, userId: removed.userId, fromSeq: removed.historyFromSeq, toSeq: upTo.seq, toRev: upTo.rev },
+    data: {
+      chatId: removed.chatId,
+      userId: removed.userId,
+      fromSeq: removed.historyFromSeq,
+      toSeq: upTo.seq,
+      toRev: upTo.rev,
+      clearedSeq: removed.clearedSeq,
+    },
   });
+}
+
+/**
+ * deleteChat: the user's periods of the chat are no longer read or listed
+ * (the account feed reports the chat in removedChatIds, by this stamp).
+ * Returns how many were marked.
+ */
+async function forgetPeriods(tx: Tx, chatId: string, userId: string): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "ChatMembershipPeriod" SET "deletedAt" = now(), "changeStamp" = pg_current_xact_id()::text::bigint
+    WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid AND "deletedAt" IS NULL`;
 }

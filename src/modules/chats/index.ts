@@ -22,6 +22,8 @@ export {
   requireVisibleChat,
   requireReader,
   readsSeq,
+  clearedSeqOf,
+  deletedFor,
   type Membership,
   type Reader,
   type SeqRange,

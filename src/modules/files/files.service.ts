@@ -216,6 +216,26 @@ export class FilesService {
     return true;
   }
 
+  /**
+   * deleteAccount: every file the user uploaded goes, the rows first (their
+   * messages keep their text and lose their `file`; the avatar is cleared),
+   * then the bytes no other File row (someone's forwarded copy) still names.
+   * In pages, so memory does not grow with the files. Returns how many went.
+   */
+  async deleteEverythingOf(userId: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const rows = await this.prisma.$queryRaw<StoredBytes[]>`
+        DELETE FROM "File" WHERE "id" IN (SELECT "id" FROM "File" WHERE "ownerId" = ${userId}::uuid LIMIT 100)
+        RETURNING "id"::text AS "id", "storageKey", "thumbnailKey"`;
+      if (rows.length === 0) break;
+      for (const row of rows) await this.#removeBytes(row);
+      deleted += rows.length;
+    }
+    if (deleted > 0) this.logger.info({ userId, files: deleted }, "deleted account's files removed");
+    return deleted;
+  }
+
   /** For `GET /files/:id[/thumbnail]`: see {@link FileDownloads.download}. */
   download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
     return this.#downloads.download(id, variant, exp, sig);
@@ -262,7 +282,7 @@ export class FilesService {
   }
 
   /** Removes a deleted File row's bytes, unless another File row (a forwarded copy) still names them. */
-  async #removeBytes(file: FileRecord): Promise<void> {
+  async #removeBytes(file: StoredBytes): Promise<void> {
     const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
     const shared = await this.prisma.file.findMany({
       where: { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) },
@@ -291,6 +311,9 @@ export class FilesService {
 }
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Where a File row's bytes are: what removing them needs. */
+type StoredBytes = Pick<FileRecord, 'id' | 'storageKey' | 'thumbnailKey'>;
 
 /** What a forwarded copy's File row shares with its source: the stored bytes and what describes them. */
 type SharedBytes = Omit<FileRecord, 'id' | 'ownerId' | 'chatId' | 'createdAt'>;

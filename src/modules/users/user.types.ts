@@ -20,6 +20,8 @@ export interface UserRecord {
   /** The profile picture's File id (User.avatar resolves it, in the files module). */
   avatarId: string | null;
   createdAt: Date;
+  /** deleteAccount: when the account was deleted (the row stays as "Deleted account"); null otherwise. */
+  deletedAt: Date | null;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface UserRecord {
  * lastSeenAt, about, role: see users.policy.ts) is resolved in users.resolver.ts.
  */
 @ObjectType('User')
-export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt'> {
+export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | 'deletedAt'> {
   @Field(() => ID)
   id!: string;
 
@@ -54,6 +56,7 @@ export const USER_SELECT = {
   lastSeenAt: true,
   avatarId: true,
   createdAt: true,
+  deletedAt: true,
 } as const;
 
 export const PresenceStatus = { ONLINE: 'ONLINE', OFFLINE: 'OFFLINE' } as const;
