@@ -13,11 +13,13 @@ describe('parseEnv', () => {
       logLevel: 'info',
       introspection: true,
       corsOrigins: [],
+      maxGroupMembers: 1024,
       rateLimits: {
         api: { points: 100, durationSeconds: 900 },
         auth: { points: 5, durationSeconds: 900 },
         messages: { points: 60, durationSeconds: 60 },
         uploads: { points: 10, durationSeconds: 900 },
+        reports: { points: 20, durationSeconds: 3600 },
       },
     });
     expect(Object.isFrozen(env)).toBe(true);
@@ -55,6 +57,12 @@ describe('parseEnv', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD/);
     expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('takes MAX_GROUP_MEMBERS of 2 or more', () => {
+    expect(parseEnv({ MAX_GROUP_MEMBERS: '256' }).maxGroupMembers).toBe(256);
+    expect(() => parseEnv({ MAX_GROUP_MEMBERS: '1' })).toThrow(/MAX_GROUP_MEMBERS must be at least 2/);
+    expect(() => parseEnv({ MAX_GROUP_MEMBERS: 'many' })).toThrow(/MAX_GROUP_MEMBERS must be a whole number/);
   });
 
   it('requires a JWT secret of 32 bytes or more', () => {

@@ -48,6 +48,12 @@ export interface Env {
     readonly userSearch: RateLimit | null;
     /** `RATE_LIMIT_DATA_EXPORT`, default 3/3600: data export links one user may ask for, and (counted apart) downloads of them. */
     readonly dataExport: RateLimit | null;
+    /** `RATE_LIMIT_INVITES`, default 20/600: invite codes one user may try (chatInvitePreview, joinChatByInvite). */
+    readonly invites: RateLimit | null;
+    /** `RATE_LIMIT_INVITES_IP`, default 100/600: the same, per client address. */
+    readonly invitesIp: RateLimit | null;
+    /** `RATE_LIMIT_REPORTS`, default 20/3600: reports (reportMessage, reportUser) one user may file. */
+    readonly reports: RateLimit | null;
   };
   /** `WS_MAX_PENDING_PER_IP`, default 50: sockets one IP may hold before `connection_init`; 0 is off. */
   readonly wsMaxPendingPerIp: number;
@@ -59,6 +65,8 @@ export interface Env {
   readonly messageEditWindowSeconds: number;
   /** `MESSAGE_DELETE_WINDOW` in seconds, default 172,800 (48 hours): how long a sender may delete a message for everyone; 0: never (group admins may at any time). */
   readonly messageDeleteWindowSeconds: number;
+  /** `MAX_GROUP_MEMBERS`, default 1,024 (as WhatsApp): members of one group, the creator included; at least 2. */
+  readonly maxGroupMembers: number;
   /** `METRICS_PORT`, default 9464; 0 picks a free port (tests). */
   readonly metricsPort: number;
   /** `METRICS_HOST`, default 127.0.0.1: Prometheus scrapes here, never on the API port. */
@@ -145,12 +153,18 @@ export function parseEnv(source: Source): Env {
     connect: parseRateLimit('RATE_LIMIT_CONNECT', get('RATE_LIMIT_CONNECT') ?? '30/60', problems),
     userSearch: parseRateLimit('RATE_LIMIT_USER_SEARCH', get('RATE_LIMIT_USER_SEARCH') ?? '30/60', problems),
     dataExport: parseRateLimit('RATE_LIMIT_DATA_EXPORT', get('RATE_LIMIT_DATA_EXPORT') ?? '3/3600', problems),
+    invites: parseRateLimit('RATE_LIMIT_INVITES', get('RATE_LIMIT_INVITES') ?? '20/600', problems),
+    invitesIp: parseRateLimit('RATE_LIMIT_INVITES_IP', get('RATE_LIMIT_INVITES_IP') ?? '100/600', problems),
+    reports: parseRateLimit('RATE_LIMIT_REPORTS', get('RATE_LIMIT_REPORTS') ?? '20/3600', problems),
   };
   const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
   const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);
   const maxResponseNodes = parseCount('MAX_RESPONSE_NODES', get('MAX_RESPONSE_NODES'), 20_000, problems);
   const messageEditWindowSeconds = parseCount('MESSAGE_EDIT_WINDOW', get('MESSAGE_EDIT_WINDOW'), 15 * 60, problems);
   const messageDeleteWindowSeconds = parseCount('MESSAGE_DELETE_WINDOW', get('MESSAGE_DELETE_WINDOW'), 48 * 3600, problems);
+  const maxGroupMembers = parseCount('MAX_GROUP_MEMBERS', get('MAX_GROUP_MEMBERS'), 1024, problems);
+  // A group is its creator and at least one other; the cap is also the largest `members(first:)` page.
+  if (maxGroupMembers < 2) problems.push(`MAX_GROUP_MEMBERS must be at least 2 (got "${get('MAX_GROUP_MEMBERS')}")`);
   const metricsPortRaw = get('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
@@ -208,6 +222,7 @@ export function parseEnv(source: Source): Env {
     maxResponseNodes,
     messageEditWindowSeconds,
     messageDeleteWindowSeconds,
+    maxGroupMembers,
     metricsPort,
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });

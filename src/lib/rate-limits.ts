@@ -119,6 +119,11 @@ export class RateLimits {
   readonly userSearch: Limiter;
   /** Data export links, and downloads of them, per user (RATE_LIMIT_DATA_EXPORT). */
   readonly dataExport: Limiter;
+  /** Invite codes tried per user (RATE_LIMIT_INVITES) and per client address (RATE_LIMIT_INVITES_IP). */
+  readonly invites: Limiter;
+  readonly invitesIp: Limiter;
+  /** reportMessage and reportUser per user (RATE_LIMIT_REPORTS). */
+  readonly reports: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
@@ -130,6 +135,9 @@ export class RateLimits {
     this.connect = new Limiter(config.connect, 'connect', redis);
     this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
     this.dataExport = new Limiter(config.dataExport, 'data-export', redis);
+    this.invites = new Limiter(config.invites, 'invites', redis);
+    this.invitesIp = new Limiter(config.invitesIp, 'invites-ip', redis);
+    this.reports = new Limiter(config.reports, 'reports', redis);
     this.logins = new LoginLockout(redis);
   }
 }

@@ -4,6 +4,7 @@
  * matrix below must name every field: a new operation without an entry fails
  * this suite until someone decides who may call it.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,8 @@ const MATRIX: Record<string, Rule> = {
   messageChangesBatch: { access: 'chat', member: 'OK' },
   chatChanges: { access: 'self' },
   blockedUsers: { access: 'self' },
+  chatInvitePreview: { access: 'self' },
+  joinRequests: { access: 'chat', member: 'FORBIDDEN' },
   notifications: { access: 'self' },
   unreadNotificationCount: { access: 'self' },
   pushPublicKey: { access: 'self' },
@@ -62,12 +65,15 @@ const MATRIX: Record<string, Rule> = {
   adminMessages: { access: 'admin' },
   adminHealth: { access: 'admin' },
   adminAuditLog: { access: 'admin' },
+  myReports: { access: 'self' },
+  adminReports: { access: 'admin' },
   // Mutation
   register: { access: 'public' },
   login: { access: 'public' },
   refreshToken: { access: 'public' },
   logout: { access: 'public' },
   updateProfile: { access: 'self' },
+  updatePrivacy: { access: 'self' },
   blockUser: { access: 'self' },
   unblockUser: { access: 'self' },
   changePassword: { access: 'self' },
@@ -76,6 +82,16 @@ const MATRIX: Record<string, Rule> = {
   addGroupMembers: { access: 'chat', member: 'FORBIDDEN' },
   removeGroupMember: { access: 'chat', member: 'FORBIDDEN' },
   updateGroup: { access: 'chat', member: 'FORBIDDEN' },
+  createInviteLink: { access: 'chat', member: 'FORBIDDEN' },
+  revokeInviteLink: { access: 'chat', member: 'FORBIDDEN' },
+  joinChatByInvite: { access: 'self' },
+  approveJoinRequest: { access: 'chat', member: 'FORBIDDEN' },
+  declineJoinRequest: { access: 'chat', member: 'FORBIDDEN' },
+  updateGroupSettings: { access: 'chat', member: 'FORBIDDEN' },
+  uploadGroupAvatar: { access: 'chat', member: 'FORBIDDEN' },
+  removeGroupAvatar: { access: 'chat', member: 'FORBIDDEN' },
+  promoteGroupAdmin: { access: 'chat', member: 'FORBIDDEN' },
+  demoteGroupAdmin: { access: 'chat', member: 'FORBIDDEN' },
   leaveChat: { access: 'chat', member: 'OK' },
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },
@@ -105,6 +121,10 @@ const MATRIX: Record<string, Rule> = {
   requestDataExport: { access: 'self' },
   adminSetUserActive: { access: 'admin' },
   adminSetUserRole: { access: 'admin' },
+  // A stranger reports a message of a chat they are not in (NOT_FOUND), and themself (userId is theirs: BAD_USER_INPUT).
+  reportMessage: { access: 'chat', member: 'OK' },
+  reportUser: { access: 'self' },
+  adminResolveReport: { access: 'admin' },
   // Subscription
   newMessage: { access: 'chat', member: 'OK' },
   messageUpdated: { access: 'chat', member: 'OK' },
@@ -124,7 +144,7 @@ let server: TestServer;
 let owner: TestUser;
 let member: TestUser;
 let stranger: TestUser;
-let ids: { chat: string; message: string; notification: string; file: string };
+let ids: { chat: string; message: string; notification: string; file: string; code: string; openCode: string; request: string };
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -144,7 +164,15 @@ beforeAll(async () => {
     { token: owner.accessToken },
   );
   const file = expectNoErrors(media).sendMediaMessage.file!.id;
-  ids = { chat, message, notification, file };
+  // The victims' invite link and a pending request to their group; and a link to another group, which anyone may use.
+  const code = (await server.database.prisma.chatInvite.create({ data: { chatId: chat, code: randomBytes(16).toString('base64url') } })).code;
+  const asker = await createUser(server);
+  const request = (await server.database.prisma.chatJoinRequest.create({ data: { chatId: chat, userId: asker.user.id } })).id;
+  const openChat = expectNoErrors(
+    await gql(server, CreateGroupChatDocument, { input: { title: 'Open door', memberIds: [member.user.id] } }, { token: owner.accessToken }),
+  ).createGroupChat.id;
+  const openCode = (await server.database.prisma.chatInvite.create({ data: { chatId: openChat, code: randomBytes(16).toString('base64url') } })).code;
+  ids = { chat, message, notification, file, code, openCode, request };
 });
 afterAll(async () => {
   await server?.close();
@@ -180,6 +208,10 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return Buffer.alloc(16, 2).toString('base64url');
       case 'refreshToken':
         return 'not-a-real-token';
+      case 'code':
+        return fieldName === 'joinChatByInvite' ? ids.openCode : ids.code;
+      case 'requestId':
+        return ids.request;
       case 'password':
       case 'currentPassword':
       case 'newPassword':
@@ -293,6 +325,9 @@ describe('authorization matrix', () => {
     expect((await server.database.prisma.user.findUniqueOrThrow({ where: { id: owner.user.id } })).active).toBe(true);
     expect(await server.database.prisma.notification.count({ where: { id: ids.notification } })).toBe(1);
     expect(await server.database.prisma.file.count({ where: { id: ids.file } })).toBe(1);
+    expect(await server.database.prisma.chatInvite.findUniqueOrThrow({ where: { code: ids.code } })).toMatchObject({ revokedAt: null, uses: 0 });
+    expect(await server.database.prisma.chatInvite.count({ where: { chatId: ids.chat } })).toBe(1);
+    expect(await server.database.prisma.chatJoinRequest.count({ where: { id: ids.request } })).toBe(1);
   });
 
   const subscriptionFields = rootFields.filter(({ typeName }) => typeName === 'Subscription');

@@ -161,6 +161,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       storageQuota: env.userStorageQuota,
     },
     messageWindows: { editSeconds: env.messageEditWindowSeconds, deleteSeconds: env.messageDeleteWindowSeconds },
+    maxGroupMembers: env.maxGroupMembers,
     ...serviceTuning,
   });
   services.notifications.startPurging();

@@ -15,9 +15,19 @@ import {
   ChatSettingsService,
   ChatsResolver,
   ChatsService,
+  GroupsResolver,
+  GroupsService,
   createChatLoaders,
 } from '../modules/chats/index.js';
-import { FilesResolver, FilesService, MessageFileResolver, UserAvatarResolver, createFileLoaders, type FilesServiceOptions } from '../modules/files/index.js';
+import {
+  ChatAvatarResolver,
+  FilesResolver,
+  FilesService,
+  MessageFileResolver,
+  UserAvatarResolver,
+  createFileLoaders,
+  type FilesServiceOptions,
+} from '../modules/files/index.js';
 import {
   ChatHistoryResolver,
   ChatHistoryService,
@@ -34,18 +44,30 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import {
+  ChatInvitePreviewResolver,
+  ChatInvitesResolver,
+  GroupInvitations,
+  InvitesResolver,
+  InvitesService,
+  JoinRequestResolver,
+  createInviteLoaders,
+} from '../modules/invites/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
 import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
-import { PresenceService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
+import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
   AuthResolver,
   UsersResolver,
+  PrivacyResolver,
   ChatsResolver,
   ChatMemberResolver,
   ChatSettingsResolver,
+  GroupsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
   ChatHistoryResolver,
@@ -59,11 +81,18 @@ export const resolvers = [
   NotificationsResolver,
   AdminResolver,
   BlockingResolver,
+  InvitesResolver,
+  ChatInvitesResolver,
+  JoinRequestResolver,
+  ChatInvitePreviewResolver,
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
   AccountResolver,
   UserDeletedResolver,
+  ChatAvatarResolver,
+  ReportsResolver,
+  ReportedFileResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -88,6 +117,8 @@ export interface ServiceDeps {
   files: FilesServiceOptions;
   /** MESSAGE_EDIT_WINDOW and MESSAGE_DELETE_WINDOW; default 15 minutes and 48 hours. */
   messageWindows?: MessageWindows;
+  /** MAX_GROUP_MEMBERS; default 1,024. */
+  maxGroupMembers?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -104,14 +135,18 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on(notifications);
   const blocking = new BlockingService(prisma);
-  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), deps.files, events);
+  const groups = new GroupsService(prisma, log, pubsub, events);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
     typingTtlMs: deps.typingTtlMs,
     groupAdds: deps.limits.groupAdds,
     blocks: blocking,
+    invitations: new GroupInvitations(prisma, notifications),
+    maxGroupMembers: deps.maxGroupMembers,
   });
+  const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
   const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
   const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
   const accountLogger = logger.child({ module: 'account' });
@@ -128,22 +163,22 @@ export function createServices(deps: ServiceDeps): Services {
     ),
     users: new UsersService(prisma, deps.limits),
     presence,
+    privacy: new PrivacyService(prisma, presence),
     chats,
     chatSettings: new ChatSettingsService(prisma, pubsub),
+    groups,
     messages,
     messageChanges,
     chatHistory: new ChatHistoryService(prisma, chats, messages, pubsub, events),
-    pins: new PinsService(log),
+    pins: new PinsService(log, pubsub),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
-    admin: new AdminService(
-      prisma,
-      { ...deps.admin, onlineCount: () => deps.presence.localCount },
-      new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' })),
-    ),
+    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount }, accounts),
+    reports: new ReportsService(prisma, files, messageChanges, accounts, deps.limits),
     files,
     blocking,
+    invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
   };
 }
@@ -168,5 +203,6 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createPinLoaders(prisma, tuning),
     ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
     ...createFileLoaders(prisma),
+    ...createInviteLoaders(prisma, tuning),
   };
 }

@@ -52,6 +52,9 @@ export async function startTestServer(
     RATE_LIMIT_GROUP_ADDS: '0',
     RATE_LIMIT_CONNECT: '0',
     RATE_LIMIT_USER_SEARCH: '0',
+    RATE_LIMIT_INVITES: '0',
+    RATE_LIMIT_INVITES_IP: '0',
+    RATE_LIMIT_REPORTS: '0',
     METRICS_PORT: '0',
     ...env,
   });

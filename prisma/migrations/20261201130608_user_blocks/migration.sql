@@ -40,7 +40,12 @@ $$;
 -- - copies carry forwardCount;
 -- - a sender in a private chat with a block between its two members is
 --   refused ('blocked') under the chat's lock, so a block that committed first
---   is always seen.
+--   is always seen;
+-- - a user's message (a sender, so not SYSTEM) to an announcement group
+--   (Chat.onlyAdminsCanSend, added by 20261201141733, a later migration:
+--   PL/pgSQL resolves columns when the function runs, not when it is created) from a member who is not an admin
+--   is refused ('admins_only') under the same lock, so a flag or a demotion
+--   that committed first is always seen, whichever route sends.
 -- The arguments and the result change, so the function is replaced, not altered.
 DROP FUNCTION "payamak_append_message"(uuid, uuid, "MessageKind", text, uuid, varchar, uuid, uuid, uuid, boolean);
 CREATE FUNCTION "payamak_append_message"(
@@ -83,6 +88,7 @@ DECLARE
   v_last_seq integer;
   v_rev integer;
   v_kind "ChatKind";
+  v_admins_only boolean;
 BEGIN
   -- Refused before anything else: before the lock, so strangers cannot make
   -- members wait, and before a replayed clientId is answered, so a removed
@@ -107,7 +113,8 @@ BEGIN
   IF outcome IS NULL THEN
     -- The lock an UPDATE takes: it leaves foreign-key checks alone (a File row
     -- inserted for this chat earlier in the caller's transaction holds KEY SHARE).
-    SELECT c."lastSeq", c."rev", c."kind" INTO v_last_seq, v_rev, v_kind FROM "Chat" c WHERE c."id" = p_chat_id FOR NO KEY UPDATE;
+    SELECT c."lastSeq", c."rev", c."kind", c."onlyAdminsCanSend" INTO v_last_seq, v_rev, v_kind, v_admins_only
+    FROM "Chat" c WHERE c."id" = p_chat_id FOR NO KEY UPDATE;
     -- Read again under the lock: a removal may have committed while we waited.
     IF NOT FOUND
        OR (p_require_member IS NOT NULL
@@ -116,6 +123,10 @@ BEGIN
     -- Groups pay nothing: only a private chat looks for a block, by its primary key.
     ELSIF p_require_member IS NOT NULL AND v_kind = 'PRIVATE' AND "payamak_blocked_in_chat"(p_chat_id, p_require_member) THEN
       outcome := 'blocked';
+    -- Announcement groups: only admins send; SYSTEM messages (no sender) announce changes and always go.
+    ELSIF p_sender_id IS NOT NULL AND v_admins_only
+          AND NOT EXISTS (SELECT 1 FROM "ChatMember" cm WHERE cm."chatId" = p_chat_id AND cm."userId" = p_sender_id AND cm."isAdmin") THEN
+      outcome := 'admins_only';
     END IF;
   END IF;
 

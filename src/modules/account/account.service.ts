@@ -101,6 +101,9 @@ export class AccountService {
       await tx.notification.deleteMany({ where: { userId } });
       await tx.userBlock.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } });
       await tx.messageHidden.deleteMany({ where: { userId } });
+      // Asking to join, or invited: nobody may let a deleted account in.
+      await tx.chatJoinRequest.deleteMany({ where: { userId } });
+      await tx.chatInvite.deleteMany({ where: { inviteeId: userId } });
       // The memberships left (private chats, and groups until it has left them) notify nobody any more.
       await tx.chatMember.updateMany({
         where: { userId },

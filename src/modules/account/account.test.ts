@@ -9,6 +9,7 @@ import {
   CreatePrivateChatDocument,
   DeleteAccountDocument,
   DeletedUserDocument,
+  GroupByIdDocument,
   LoginDocument,
   MeDocument,
   RefreshTokenDocument,
@@ -18,6 +19,7 @@ import {
   SendersOfDocument,
   UpdateProfileDocument,
   UploadAvatarDocument,
+  UploadGroupAvatarDocument,
   UsersDocument,
 } from '../../test/generated/graphql.js';
 import { phonePhoto } from '../../test/media-fixtures.js';
@@ -81,7 +83,19 @@ describe('deleteAccount', () => {
     await sent(server, dana, privateId, 'see you');
     const media = await sendDocument(dana, groupId, Buffer.from('the timetable\n'), 'timetable.txt', 'the timetable');
     const avatar = await uploadAvatar(dana);
-    const stored = await server.database.prisma.file.findMany({ where: { ownerId: dana.user.id }, select: { storageKey: true, thumbnailKey: true } });
+    // The group's photo, which Dana sets as its admin, is the group's: it stays.
+    const photo = await gqlUpload(
+      server,
+      UploadGroupAvatarDocument,
+      { chatId: groupId, file: null },
+      { file: { data: await phonePhoto('png', 64, 64), name: 'trains.png' } },
+      as(dana),
+    );
+    const groupPhoto = expectNoErrors(photo).uploadGroupAvatar.avatar!;
+    const stored = await server.database.prisma.file.findMany({
+      where: { ownerId: dana.user.id, id: { not: groupPhoto.id } },
+      select: { storageKey: true, thumbnailKey: true },
+    });
     const keys = stored.flatMap((file) => [file.storageKey, file.thumbnailKey]).filter((key): key is string => key !== null);
     expect(keys.length).toBeGreaterThanOrEqual(3);
     expect(keys.every(onDisk)).toBe(true);
@@ -102,8 +116,9 @@ describe('deleteAccount', () => {
     expectErrorCode(await gql(server, RefreshTokenDocument, { refreshToken: dana.refreshToken }), 'UNAUTHENTICATED');
     expectErrorCode(await gql(server, LoginDocument, { input: { username: dana.username, password: dana.password } }), 'UNAUTHENTICATED');
 
-    // Files: rows and bytes.
-    expect(await server.database.prisma.file.count({ where: { ownerId: dana.user.id } })).toBe(0);
+    // Files: rows and bytes, but for the group's photo.
+    expect(await server.database.prisma.file.findMany({ where: { ownerId: dana.user.id }, select: { id: true } })).toEqual([{ id: groupPhoto.id }]);
+    expect(expectNoErrors(await gql(server, GroupByIdDocument, { id: groupId }, as(alice))).chat!.avatar?.id).toBe(groupPhoto.id);
     expect(keys.some(onDisk)).toBe(false);
     expect(await server.database.prisma.pushSubscription.count({ where: { userId: dana.user.id } })).toBe(0);
     expect(await server.database.prisma.notification.count({ where: { userId: dana.user.id } })).toBe(0);

@@ -86,9 +86,16 @@ export class AccountAdmin {
     return user;
   }
 
-  /** An audit row, for admins' writes and reads alike. */
-  audit(actor: AccountActor, action: string, targetId: string | null, details: object, targetType: string | null = 'User') {
-    return this.prisma.adminAuditLog.create({
+  /** An audit row, for admins' writes and reads alike; `db`: a transaction to write it in (default: its own statement). */
+  audit(
+    actor: AccountActor,
+    action: string,
+    targetId: string | null,
+    details: object,
+    targetType: string | null = 'User',
+    db: Pick<PrismaClient, 'adminAuditLog'> = this.prisma,
+  ) {
+    return db.adminAuditLog.create({
       data: {
         adminId: 'admin' in actor ? actor.admin.id : null,
         action: 'admin' in actor ? action : `CLI_${action}`,

@@ -35,7 +35,7 @@ export class AdminService {
 
   async stats(): Promise<AdminStats> {
     const since = new Date(Date.now() - 24 * 3600 * 1000);
-    const [usersTotal, usersActive, chatsPrivate, chatsGroup, messagesTotal, messagesLast24h, notificationsTotal, notificationsUnread, files] =
+    const [usersTotal, usersActive, chatsPrivate, chatsGroup, messagesTotal, messagesLast24h, notificationsTotal, notificationsUnread, files, openReports] =
       await Promise.all([
         this.prisma.user.count(),
         this.prisma.user.count({ where: { active: true } }),
@@ -46,6 +46,7 @@ export class AdminService {
         this.prisma.notification.count(),
         this.prisma.notification.count({ where: { read: false } }),
         this.prisma.file.aggregate({ _count: { _all: true }, _sum: { size: true, thumbnailSize: true } }),
+        this.prisma.report.count({ where: { status: 'OPEN' } }),
       ]);
     return {
       usersTotal,
@@ -61,6 +62,7 @@ export class AdminService {
       notificationsTotal,
       notificationsUnread,
       webSocketsOpen: this.env.connections.count,
+      openReports,
     };
   }
 

@@ -16,6 +16,7 @@ export class AdminStats {
   @Field(() => Int) notificationsTotal!: number;
   @Field(() => Int) notificationsUnread!: number;
   @Field(() => Int, { description: 'Open graphql-ws connections on this instance.' }) webSocketsOpen!: number;
+  @Field(() => Int, { description: 'Reports waiting for a moderator (adminReports(status: OPEN)).' }) openReports!: number;
 }
 
 @ObjectType('HealthCheck')

@@ -25,7 +25,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { pageSize } from '../../lib/pagination.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import type { ChatRecord } from './chat.types.js';
+import { CHAT_COLUMNS, type ChatRecord } from './chat.types.js';
 
 /** How long a token stays valid (the contract: 30 days). */
 export const TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
@@ -121,8 +121,7 @@ export async function chatChanges(
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
        ORDER BY p."chatId", p."leftAt" DESC)
     )
-    SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-           mine."stamp", mine."leftAt", mine."toSeq", mine."toRev", mine."clearedSeq", mine."removed"
+    SELECT ${CHAT_COLUMNS}, mine."stamp", mine."leftAt", mine."toSeq", mine."toRev", mine."clearedSeq", mine."removed"
     FROM mine JOIN "Chat" c ON c."id" = mine."chatId"
     WHERE mine."stamp" >= ${token.floor} ${after} AND NOT (mine."removed" AND ${fromTheBeginning})
     ORDER BY mine."stamp", c."id"

@@ -32,7 +32,9 @@ export class ChatSettingsResolver {
 
   @Authorized()
   @Subscription(() => Chat, {
-    description: 'A chat of mine changed: its title or members, or my own settings for it (from another device). The chat in its new state for me.',
+    description:
+      'A chat of mine changed: its title, description, photo, permissions, members, admins or pins, or my own settings for it (from another device). ' +
+      'The chat in its new state for me.',
     subscribe: ({ args, context }: { args: Record<string, unknown>; context: Context }) => {
       if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
       return context.services.chatSettings.subscribeUpdates(context.viewer, context.loaders, args['chatId'] as string | null);

@@ -15,7 +15,10 @@ export interface MembershipPayload {
   change: 'JOINED' | 'LEFT';
 }
 
-/** A chat changed for the receiver: its title or members (every member), or their own settings (their devices). */
+/**
+ * A chat changed for the receiver: its info, permissions, members, admins or pins (every member), or their own
+ * settings (their devices).
+ */
 export interface ChatUpdatedPayload {
   chatId: string;
 }

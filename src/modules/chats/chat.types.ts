@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Prisma } from '../../generated/prisma/client.js';
 import { ChatKind, NotifyLevel } from '../../generated/prisma/enums.js';
 import { connectionTypes } from '../../lib/relay.js';
 
@@ -15,6 +16,14 @@ export interface ChatRecord {
   rev: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Groups: what the group is about (up to 512 characters); null when none, and for private chats. */
+  description: string | null;
+  /** Groups: the group picture's File row (modules/files resolves Chat.avatar). */
+  avatarId: string | null;
+  /** Announcement groups: only admins send (checked in payamak_append_message). */
+  onlyAdminsCanSend: boolean;
+  /** Title, description, photo and pins: admins only (the default) unless false. */
+  onlyAdminsCanEditInfo: boolean;
   /** Set on a chat as one viewer reads it (the chat list, requireReader): when they left; null while a member. */
   leftAt?: Date | null;
   /** Set beside leftAt: the seq up to which this viewer cleared the chat (clearChat); 0 when never. */
@@ -77,6 +86,17 @@ export class Chat {
 
   @Field(() => Date, { description: 'Last activity; chats are listed newest activity first.' })
   updatedAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Groups: what the group is about, up to 512 characters; null when none, and for private chats.' })
+  description!: string | null;
+
+  @Field(() => Boolean, { description: 'Announcement groups: only admins send messages; the others read (and react). False for private chats.' })
+  onlyAdminsCanSend!: boolean;
+
+  @Field(() => Boolean, {
+    description: 'Groups: only admins change the title, description and photo and pin messages (the default); when false, every member may.',
+  })
+  onlyAdminsCanEditInfo!: boolean;
 }
 
 @ObjectType('ChatMember')
@@ -87,7 +107,7 @@ export class ChatMember {
   @Field(() => Int, { description: 'Every message up to this seq reached this member.' })
   deliveredSeq!: number;
 
-  @Field(() => Int, { description: 'This member read every message up to this seq.' })
+  // A field resolver (chats.resolver.ts): hidden in private chats by the members' read receipts setting.
   readSeq!: number;
 
   @Field(() => Boolean)
@@ -117,7 +137,23 @@ export class ChatChanges {
   resyncRequired!: boolean;
 }
 
-export const CHAT_SELECT = { id: true, kind: true, title: true, lastSeq: true, rev: true, createdAt: true, updatedAt: true } as const;
+export const CHAT_SELECT = {
+  id: true,
+  kind: true,
+  title: true,
+  lastSeq: true,
+  rev: true,
+  createdAt: true,
+  updatedAt: true,
+  description: true,
+  avatarId: true,
+  onlyAdminsCanSend: true,
+  onlyAdminsCanEditInfo: true,
+} as const;
+
+/** The columns of {@link CHAT_SELECT} of `"Chat" c`, for statements that return chats. */
+export const CHAT_COLUMNS = Prisma.sql`c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
+  c."description", c."avatarId"::text AS "avatarId", c."onlyAdminsCanSend", c."onlyAdminsCanEditInfo"`;
 export const MEMBER_SELECT = {
   id: true,
   chatId: true,

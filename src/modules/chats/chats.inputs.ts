@@ -1,15 +1,15 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { cleanText } from '../../lib/text.js';
 
-/** Members of one group, the creator included (WhatsApp's figure). */
-export const MAX_GROUP_MEMBERS = 1024;
+/** MAX_GROUP_MEMBERS' default: members of one group, the creator included (WhatsApp's figure). */
+export const DEFAULT_MAX_GROUP_MEMBERS = 1024;
 
 @InputType()
 export class CreateGroupChatInput {
   @Field(() => String, { description: '1–100 characters.' })
   title!: string;
 
-  @Field(() => [ID], { description: 'Other members; with you, 2–1024 in all. You become its admin.' })
+  @Field(() => [ID], { description: 'Other members; with you, from 2 up to the member cap (MAX_GROUP_MEMBERS, 1024 by default) in all. You become its admin.' })
   memberIds!: string[];
 }
 

@@ -115,3 +115,29 @@ export async function requireGroupAdmin(loaders: ChatLoaders, viewer: Viewer, ch
   if (!membership.member.isAdmin) throw forbidden('Only group admins can do this');
   return membership;
 }
+
+/**
+ * Who may change a group's title, description and photo and pin its
+ * messages: its admins, or every member once onlyAdminsCanEditInfo is off.
+ */
+export const canEditGroupInfo = (chat: Pick<ChatRecord, 'kind' | 'onlyAdminsCanEditInfo'>, member: Pick<MemberRecord, 'isAdmin'>): boolean =>
+  chat.kind === 'GROUP' && (member.isAdmin || !chat.onlyAdminsCanEditInfo);
+
+/** What a plain member is told where {@link canEditGroupInfo} says no. */
+export const ADMINS_ONLY_EDIT_INFO = "Only group admins can change this group's info";
+
+/** A group whose info the viewer may change ({@link canEditGroupInfo}); members see FORBIDDEN, strangers NOT_FOUND. */
+export async function requireInfoEditor(loaders: ChatLoaders, viewer: Viewer, chatId: string): Promise<Membership> {
+  const membership = await requireMembership(loaders, viewer, chatId);
+  if (membership.chat.kind !== 'GROUP') throw badInput('This is a private chat, not a group', 'chatId');
+  if (!canEditGroupInfo(membership.chat, membership.member)) throw forbidden(ADMINS_ONLY_EDIT_INFO);
+  return membership;
+}
+
+/** What a plain member of an announcement group is told when they send (payamak_append_message refuses it under the chat's lock). */
+export const ADMINS_ONLY_SEND = 'Only admins can send messages to this group';
+
+/** Before the lock, for routes that would otherwise read an upload first: an announcement group's plain members may not send. */
+export function requireMaySend(chat: Pick<ChatRecord, 'onlyAdminsCanSend'>, member: Pick<MemberRecord, 'isAdmin'>): void {
+  if (chat.onlyAdminsCanSend && !member.isAdmin) throw forbidden(ADMINS_ONLY_SEND);
+}

@@ -4,6 +4,7 @@ import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
 import { Chat, ChatChanges, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { readsHidden } from './receipts.policy.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
 import { ChatFilter } from './chat-settings.inputs.js';
 import { PageArgs } from '../../graphql/page-args.js';
@@ -85,9 +86,11 @@ export class ChatsResolver {
   }
 
   @Authorized()
-  @Mutation(() => Chat, { description: 'Renames a group; group admins only.' })
+  @Mutation(() => Chat, {
+    description: 'Renames a group: its admins, or every member when onlyAdminsCanEditInfo is false. updateGroupSettings(input: { title }) does the same.',
+  })
   updateGroup(@Arg('chatId', () => ID) chatId: string, @Arg('title', () => String) title: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
-    return ctx.services.chats.rename(viewer, ctx.loaders, chatId, title);
+    return ctx.services.groups.update(viewer, ctx.loaders, chatId, { title });
   }
 
   @Authorized()
@@ -105,7 +108,8 @@ export class ChatsResolver {
   }
 
   @FieldResolver(() => [ChatMember], {
-    description: 'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to 1,024).',
+    description:
+      'Oldest member first. `first` takes only that many (a chat list showing a few faces); without it, all of them (up to the member cap, 1,024 by default).',
   })
   members(@Root() chat: ChatRecord, @Arg('first', () => Int, { nullable: true }) first: number | null, @Ctx() ctx: Context): Promise<MemberRecord[]> {
     return ctx.services.chats.members(ctx.loaders, chat.id, first);
@@ -135,6 +139,17 @@ export class ChatsResolver {
 
 @Resolver(() => ChatMember)
 export class ChatMemberResolver {
+  @FieldResolver(() => Int, {
+    description:
+      'This member read every message up to this seq. In a private chat, 0 to the other member when either of them turned read receipts off ' +
+      '(privacy.readReceipts); groups always show it; my own is always real.',
+  })
+  async readSeq(@Root() member: MemberRecord, @Ctx() ctx: Context): Promise<number> {
+    const viewerId = ctx.viewer?.id;
+    if (member.readSeq === 0 || member.userId === viewerId) return member.readSeq;
+    return (await readsHidden(ctx.loaders, member.chatId, viewerId ? [member.userId, viewerId] : [member.userId])) ? 0 : member.readSeq;
+  }
+
   @FieldResolver(() => User)
   async user(@Root() member: MemberRecord, @Ctx() ctx: Context): Promise<UserRecord> {
     const user = await ctx.loaders.userById.load(member.userId);

@@ -10,9 +10,10 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import { chatChanges, type ChatChangesResult } from './chat-changes.js';
 import type { ChatEvents } from './chat-events.js';
 import { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
+import type { ChatInvitationsPort } from './chat-invitations.port.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
-import { CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
-import { MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
+import { CHAT_COLUMNS, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
+import { DEFAULT_MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
@@ -35,13 +36,44 @@ export interface ChatsServiceOptions {
   groupAdds?: Limiter;
   /** Blocks (modules/blocking): refused private chats and group adds. */
   blocks?: ChatBlocksPort;
+  /** Invitations (modules/invites): people whose groupAdds privacy refuses the adder are invited instead. */
+  invitations?: ChatInvitationsPort;
+  /** MAX_GROUP_MEMBERS: members of one group, the creator included; default 1,024 (WhatsApp's figure). */
+  maxGroupMembers?: number;
 }
+
+/** A way into a group, for {@link ChatsService.admit}. */
+export interface Admission {
+  userIds: readonly string[];
+  /** Whose act it is: the admin who added them, or the user who joined (membersJoined's actorId). */
+  actorId: string;
+  /** Who has seen the SYSTEM message already: the admin who added, or the joiner. */
+  readBy: string;
+  /** Refuse (NOT_FOUND, nothing written) unless this user is a member when the chat's lock is held: the admin who adds. */
+  requireMember?: string;
+  /** The argument a refusal for the member cap names. */
+  field: string;
+  /** The SYSTEM message, from the display names of those who join. */
+  text: (names: string[]) => string;
+  /**
+   * Runs under the chat's lock, with whoever is about to join (none: they
+   * are all in already), before they are added: e.g. counting a use of an
+   * invite link. Throwing undoes everything.
+   */
+  underLock?: (tx: Tx, joining: readonly string[]) => Promise<void>;
+}
+
+/** What a group at its cap answers to one more member. */
+export const groupFull = (max: number, field?: string) => badInput(`A group has at most ${max} members`, field);
 
 export class ChatsService {
   readonly #typingTimers = new Map<string, NodeJS.Timeout>();
   readonly #typingTtlMs: number;
   readonly #groupAdds: Limiter | undefined;
   readonly #blocks: ChatBlocksPort | undefined;
+  readonly #invitations: ChatInvitationsPort | undefined;
+  /** MAX_GROUP_MEMBERS (see {@link ChatsServiceOptions.maxGroupMembers}). */
+  readonly maxGroupMembers: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -54,6 +86,19 @@ export class ChatsService {
     this.#typingTtlMs = options.typingTtlMs ?? 6000;
     this.#groupAdds = options.groupAdds;
     this.#blocks = options.blocks;
+    this.#invitations = options.invitations;
+    this.maxGroupMembers = options.maxGroupMembers ?? DEFAULT_MAX_GROUP_MEMBERS;
+  }
+
+  /**
+   * The member cap, for every way into a group (adding, and joining by an
+   * invite link): refuses (BAD_USER_INPUT) when the group's members and
+   * `adding` more would pass MAX_GROUP_MEMBERS. Call it in the transaction
+   * that adds them, holding the chat row's lock, so that two additions at
+   * once cannot each see room for theirs; after inserting, with `adding` 0.
+   */
+  async requireRoom(tx: Tx, chatId: string, adding: number, field?: string): Promise<void> {
+    if ((await tx.chatMember.count({ where: { chatId } })) + adding > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, field);
   }
 
   /**
@@ -94,8 +139,7 @@ export class ChatsService {
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
-        SELECT c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-               mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."clearedSeq"
+        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."clearedSeq"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC
@@ -120,10 +164,10 @@ export class ChatsService {
     return chatChanges(this.prisma, viewer, since, first);
   }
 
-  /** A chat's members, oldest first; `first` (1–1,024) takes only that many. */
+  /** A chat's members, oldest first; `first` (1 to the member cap) takes only that many. */
   async members(loaders: ChatLoaders, chatId: string, first: number | null | undefined): Promise<MemberRecord[]> {
-    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > MAX_GROUP_MEMBERS)) {
-      throw badInput(`first must be from 1 to ${MAX_GROUP_MEMBERS}`, 'first');
+    if (first !== null && first !== undefined && (!Number.isInteger(first) || first < 1 || first > this.maxGroupMembers)) {
+      throw badInput(`first must be from 1 to ${this.maxGroupMembers}`, 'first');
     }
     const members = await loaders.membersByChat.load(chatId);
     return first ? members.slice(0, first) : members;
@@ -175,10 +219,14 @@ export class ChatsService {
     const title = cleanTitle(input.title);
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== viewer.id);
     if (memberIds.length + 1 < 2) throw badInput('A group needs at least one other member', 'memberIds');
-    if (memberIds.length + 1 > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'memberIds');
+    if (memberIds.length + 1 > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'memberIds');
     const users = await this.activeUsers(memberIds);
     if (await this.#blocks?.anyBlocks(memberIds, viewer.id)) throw forbidden(CANNOT_ADD);
     await this.chargeStrangers(viewer, memberIds);
+    // Those whose groupAdds privacy keeps the creator out are invited instead; the group may start with the creator alone.
+    const invited = (await this.#invitations?.refusingAdds(viewer.id, memberIds)) ?? new Set<string>();
+    const added = users.filter((user) => !invited.has(user.id));
+    const addedIds = added.map((user) => user.id);
     const actor = await this.displayName(viewer.id);
     const chatId = await this.log.transaction(
       async (tx, append) => {
@@ -186,17 +234,19 @@ export class ChatsService {
           data: {
             kind: 'GROUP',
             title,
-            members: { create: [{ userId: viewer.id, isAdmin: true }, ...memberIds.map((userId) => ({ userId }))] },
+            members: { create: [{ userId: viewer.id, isAdmin: true }, ...addedIds.map((userId) => ({ userId }))] },
           },
           select: { id: true },
         });
-        const text = `${actor} created the group "${title}" with ${listNames(users.map((u) => u.displayName))}`;
+        const created = `${actor} created the group "${title}"`;
+        const text = added.length > 0 ? `${created} with ${listNames(added.map((u) => u.displayName))}` : created;
         await append({ chatId: chat.id, senderId: null, kind: 'SYSTEM', text, readBy: viewer.id });
         return chat.id;
       },
-      (appended) => this.announceMembership(appended.message.chatId, [viewer.id, ...memberIds], []),
+      (appended) => this.announceMembership(appended.message.chatId, [viewer.id, ...addedIds], []),
     );
-    this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: memberIds, title });
+    this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: addedIds, title });
+    if (invited.size > 0) await this.#invitations!.invite({ id: chatId, title }, viewer.id, [...invited]);
     return this.prisma.chat.findUniqueOrThrow({ where: { id: chatId }, select: CHAT_SELECT });
   }
 
@@ -207,35 +257,85 @@ export class ChatsService {
     const present = new Set(members.map((m) => m.userId));
     const newIds = [...new Set(userIds)].filter((id) => !present.has(id));
     if (newIds.length === 0) return this.reload(loaders, chatId);
-    if (present.size + newIds.length > MAX_GROUP_MEMBERS) throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
-    const users = await this.activeUsers(newIds, 'userIds');
+    await this.activeUsers(newIds, 'userIds');
     if (await this.#blocks?.anyBlocks(newIds, viewer.id)) throw forbidden(CANNOT_ADD);
+    // Those whose groupAdds privacy keeps this admin out are invited instead (they count towards the cap when they accept).
+    const invited = (await this.#invitations?.refusingAdds(viewer.id, newIds)) ?? new Set<string>();
+    const direct = newIds.filter((id) => !invited.has(id));
+    if (present.size + direct.length > this.maxGroupMembers) throw groupFull(this.maxGroupMembers, 'userIds');
     await this.chargeStrangers(viewer, newIds);
-    const actor = await this.displayName(viewer.id);
+    if (direct.length > 0) {
+      const actor = await this.displayName(viewer.id);
+      await this.admit(chatId, {
+        userIds: direct,
+        actorId: viewer.id,
+        readBy: viewer.id,
+        requireMember: viewer.id,
+        field: 'userIds',
+        text: (names) => `${actor} added ${listNames(names)}`,
+      });
+    }
+    if (invited.size > 0) await this.#invitations!.invite({ id: chatId, title: chat.title ?? '' }, viewer.id, [...invited]);
+    return this.reload(loaders, chatId);
+  }
+
+  /**
+   * Puts users into a group: the one path for every way in (addGroupMembers,
+   * an invite link, an approved join request). Under the chat's lock it skips
+   * whoever is in already, lets a returning member read only from now on,
+   * checks the member cap and writes the SYSTEM message; after commit it tells
+   * everyone (the joiners' live subscriptions, chatUpdated, membersJoined; the
+   * new member rows are the account feed's news). Returns who joined.
+   */
+  async admit(chatId: string, admission: Admission): Promise<string[]> {
+    let joining: string[] = [];
+    let title = '';
     await this.log.transaction(
       async (tx, append) => {
-        // The cap is checked again under the chat's lock: two additions at once each saw room for theirs.
-        const [locked] = await tx.$queryRaw<{ lastSeq: number }[]>`SELECT "lastSeq" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
-        // Someone coming back reads from now on, never what was said while they were away (nor what they cleared).
-        const earlier = await tx.chatMembershipPeriod.groupBy({ by: ['userId'], where: { chatId, userId: { in: newIds } }, _max: { clearedSeq: true } });
-        const returning = new Map(earlier.map((period) => [period.userId, period._max.clearedSeq ?? 0]));
-        const historyFromSeq = (userId: string) => (returning.has(userId) ? (locked?.lastSeq ?? 0) : 0);
-        // skipDuplicates: another admin added one of them a moment ago; not an error.
+        const [locked] = await tx.$queryRaw<{ lastSeq: number; title: string | null; kind: string }[]>`
+          SELECT "lastSeq", "title", "kind"::text AS "kind" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR NO KEY UPDATE`;
+        if (locked?.kind !== 'GROUP') throw notFound('Chat');
+        title = locked.title ?? '';
+        // Read under the lock: someone who joined a moment ago (another admin's add, another link) is skipped, not an error.
+        const candidates = await tx.$queryRaw<{ id: string; displayName: string; returning: boolean; clearedSeq: number }[]>`
+          SELECT u."id"::text AS "id", u."displayName",
+                 EXISTS (SELECT 1 FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${chatId}::uuid AND p."userId" = u."id") AS "returning",
+                 -- What they cleared stays cleared (clearChat); a chat they deleted is a return all the same.
+                 COALESCE((SELECT max(p."clearedSeq") FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${chatId}::uuid AND p."userId" = u."id"), 0)
+                   AS "clearedSeq"
+          FROM unnest(${[...admission.userIds]}::uuid[]) WITH ORDINALITY AS wanted("id", "position")
+          JOIN "User" u ON u."id" = wanted."id"
+          WHERE NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = ${chatId}::uuid AND m."userId" = u."id")
+          ORDER BY wanted."position"`;
+        joining = candidates.map((candidate) => candidate.id);
+        await admission.underLock?.(tx, joining);
+        if (candidates.length === 0) return;
+        // Someone coming back reads from now on, never what was said while they were away.
         await tx.chatMember.createMany({
-          data: newIds.map((userId) => ({ chatId, userId, historyFromSeq: historyFromSeq(userId), clearedSeq: returning.get(userId) ?? 0 })),
-          skipDuplicates: true,
+          data: candidates.map((candidate) => ({
+            chatId,
+            userId: candidate.id,
+            historyFromSeq: candidate.returning ? locked.lastSeq : 0,
+            clearedSeq: candidate.clearedSeq,
+          })),
         });
-        if ((await tx.chatMember.count({ where: { chatId } })) > MAX_GROUP_MEMBERS) {
-          throw badInput(`A group has at most ${MAX_GROUP_MEMBERS} members`, 'userIds');
-        }
-        const text = `${actor} added ${listNames(users.map((u) => u.displayName))}`;
-        return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
+        await this.requireRoom(tx, chatId, 0, admission.field);
+        const text = admission.text(candidates.map((candidate) => candidate.displayName));
+        await append({
+          chatId,
+          senderId: null,
+          kind: 'SYSTEM',
+          text,
+          readBy: admission.readBy,
+          ...(admission.requireMember ? { requireMember: admission.requireMember } : {}),
+        });
       },
-      () => this.announceMembership(chatId, newIds, []),
+      () => this.announceMembership(chatId, joining, []),
     );
-    this.events.emit('membersJoined', { chatId, actorId: viewer.id, userIds: newIds, title: chat.title ?? '' });
+    if (joining.length === 0) return [];
+    this.events.emit('membersJoined', { chatId, actorId: admission.actorId, userIds: joining, title });
     await this.#announceUpdate(chatId);
-    return this.reload(loaders, chatId);
+    return joining;
   }
 
   async removeMember(viewer: Viewer, loaders: ChatLoaders, chatId: string, userId: string): Promise<ChatRecord> {
@@ -343,22 +443,6 @@ export class ChatsService {
       () => this.announceMembership(chatId, [], [userId]),
     );
     if (!announced) this.announceMembership(chatId, [], [userId]);
-  }
-
-  async rename(viewer: Viewer, loaders: ChatLoaders, chatId: string, rawTitle: string): Promise<ChatRecord> {
-    const title = cleanTitle(rawTitle);
-    const { chat } = await requireGroupAdmin(loaders, viewer, chatId);
-    if (chat.title === title) return chat;
-    const actor = await this.displayName(viewer.id);
-    await this.log.transaction(async (tx, append) => {
-      await tx.chat.update({ where: { id: chatId }, data: { title } });
-      const text = `${actor} renamed the group to "${title}"`;
-      return append({ chatId, senderId: null, kind: 'SYSTEM', text, requireMember: viewer.id, readBy: viewer.id });
-    });
-    const memberIds = (await this.prisma.chatMember.findMany({ where: { chatId }, select: { userId: true } })).map((m) => m.userId);
-    this.events.emit('groupRenamed', { chatId, actorId: viewer.id, title, memberIds });
-    this.pubsub.publishMany(ChatTopic.ChatUpdated, memberIds, { chatId });
-    return this.reload(loaders, chatId);
   }
 
   /** chatUpdated for every member: the chat's title or members changed. */

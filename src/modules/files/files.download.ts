@@ -31,12 +31,15 @@ export class FileDownloads {
   /**
    * For `GET /files/:id[/thumbnail]`: the signature is checked first (403 for a
    * missing, forged or expired one, without touching the database), then the
-   * file must still exist (404).
+   * file (or a hold on its bytes) must still exist (404).
    */
   async download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
     if (this.signer.verify(id, variant, exp, sig) !== 'valid') return { status: 403 };
     if (!isUuid(id)) return { status: 404 };
-    const file = await this.prisma.file.findUnique({ where: { id }, select: FILE_SELECT });
+    // A hold (FilesService.hold) is served by its own id: only URLs signed for the hold reach its bytes.
+    const file =
+      (await this.prisma.file.findUnique({ where: { id }, select: FILE_SELECT })) ??
+      (await this.prisma.fileHold.findUnique({ where: { id }, select: FILE_SELECT }));
     if (!file) return { status: 404 };
     const thumbnail = variant === 'thumbnail';
     const key = thumbnail ? file.thumbnailKey : file.storageKey;

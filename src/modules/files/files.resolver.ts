@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolv
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
+import { Chat, type ChatRecord } from '../chats/index.js';
 import type { MessageRecord } from '../messages/index.js';
 import { Message } from '../messages/index.js';
 import { User, seesAvatar, type UserRecord } from '../users/index.js';
@@ -43,6 +44,27 @@ export class FilesResolver {
     return ctx.services.files.removeAvatar(viewer);
   }
 
+  @Authorized()
+  @Mutation(() => Chat, {
+    description:
+      'A group’s photo: a JPEG, PNG, GIF or WebP image (≤ 5 MiB), cropped square, as uploadAvatar. Admins, or every member when ' +
+      'onlyAdminsCanEditInfo is false. Replaces the previous one (its bytes are deleted); posts a SYSTEM message; members get chatUpdated.',
+  })
+  uploadGroupAvatar(
+    @Arg('chatId', () => ID) chatId: string,
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @CurrentViewer() viewer: Viewer,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.files.uploadGroupAvatar(viewer, ctx.loaders, chatId, file);
+  }
+
+  @Authorized()
+  @Mutation(() => Chat, { description: 'Removes a group’s photo and deletes its bytes; who may: as uploadGroupAvatar.' })
+  removeGroupAvatar(@Arg('chatId', () => ID) chatId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.files.removeGroupAvatar(viewer, ctx.loaders, chatId);
+  }
+
   @FieldResolver(() => String, { description: 'Signed and short-lived (about an hour): fetch it, do not store it. Works without a header, e.g. in <img src>.' })
   url(@Root() file: FileRecord, @Ctx() ctx: Context): string {
     return ctx.services.files.url(file, 'original', ctx.origin)!;
@@ -66,9 +88,12 @@ export class MessageFileResolver {
 /** The fields of User that the files module owns: the avatar, and the user's own storage. */
 @Resolver(() => User)
 export class UserAvatarResolver {
-  @FieldResolver(() => FileNode, { nullable: true, description: 'The profile picture; null when none.' })
+  @FieldResolver(() => FileNode, {
+    nullable: true,
+    description: 'The profile picture; null when none, and when it is hidden from me (the user’s privacy.profilePhoto, or they blocked me).',
+  })
   async avatar(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<FileRecord | null> {
-    if (!user.avatarId || !(await seesAvatar(ctx.viewer, user.id, ctx.loaders))) return null;
+    if (!user.avatarId || !(await seesAvatar(ctx.viewer, user, ctx.loaders))) return null;
     return ctx.loaders.fileById.load(user.avatarId);
   }
 
@@ -87,5 +112,15 @@ export class UserAvatarResolver {
   })
   storageQuota(@Root() user: UserRecord, @Ctx() ctx: Context): number | null {
     return ctx.services.files.storageQuota(ctx.viewer, user.id);
+  }
+}
+
+/** Chat.avatar: the group's photo, which this module stores. */
+@Resolver(() => Chat)
+export class ChatAvatarResolver {
+  @FieldResolver(() => FileNode, { nullable: true, description: 'Groups: the group photo; null when none, and for private chats.' })
+  avatar(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<FileRecord | null> | null {
+    // Whoever sees the chat may see its photo (files.policy.ts); the chat was checked where it was reached.
+    return chat.avatarId ? ctx.loaders.fileById.load(chat.avatarId) : null;
   }
 }

@@ -10,15 +10,22 @@ import { MediaLimits } from '../../media/limits.js';
 import type { FileVariant, UrlSigner } from '../../media/signed-urls.js';
 import type { TempDir } from '../../media/temp-file.js';
 import { requireNotBlocked } from '../blocking/index.js';
-import { requireMembership, type ChatEvents, type ChatLoaders } from '../chats/index.js';
+import {
+  requireInfoEditor,
+  requireMaySend,
+  requireMembership,
+  type ChatEvents,
+  type ChatLoaders,
+  type ChatRecord,
+  type GroupsService,
+} from '../chats/index.js';
 import { announceMentions, recordMentions, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { FileDownloads, type DownloadResult } from './files.download.js';
 import { cleanCaption, type SendMediaMessageInput } from './files.inputs.js';
 import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
-import type { FileLoaders } from './files.loaders.js';
-import { requireOwnFile, requireViewableFile } from './files.policy.js';
+import { requireOwnFile, requireViewableFile, type FileViewLoaders } from './files.policy.js';
 import { StorageQuota } from './files.quota.js';
 import { UploadReceiver } from './files.receive.js';
 import { FILE_SELECT, type FileRecord } from './files.types.js';
@@ -43,6 +50,8 @@ export interface FilesServiceOptions {
    * Default 0: no quota.
    */
   storageQuota?: number;
+  /** Group photos (uploadGroupAvatar) are set through chats' group administration; without it, they are refused. */
+  groups?: GroupsService;
 }
 
 /**
@@ -60,6 +69,7 @@ export class FilesService {
   readonly #quota: StorageQuota;
   readonly #receiver: UploadReceiver;
   readonly #downloads: FileDownloads;
+  readonly #groups: GroupsService | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -78,6 +88,7 @@ export class FilesService {
     this.#quota = new StorageQuota(prisma, options.storageQuota ?? 0);
     this.#receiver = new UploadReceiver(options.store, options.temp, options.images ?? new ImageProcessor(), logger);
     this.#downloads = new FileDownloads(prisma, options.signer, options.store);
+    this.#groups = options.groups;
   }
 
   /** The largest upload any operation takes: the multipart parser's own limit. */
@@ -96,7 +107,7 @@ export class FilesService {
   }
 
   /** A file the viewer may see; NOT_FOUND otherwise. */
-  file(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<FileRecord> {
+  file(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<FileRecord> {
     return requireViewableFile(loaders, viewer, id);
   }
 
@@ -104,7 +115,7 @@ export class FilesService {
    * A fresh signed URL for a file the caller has already shown the viewer may
    * see. Absolute: PUBLIC_URL, else the origin of the viewer's request.
    */
-  url(file: FileRecord, variant: FileVariant, origin: string | null): string | null {
+  url(file: Pick<FileRecord, 'id' | 'thumbnailKey'>, variant: FileVariant, origin: string | null): string | null {
     if (variant === 'thumbnail' && file.thumbnailKey === null) return null;
     return `${this.#publicUrl ?? origin ?? ''}${this.#signer.path(file.id, variant)}`;
   }
@@ -120,13 +131,15 @@ export class FilesService {
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
     // Membership first: a replayed clientId must not hand a former member the chat's message (and through it the chat).
-    const { chat } = await requireMembership(loaders, viewer, chatId);
+    const { chat, member } = await requireMembership(loaders, viewer, chatId);
     if (clientId) {
       const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
       if (first) return first;
     }
     // Before the upload is read, so a blocked sender is not made to send the bytes first; append checks again under the lock.
     if (chat.kind === 'PRIVATE') await requireNotBlocked(this.prisma, chatId, viewer.id);
+    // Likewise an announcement group's plain member; append refuses it again under the lock.
+    requireMaySend(chat, member);
     const replyToId = await this.#checkReply(chatId, input.replyToId);
     await this.#limiter.consume(viewer.id);
     const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
@@ -195,6 +208,49 @@ export class FilesService {
     return this.#user(viewer.id);
   }
 
+  /**
+   * Replaces a group's photo: the same pipeline as a profile picture (type
+   * from the bytes, EXIF gone, re-encoded square with a thumbnail), counted
+   * against the uploader's quota. Who may is checked before the upload is
+   * read, and again under the chat's lock (GroupsService.setAvatar), which
+   * posts "Alice changed the group photo"; the previous photo's bytes go.
+   */
+  async uploadGroupAvatar(viewer: Viewer, loaders: ChatLoaders, chatId: string, upload: Promise<FileUpload>): Promise<ChatRecord> {
+    const groups = this.#requireGroups();
+    await requireInfoEditor(loaders, viewer, chatId);
+    await this.#limiter.consume(viewer.id);
+    const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
+    const stored = await this.#receiver.receive(upload, { maxBytes: this.#avatarBytes, avatar: true, ownerId: viewer.id, room });
+    return groups.setAvatar(viewer, loaders, chatId, {
+      create: async (tx) => {
+        if (this.#quota.bytes > 0) {
+          // The uploader's row first, as sendMediaMessage takes it (see there): then the chat's lock.
+          await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
+          await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
+        }
+        // chatId: the photo belongs to the group, so it goes with the group, and its members may fetch it (files.policy.ts).
+        const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
+        return file.id;
+      },
+      detach: (tx, fileId) => this.detach(tx, fileId),
+      discard: () => stored.discard(),
+    });
+  }
+
+  /** Clears a group's photo and removes its bytes; who may: as {@link uploadGroupAvatar}. No photo: no change. */
+  async removeGroupAvatar(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<ChatRecord> {
+    return this.#requireGroups().setAvatar(viewer, loaders, chatId, {
+      create: async () => null,
+      detach: (tx, fileId) => this.detach(tx, fileId),
+      discard: async () => undefined,
+    });
+  }
+
+  #requireGroups(): GroupsService {
+    if (!this.#groups) throw new Error('FilesService: group photos need options.groups');
+    return this.#groups;
+  }
+
   /** Clears the viewer's profile picture and removes its bytes. */
   async removeAvatar(viewer: Viewer): Promise<UserRecord> {
     const previous = await this.#setAvatar(viewer.id, async () => null);
@@ -206,7 +262,7 @@ export class FilesService {
    * The uploader deletes a file: its row goes (a message keeps its text, and
    * its `file` becomes null; an avatar is cleared), then its bytes.
    */
-  async deleteFile(viewer: Viewer, loaders: ChatLoaders & FileLoaders, id: string): Promise<boolean> {
+  async deleteFile(viewer: Viewer, loaders: FileViewLoaders, id: string): Promise<boolean> {
     const file = await requireOwnFile(loaders, viewer, id);
     const { count } = await this.prisma.file.deleteMany({ where: { id: file.id, ownerId: viewer.id } });
     if (count === 0) throw notFound('File'); // deleted meanwhile
@@ -219,14 +275,18 @@ export class FilesService {
   /**
    * deleteAccount: every file the user uploaded goes, the rows first (their
    * messages keep their text and lose their `file`; the avatar is cleared),
-   * then the bytes no other File row (someone's forwarded copy) still names.
-   * In pages, so memory does not grow with the files. Returns how many went.
+   * then the bytes no other File row (someone's forwarded copy) or report hold
+   * still names. A group's photo they set stays: it is the group's. In pages,
+   * so memory does not grow with the files. Returns how many went.
    */
   async deleteEverythingOf(userId: string): Promise<number> {
     let deleted = 0;
     for (;;) {
       const rows = await this.prisma.$queryRaw<StoredBytes[]>`
-        DELETE FROM "File" WHERE "id" IN (SELECT "id" FROM "File" WHERE "ownerId" = ${userId}::uuid LIMIT 100)
+        DELETE FROM "File" WHERE "id" IN (
+          SELECT f."id" FROM "File" f
+          WHERE f."ownerId" = ${userId}::uuid AND NOT EXISTS (SELECT 1 FROM "Chat" c WHERE c."avatarId" = f."id")
+          LIMIT 100)
         RETURNING "id"::text AS "id", "storageKey", "thumbnailKey"`;
       if (rows.length === 0) break;
       for (const row of rows) await this.#removeBytes(row);
@@ -258,7 +318,7 @@ export class FilesService {
    * For a message deleted for everyone (AttachmentsPort of modules/messages):
    * its File row goes in the deletion's transaction, its bytes after commit.
    */
-  async detach(tx: Tx, fileId: string): Promise<() => Promise<void>> {
+  async detach(tx: Pick<Tx, 'file'>, fileId: string): Promise<() => Promise<void>> {
     const file = await tx.file.delete({ where: { id: fileId }, select: FILE_SELECT }).catch(() => null);
     return file ? () => this.#removeBytes(file) : async () => undefined;
   }
@@ -281,14 +341,46 @@ export class FilesService {
     return created.id;
   }
 
-  /** Removes a deleted File row's bytes, unless another File row (a forwarded copy) still names them. */
+  /**
+   * A hold on a file's stored bytes (for a report's snapshot): a FileHold row
+   * describing them, which keeps them after every File row naming them is
+   * deleted, until {@link release}. Like {@link copyForForward}, the source row
+   * is locked FOR SHARE until the caller's transaction ends, so a deletion of it
+   * waits and then sees the hold; one that committed first leaves nothing to
+   * hold (null). Lock the File row before the message naming it: deleting a
+   * File row locks it and then updates that message (ON DELETE SET NULL). The hold's id serves the bytes at `/files/<holdId>` with a
+   * URL signed for it ({@link url}), never through the File's own URLs.
+   */
+  async hold(tx: Pick<Tx, '$queryRaw' | 'fileHold'>, fileId: string): Promise<FileRecord | null> {
+    const [source] = await tx.$queryRaw<(SharedBytes & Pick<FileRecord, 'ownerId' | 'chatId'>)[]>`
+      SELECT "ownerId"::text AS "ownerId", "chatId"::text AS "chatId", "kind"::text AS "kind", "mimeType", "size", "width", "height", "checksum",
+             "originalName", "storageKey", "thumbnailKey", "thumbnailSize"
+      FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
+    if (!source) return null;
+    return tx.fileHold.create({ data: source, select: FILE_SELECT });
+  }
+
+  /** Ends a hold in the caller's transaction; the returned function removes bytes nothing else names, after commit. */
+  async release(tx: Pick<Tx, 'fileHold'>, holdId: string): Promise<() => Promise<void>> {
+    const hold = await tx.fileHold.delete({ where: { id: holdId }, select: FILE_SELECT }).catch(() => null);
+    return hold ? () => this.#removeBytes(hold) : async () => undefined;
+  }
+
+  /**
+   * Removes a deleted File (or FileHold) row's bytes, unless another File row
+   * (a forwarded copy) or a hold still names them. File rows are read first:
+   * a hold is only ever made from a File row, so once none is left, holds only
+   * go, and the second statement sees every one still standing.
+   */
   async #removeBytes(file: StoredBytes): Promise<void> {
     const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
-    const shared = await this.prisma.file.findMany({
-      where: { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) },
-      select: { storageKey: true, thumbnailKey: true },
-    });
+    const naming = { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) };
+    const select = { storageKey: true, thumbnailKey: true } as const;
+    const shared = await this.prisma.file.findMany({ where: naming, select });
     const stillUsed = new Set(shared.flatMap((row) => [row.storageKey, row.thumbnailKey]));
+    if (keys.some((key) => !stillUsed.has(key))) {
+      for (const row of await this.prisma.fileHold.findMany({ where: naming, select })) stillUsed.add(row.storageKey).add(row.thumbnailKey);
+    }
     for (const key of keys) {
       if (stillUsed.has(key)) continue;
       // The row is gone, so the bytes are unreachable either way; a failure only leaves litter.

@@ -14,4 +14,4 @@ export { FilesService, type FilesServiceOptions } from './files.service.js';
 export type { Download, DownloadResult } from './files.download.js';
 export { createFileLoaders, type FileLoaders } from './files.loaders.js';
 export { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
-export { FilesResolver, MessageFileResolver, UserAvatarResolver } from './files.resolver.js';
+export { ChatAvatarResolver, FilesResolver, MessageFileResolver, UserAvatarResolver } from './files.resolver.js';

@@ -3,10 +3,11 @@ import { notFound } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { ChatTopic, requireReader, type ChatEvents, type ChatLoaders, type ChatRecord, type ChatsService } from '../chats/index.js';
+import type { UserLoaders } from '../users/index.js';
 import type { MessageLoaders } from './messages.loaders.js';
 import type { MessagesService } from './messages.service.js';
 
-type Loaders = ChatLoaders & MessageLoaders;
+type Loaders = ChatLoaders & MessageLoaders & Pick<UserLoaders, 'userById'>;
 
 /**
  * What one member does to a whole chat, for themself alone: clearing its

@@ -124,19 +124,39 @@ export class MessageChangesService {
 
   async #deleteForEveryone(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, found: MessageRecord): Promise<MessageRecord> {
     const { chat, member } = await requireMembership(loaders, viewer, found.chatId);
+    const deleted = await this.#erase(found, (message) => {
+      const groupAdmin = chat.kind === 'GROUP' && member.isAdmin;
+      if (groupAdmin) return;
+      if (message.senderId !== viewer.id) throw forbidden('Only the sender or a group admin can delete a message for everyone');
+      if (!this.#within(message, this.windows.deleteSeconds)) {
+        throw forbidden(`A message can only be deleted for everyone within ${describeWindow(this.windows.deleteSeconds)} of sending it`);
+      }
+    });
+    loaders.messageById.clear(deleted.id);
+    return deleted;
+  }
+
+  /**
+   * A moderator's deletion for everyone (modules/reports, with an admin's
+   * rights already checked): the same path as the sender's, with no window and
+   * no membership; the members hear of it by messageUpdated and the change
+   * feed. A tombstone stays a tombstone; NOT_FOUND when the message is gone.
+   */
+  async deleteAsModerator(messageId: string): Promise<MessageRecord> {
+    const found = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId }, select: MESSAGE_SELECT }) : null;
+    if (!found) throw notFound('Message');
+    return this.#erase(found, () => undefined);
+  }
+
+  /** Deletes a message for everyone under its chat's lock, once `authorize` accepted the locked message. */
+  async #erase(found: MessageRecord, authorize: (message: MessageRecord) => void): Promise<MessageRecord> {
     let removeBytes: (() => Promise<void>) | undefined;
     let afterCommit: AfterCommit | undefined;
     const deleted = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
       if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be deleted for everyone');
       if (message.deletedAt !== null) return message;
-      const groupAdmin = chat.kind === 'GROUP' && member.isAdmin;
-      if (!groupAdmin) {
-        if (message.senderId !== viewer.id) throw forbidden('Only the sender or a group admin can delete a message for everyone');
-        if (!this.#within(message, this.windows.deleteSeconds)) {
-          throw forbidden(`A message can only be deleted for everyone within ${describeWindow(this.windows.deleteSeconds)} of sending it`);
-        }
-      }
+      authorize(message);
       const { tx } = change;
       await tx.messageEdit.deleteMany({ where: { messageId: message.id } });
       await tx.messageReaction.deleteMany({ where: { messageId: message.id } });
@@ -151,7 +171,6 @@ export class MessageChangesService {
       afterCommit = await this.#hooks.textChanged?.(tx, stamped);
       return stamped;
     });
-    loaders.messageById.clear(deleted.id);
     await removeBytes?.();
     if (found.deletedAt === null) this.events.emit('messageDeleted', deleted);
     afterCommit?.();

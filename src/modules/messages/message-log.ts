@@ -1,8 +1,8 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
-import { badInput, conflict, notFound } from '../../lib/errors.js';
+import { badInput, conflict, forbidden, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import type { ChatEvents, Tx } from '../chats/index.js';
+import { ADMINS_ONLY_SEND, type ChatEvents, type Tx } from '../chats/index.js';
 import { cannotMessage } from '../blocking/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
@@ -39,7 +39,7 @@ export const replyElsewhere = () => badInput('replyToId must name a message of t
 /** A sender's clientId names one message, in one chat. */
 export const clientIdElsewhere = () => conflict('clientId was already used for a message in another chat', 'clientId');
 
-type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blocked';
+type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blocked' | 'admins_only';
 
 interface AppendRow extends Omit<MessageRecord, 'kind'> {
   outcome: AppendOutcome;
@@ -65,6 +65,8 @@ async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): 
   if (row.outcome === 'bad_reply') throw replyElsewhere();
   // A private chat with a block between its members (migration 20261201130608): checked under the lock, at no cost to groups.
   if (row.outcome === 'blocked') throw cannotMessage();
+  // An announcement group's plain member: every route that sends (text, media, forwards) ends here, under the lock.
+  if (row.outcome === 'admins_only') throw forbidden(ADMINS_ONLY_SEND);
   return row;
 }
 

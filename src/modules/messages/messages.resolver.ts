@@ -3,7 +3,7 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { Chat, clearedSeqOf, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
+import { Chat, clearedSeqOf, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
 import { User, type UserRecord } from '../users/index.js';
 import {
@@ -238,10 +238,24 @@ export class MessagesResolver {
   }
 
   @FieldResolver(() => MessageStatus, {
-    description: 'READ when every other member read it, DELIVERED when every other member received it, else SENT.',
+    description:
+      'READ when every other member read it, DELIVERED when every other member received it, else SENT. In a private chat, never READ ' +
+      'while either member has read receipts off (privacy.readReceipts): DELIVERED instead. Groups always show READ.',
   })
   async status(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<MessageStatus> {
-    return MessagesService.statusOf(message, await ctx.loaders.membersByChat.load(message.chatId));
+    const members = await ctx.loaders.membersByChat.load(message.chatId);
+    const status = MessagesService.statusOf(message, members);
+    // Read receipts (chats' receipts.policy.ts): everyone who read it has received it, so DELIVERED is what is left.
+    if (
+      status === MessageStatus.READ &&
+      (await readsHidden(
+        ctx.loaders,
+        message.chatId,
+        members.map((m) => m.userId),
+      ))
+    )
+      return MessageStatus.DELIVERED;
+    return status;
   }
 }
 

@@ -9,6 +9,7 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import {
   ChatTopic,
   guardByMembership,
+  readsHidden,
   requireMembership,
   requireReader,
   type ChatEvents,
@@ -23,6 +24,7 @@ import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './
 import { historyWhere, viewsOf } from './message-views.js';
 import { announceMentions, mentionedNames, recordMentions, type MentionedName } from './mentions.js';
 import type { MessageLoaders } from './messages.loaders.js';
+import type { UserLoaders } from '../users/index.js';
 
 export interface MessageListArgs {
   chatId: string;
@@ -32,6 +34,8 @@ export interface MessageListArgs {
 }
 
 type Receipt = Exclude<MessageStatus, 'SENT'>;
+/** What moving a watermark reads: the membership, and the members' read receipts setting. */
+type ReceiptLoaders = ChatLoaders & Pick<UserLoaders, 'userById'>;
 
 export class MessagesService {
   constructor(
@@ -150,7 +154,7 @@ export class MessagesService {
    * Moves the viewer's watermark in a chat up to a message (never down). READ
    * implies DELIVERED. True when it moved; false when it already covered it.
    */
-  async markReceipt(viewer: Viewer, loaders: ChatLoaders, chatId: string, upToMessageId: string, status: Receipt): Promise<boolean> {
+  async markReceipt(viewer: Viewer, loaders: ReceiptLoaders, chatId: string, upToMessageId: string, status: Receipt): Promise<boolean> {
     await requireMembership(loaders, viewer, chatId);
     const target = isUuid(upToMessageId)
       ? await this.prisma.message.findFirst({ where: { id: upToMessageId, chatId }, select: { id: true, seq: true } })
@@ -158,7 +162,7 @@ export class MessagesService {
     if (!target) throw notFound('Message');
     // One statement for both receipts: READ moves both watermarks, DELIVERED only deliveredSeq; never down.
     const read = status === 'READ';
-    const moved = await this.prisma.$queryRaw<{ previous: number }[]>`
+    const moved = await this.prisma.$queryRaw<{ previous: number; deliveredBefore: number }[]>`
       UPDATE "ChatMember" m
       SET "readSeq" = CASE WHEN ${read} THEN GREATEST(m."readSeq", ${target.seq}) ELSE m."readSeq" END,
           "deliveredSeq" = GREATEST(m."deliveredSeq", ${target.seq}),
@@ -170,17 +174,19 @@ export class MessagesService {
       WHERE m."chatId" = ${chatId}::uuid AND m."userId" = ${viewer.id}::uuid
         AND ((CASE WHEN ${read} THEN m."readSeq" ELSE m."deliveredSeq" END) < ${target.seq} OR (${read} AND m."markedUnread"))
         AND old."chatId" = m."chatId" AND old."userId" = m."userId"
-      RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous"`;
+      RETURNING (CASE WHEN ${read} THEN old."readSeq" ELSE old."deliveredSeq" END) AS "previous", old."deliveredSeq" AS "deliveredBefore"`;
     const previous = moved[0]?.previous;
     if (previous === undefined) return false;
+    const deliveredBefore = moved[0]!.deliveredBefore;
     loaders.memberOf.clearAll();
     loaders.membersByChat.clear(chatId);
 
     // Those whose messages the change covers learn of it, and the viewer's other devices.
-    const senders = await this.prisma.$queryRaw<{ senderId: string }[]>`
-      SELECT DISTINCT "senderId"::text AS "senderId" FROM "Message"
+    const senders = await this.prisma.$queryRaw<{ senderId: string; delivers: boolean }[]>`
+      SELECT "senderId"::text AS "senderId", bool_or("seq" > ${deliveredBefore}) AS "delivers" FROM "Message"
       WHERE "chatId" = ${chatId}::uuid AND "seq" > ${previous} AND "seq" <= ${target.seq}
-        AND "senderId" IS NOT NULL AND "senderId" <> ${viewer.id}::uuid`;
+        AND "senderId" IS NOT NULL AND "senderId" <> ${viewer.id}::uuid
+      GROUP BY "senderId"`;
     const payload: MessageStatusPayload = {
       chatId,
       messageId: target.id,
@@ -189,13 +195,23 @@ export class MessagesService {
       status,
       at: new Date().toISOString(),
     };
-    this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...senders.map((s) => s.senderId)], payload);
+    const senderIds = senders.map((s) => s.senderId);
+    if (read && senderIds.length > 0 && (await readsHidden(loaders, chatId, [viewer.id, ...senderIds]))) {
+      // Read receipts off on either side of a private chat: the read reaches my own devices only; the sender
+      // learns what a read implies and they may know, that the messages arrived (if that is news to them).
+      // Decided at publish, so the shared rendering of MessageStatusEvent never mixes the two payloads.
+      this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id], payload);
+      const delivered = senders.filter((s) => s.delivers).map((s) => s.senderId);
+      if (delivered.length > 0) this.pubsub.publishMany(MessageTopic.MessageStatus, delivered, { ...payload, status: 'DELIVERED' });
+    } else {
+      this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...senderIds], payload);
+    }
     if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
   }
 
   /** The per-message form: moves the viewer's watermark up to this message. Recipients only. */
-  async updateStatus(viewer: Viewer, loaders: ChatLoaders, messageId: string, status: MessageStatus): Promise<MessageRecord> {
+  async updateStatus(viewer: Viewer, loaders: ReceiptLoaders, messageId: string, status: MessageStatus): Promise<MessageRecord> {
     if (status === 'SENT') throw badInput('status must be DELIVERED or READ', 'status');
     const message = isUuid(messageId) ? await this.prisma.message.findUnique({ where: { id: messageId }, select: MESSAGE_SELECT }) : null;
     if (!message) throw notFound('Message');

@@ -196,9 +196,12 @@ export class NotificationsService implements ChatEventListener {
   }
 
   membersJoined(event: MembersJoined): void {
+    // Someone who joined by themself (an invite link, an accepted invitation, an approved request) needs no "added you".
+    const added = event.userIds.filter((id) => id !== event.actorId);
+    if (added.length === 0) return;
     this.#run('ADDED_TO_GROUP', async () => {
       const actor = await this.#displayName(event.actorId);
-      await this.#create(event.userIds, NotificationType.ADDED_TO_GROUP, event.title, `${actor} added you`, { chatId: event.chatId });
+      await this.#create(added, NotificationType.ADDED_TO_GROUP, event.title, `${actor} added you`, { chatId: event.chatId });
     });
   }
 
@@ -227,6 +230,16 @@ export class NotificationsService implements ChatEventListener {
         data: { read: true, coalesceKey: null },
       });
     });
+  }
+
+  /**
+   * A notification another feature decides on (modules/invites: JOIN_REQUEST,
+   * JOIN_APPROVED, JOIN_DECLINED, GROUP_INVITATION), stored for each user,
+   * published live and pushed like the others. Never fails the caller.
+   */
+  notify(userIds: readonly string[], type: NotificationType, content: { title: string; body: string; data: object }): void {
+    if (userIds.length === 0) return;
+    this.#run(type, () => this.#create([...userIds], type, content.title, content.body, content.data));
   }
 
   // --- the API ------------------------------------------------------------

@@ -10,8 +10,9 @@ export class PinsResolver {
   @Authorized()
   @Mutation(() => Chat, {
     description:
-      'Pins a message of a chat (both people of a private chat; group admins). At most 3 per chat: a fourth unpins the oldest pin. ' +
-      'Posts a SYSTEM message; each message whose pin changed gets a new rev (messageUpdated). Pinning a pinned message changes nothing.',
+      'Pins a message of a chat (both people of a private chat; group admins, or every member when onlyAdminsCanEditInfo is false). ' +
+      'At most 3 per chat: a fourth unpins the oldest pin. Posts a SYSTEM message; each message whose pin changed gets a new rev ' +
+      '(messageUpdated); members get chatUpdated. Pinning a pinned message changes nothing.',
   })
   pinMessage(@Arg('messageId', () => ID) messageId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<ChatRecord> {
     return ctx.services.pins.pin(viewer, ctx.loaders, messageId);

@@ -1,7 +1,8 @@
 import { forbidden, notFound } from '../../lib/errors.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { requireMembership, type ChatLoaders, type ChatRecord, type MemberRecord } from '../chats/index.js';
+import type { PubSub } from '../../realtime/pubsub.js';
+import { ChatTopic, canEditGroupInfo, requireMembership, type ChatLoaders, type ChatRecord, type MemberRecord } from '../chats/index.js';
 import { MESSAGE_SELECT, type ChatChange, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
 import type { PinLoaders } from './pins.loaders.js';
 
@@ -11,13 +12,14 @@ export const MAX_PINNED = 3;
 type Loaders = ChatLoaders & MessageLoaders & PinLoaders;
 
 /**
- * Who may pin and unpin: both people of a private chat; in a group, its
- * admins. Checked before the chat's lock (for the answer) and again under it.
+ * Who may pin and unpin: both people of a private chat; in a group, those
+ * who may edit its info (its admins, or every member while
+ * onlyAdminsCanEditInfo is off). Checked before the chat's lock (for the
+ * answer) and again under it.
  */
-function requireMayPin(chat: Pick<ChatRecord, 'kind'>, member: Pick<MemberRecord, 'isAdmin'>): void {
+function requireMayPin(chat: Pick<ChatRecord, 'kind' | 'onlyAdminsCanEditInfo'>, member: Pick<MemberRecord, 'isAdmin'>): void {
   if (chat.kind === 'PRIVATE') return;
-  // onlyAdminsCanEditInfo: once groups have it, plain members may pin too while it is off.
-  if (!member.isAdmin) throw forbidden('Only group admins can pin or unpin messages');
+  if (!canEditGroupInfo(chat, member)) throw forbidden('Only group admins can pin or unpin messages');
 }
 
 /**
@@ -26,7 +28,10 @@ function requireMayPin(chat: Pick<ChatRecord, 'kind'>, member: Pick<MemberRecord
  * under the chat's lock (MessageLog.change), so the limit holds under races.
  */
 export class PinsService {
-  constructor(private readonly log: MessageLog) {}
+  constructor(
+    private readonly log: MessageLog,
+    private readonly pubsub: PubSub,
+  ) {}
 
   /**
    * Pins a message; a fourth pin unpins the oldest. Posts "Alice pinned a
@@ -34,7 +39,7 @@ export class PinsService {
    */
   async pin(viewer: Viewer, loaders: Loaders, messageId: string): Promise<ChatRecord> {
     const found = await this.#allowedMessage(viewer, loaders, messageId);
-    await this.log.change(found.chatId, async (change) => {
+    const audience = await this.log.change(found.chatId, async (change) => {
       await this.#requireMayPinLocked(change, viewer, found.chatId);
       const message = await this.#lockedMessage(change, found.id);
       if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be pinned');
@@ -44,7 +49,7 @@ export class PinsService {
         select: { rev: true },
       });
       if (hidden) throw forbidden('A deleted message cannot be pinned');
-      if (message.pinnedAt !== null) return;
+      if (message.pinnedAt !== null) return null;
 
       const { tx } = change;
       const pinned = await tx.message.findMany({
@@ -63,21 +68,25 @@ export class PinsService {
       await change.stamp(message.id);
       const actor = await tx.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { displayName: true } });
       await change.append({ chatId: message.chatId, senderId: null, kind: 'SYSTEM', text: `${actor.displayName} pinned a message`, readBy: viewer.id });
+      return change.memberIds;
     });
+    this.#announce(found.chatId, audience);
     return this.#chatAfter(viewer, loaders, found.chatId);
   }
 
   /** Unpins a message, silently (no SYSTEM message, as in WhatsApp). Unpinning one that is not pinned changes nothing. */
   async unpin(viewer: Viewer, loaders: Loaders, messageId: string): Promise<ChatRecord> {
     const found = await this.#allowedMessage(viewer, loaders, messageId);
-    await this.log.change(found.chatId, async (change) => {
+    const audience = await this.log.change(found.chatId, async (change) => {
       await this.#requireMayPinLocked(change, viewer, found.chatId);
       // The pin is the chat's, not the viewer's: one they deleted for themself can still be unpinned.
       const message = await this.#lockedMessage(change, found.id);
-      if (message.pinnedAt === null) return;
+      if (message.pinnedAt === null) return null;
       await change.tx.message.update({ where: { id: message.id }, data: { pinnedAt: null }, select: { id: true } });
       await change.stamp(message.id);
+      return change.memberIds;
     });
+    this.#announce(found.chatId, audience);
     return this.#chatAfter(viewer, loaders, found.chatId);
   }
 
@@ -92,10 +101,15 @@ export class PinsService {
 
   /** The membership and the role read again under the chat's lock: a removal or a demotion may have committed meanwhile. */
   async #requireMayPinLocked(change: ChatChange, viewer: Viewer, chatId: string): Promise<void> {
-    const chat = await change.tx.chat.findUnique({ where: { id: chatId }, select: { kind: true } });
+    const chat = await change.tx.chat.findUnique({ where: { id: chatId }, select: { kind: true, onlyAdminsCanEditInfo: true } });
     const member = await change.tx.chatMember.findUnique({ where: { chatId_userId: { chatId, userId: viewer.id } }, select: { isAdmin: true } });
     if (!chat || !member) throw notFound('Chat');
     requireMayPin(chat, member);
+  }
+
+  /** chatUpdated for the members at commit: the chat's pinnedMessages changed (the contract: chatUpdated covers pins). */
+  #announce(chatId: string, memberIds: string[] | null): void {
+    if (memberIds) this.pubsub.publishMany(ChatTopic.ChatUpdated, memberIds, { chatId });
   }
 
   async #lockedMessage(change: ChatChange, messageId: string): Promise<MessageRecord> {

@@ -1,4 +1,5 @@
 import type { PresenceService } from './presence.service.js';
+import type { PrivacyService } from './privacy.service.js';
 import type { UserLoaders } from './users.loaders.js';
 import type { UsersService } from './users.service.js';
 
@@ -7,6 +8,7 @@ declare module '../../graphql/context.js' {
   interface Services {
     users: UsersService;
     presence: PresenceService;
+    privacy: PrivacyService;
   }
   interface Loaders extends UserLoaders {}
 }
@@ -17,5 +19,9 @@ export { UsersService, type UserSearch } from './users.service.js';
 export { createUserLoaders, type UserLoaders } from './users.loaders.js';
 export { USERNAME, normalizeUsername, checkPassword, cleanDisplayName } from './users.inputs.js';
 export { UsersResolver } from './users.resolver.js';
-export { relationTo, seesAvatar, type Relation } from './users.policy.js';
+export { relationTo, seesAvatar, readReceiptsShown, visibleTo, type Relation } from './users.policy.js';
+export { Privacy, Visibility } from './privacy.types.js';
+export { PrivacyInput } from './privacy.inputs.js';
+export { PrivacyService } from './privacy.service.js';
+export { PrivacyResolver } from './privacy.resolver.js';
 export { UserTopic, type PresencePayload } from './user.topics.js';

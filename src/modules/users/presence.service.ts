@@ -23,14 +23,17 @@ export interface PresenceOptions {
 /**
  * Online/offline across a user's devices: ONLINE at the first connection,
  * OFFLINE (with lastSeenAt) once the last one has stayed closed for the grace
- * period. Only people who share a chat with the user are told. A user who
- * opens and closes sockets in a loop thus costs co-members one ONLINE and, at
- * the end, one OFFLINE, not an event per cycle.
+ * period. Only people who share a chat with the user are told, and only while
+ * both show their last seen (privacy, users.policy.ts). A user who opens and
+ * closes sockets in a loop thus costs co-members one ONLINE and, at the end,
+ * one OFFLINE, not an event per cycle.
  */
 export class PresenceService {
   readonly #graceMs: number;
   /** Users whose last connection here closed, waiting out the grace period before OFFLINE. */
   readonly #goingOffline = new Map<string, { timer: NodeJS.Timeout; at: Date }>();
+  /** Per user, the last announcement still running (see {@link announce}). */
+  readonly #announcing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -117,13 +120,48 @@ export class PresenceService {
     };
   }
 
-  private async announce(payload: PresencePayload): Promise<void> {
+  /**
+   * The user's privacy.lastSeen changed (updatePrivacy): co-members' open
+   * subscriptions learn at once what a query now shows them. Hidden: OFFLINE
+   * with no lastSeenAt. Shown again: the user's state (still online during the
+   * grace period).
+   */
+  async lastSeenChanged(user: { id: string; lastSeenAt: Date | null }, hidden: boolean): Promise<void> {
+    if (hidden) return this.announce({ userId: user.id, status: 'OFFLINE', lastSeenAt: null }, { hiding: true });
+    if (this.#goingOffline.has(user.id) || (await this.isOnline(user.id))) return this.announce({ userId: user.id, status: 'ONLINE', lastSeenAt: null });
+    await this.announce({ userId: user.id, status: 'OFFLINE', lastSeenAt: user.lastSeenAt?.toISOString() ?? null });
+  }
+
+  /**
+   * Announcements about one user leave in the order they were made, each after
+   * the one before: a hidden last seen is never overtaken by an ONLINE whose
+   * recipients were chosen just before the user hid it.
+   */
+  private announce(payload: PresencePayload, options: { hiding?: boolean } = {}): Promise<void> {
+    const { userId } = payload;
+    const next = (this.#announcing.get(userId) ?? Promise.resolve()).then(() => this.#publish(payload, options));
+    const settled = next.catch(() => undefined);
+    this.#announcing.set(userId, settled);
+    void settled.then(() => {
+      if (this.#announcing.get(userId) === settled) this.#announcing.delete(userId);
+    });
+    return next;
+  }
+
+  /** `hiding`: the announcement that the user now hides their last seen, the only one sent while they do. */
+  async #publish(payload: PresencePayload, { hiding = false }: { hiding?: boolean }): Promise<void> {
+    // Privacy is decided here, when the event is published, for every instance at once: the payload is then the
+    // same for everyone who receives it (PresenceEvent's fields are rendered once for all of them).
     const rows = await this.prisma.$queryRaw<{ userId: string }[]>`
       SELECT DISTINCT other."userId"::text AS "userId"
       FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
+      JOIN "User" them ON them."id" = other."userId"
       WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid
         -- Those the user blocked are not told (modules/blocking).
-        AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = ${payload.userId}::uuid AND b."blockedId" = other."userId")`;
+        AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = ${payload.userId}::uuid AND b."blockedId" = other."userId")
+        -- Last seen (users.policy.ts): nobody hears of a user who hides it, and one who hides theirs hears of no one.
+        AND them."lastSeenVisibility" <> 'NOBODY'
+        AND (${hiding}::boolean OR EXISTS (SELECT 1 FROM "User" u WHERE u."id" = ${payload.userId}::uuid AND u."lastSeenVisibility" <> 'NOBODY'))`;
     this.pubsub.publishMany(
       UserTopic.Presence,
       rows.map((r) => r.userId),

@@ -1,5 +1,5 @@
 import { Ctx, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Role } from '../../generated/prisma/enums.js';
+import { Role, type Visibility } from '../../generated/prisma/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { notFound } from '../../lib/errors.js';
 import { connectionTypes } from '../../lib/relay.js';
@@ -22,14 +22,24 @@ export interface UserRecord {
   createdAt: Date;
   /** deleteAccount: when the account was deleted (the row stays as "Deleted account"); null otherwise. */
   deletedAt: Date | null;
+  /** Privacy (User.privacy, updatePrivacy): who sees what, applied by users.policy.ts. */
+  lastSeenVisibility: Visibility;
+  profilePhotoVisibility: Visibility;
+  aboutVisibility: Visibility;
+  /** Stored and shown here; who may add me to groups is enforced where groups are joined. */
+  groupAddsVisibility: Visibility;
+  readReceipts: boolean;
 }
+
+/** The privacy columns of {@link UserRecord}. */
+export type PrivacyColumns = 'lastSeenVisibility' | 'profilePhotoVisibility' | 'aboutVisibility' | 'groupAddsVisibility' | 'readReceipts';
 
 /**
  * A user as others see them. What depends on who is looking (online,
  * lastSeenAt, about, role: see users.policy.ts) is resolved in users.resolver.ts.
  */
 @ObjectType('User')
-export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | 'deletedAt'> {
+export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | 'deletedAt' | PrivacyColumns> {
   @Field(() => ID)
   id!: string;
 
@@ -57,6 +67,12 @@ export const USER_SELECT = {
   avatarId: true,
   createdAt: true,
   deletedAt: true,
+  // Read with every user: what others see of them depends on these, and loaders then need no second look-up.
+  lastSeenVisibility: true,
+  profilePhotoVisibility: true,
+  aboutVisibility: true,
+  groupAddsVisibility: true,
+  readReceipts: true,
 } as const;
 
 export const PresenceStatus = { ONLINE: 'ONLINE', OFFLINE: 'OFFLINE' } as const;
@@ -78,6 +94,8 @@ export const isUserAsOfEvent = (user: UserRecord): user is UserAsOfEvent => 'asO
 
 @ObjectType('PresenceEvent')
 export class PresenceEvent {
+  // Privacy (last seen, reciprocity) decides who receives an event, at publish (presence.service.ts), never what it
+  // says: so these stay the same for everyone who receives it and may be rendered once for all of them.
   @SameForEveryViewer()
   @Field(() => ID)
   userId!: string;
@@ -87,7 +105,10 @@ export class PresenceEvent {
   status!: PresenceStatus;
 
   @SameForEveryViewer()
-  @Field(() => Date, { nullable: true, description: 'Set when going OFFLINE.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set when going OFFLINE; null with OFFLINE when the user just hid their last seen (Privacy.lastSeen NOBODY).',
+  })
   lastSeenAt!: Date | null;
 
   // Resolved here rather than in users.resolver.ts: a resolver class for this

@@ -6,7 +6,7 @@ import type { Viewer } from '../../lib/viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import { PresenceEvent, Role, User, UserConnection, isUserAsOfEvent, type UserRecord } from './user.types.js';
 import { UpdateProfileInput } from './users.inputs.js';
-import { relationTo, seesAbout, seesPresence, seesRole, type Relation } from './users.policy.js';
+import { relationOf, seesAbout, seesPresence, seesRole } from './users.policy.js';
 import { type PresencePayload } from './user.topics.js';
 import { PageArgs } from '../../graphql/page-args.js';
 
@@ -59,43 +59,40 @@ export class UsersResolver {
   }
 
   @FieldResolver(() => Boolean, {
-    description: 'Connected right now on at least one device. Real for myself, admins and people who share a chat with the user; false for others.',
+    description:
+      'Connected right now on at least one device. Real for myself, admins and people who share a chat with the user, unless the user ' +
+      'hides their last seen (privacy.lastSeen NOBODY) or I hide mine (reciprocity); false for others.',
   })
   async online(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<boolean> {
-    // PresenceEvent.user: what the event says, which its receivers (co-members at publish) were told anyway.
+    // PresenceEvent.user: what the event says, which its receivers (chosen at publish, privacy included) were told anyway.
     if (isUserAsOfEvent(user)) return user.asOfEvent.status === 'ONLINE';
-    return seesPresence(await relation(user, ctx, info)) ? ctx.loaders.onlineById.load(user.id) : false;
+    return (await seesPresence(ctx.viewer, user, await relationOf(user, ctx, info), ctx.loaders)) ? ctx.loaders.onlineById.load(user.id) : false;
   }
 
   @FieldResolver(() => Date, {
     nullable: true,
-    description: 'When the user was last connected; null while never seen, and for viewers who do not share a chat with the user (admins and the user see it).',
+    description:
+      'When the user was last connected; null while never seen, for viewers who do not share a chat with the user, when the user hides it ' +
+      '(privacy.lastSeen NOBODY) and when I hide mine (reciprocity). Admins and the user see it.',
   })
   async lastSeenAt(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Date | null> {
     // After OFFLINE, the event's time (it carries it anyway); an ONLINE event carries none, so the rules below apply.
     if (isUserAsOfEvent(user) && user.asOfEvent.status === 'OFFLINE') return user.asOfEvent.lastSeenAt;
-    return seesPresence(await relation(user, ctx, info)) ? user.lastSeenAt : null;
+    return (await seesPresence(ctx.viewer, user, await relationOf(user, ctx, info), ctx.loaders)) ? user.lastSeenAt : null;
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'Shown to the user, admins and people who share a chat with the user; null for others.',
+    description:
+      'Shown as the user chose (privacy.about): to every signed-in user (EVERYONE), people who share a chat with the user (CHATS, the default) ' +
+      'or nobody; always to the user and admins; null for others.',
   })
   async about(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<string | null> {
-    return seesAbout(await relation(user, ctx, info)) ? user.about : null;
+    return seesAbout(await relationOf(user, ctx, info), user) ? user.about : null;
   }
 
   @FieldResolver(() => Role, { nullable: true, description: 'Shown to the user themself and to admins; null for others.' })
   async role(@Root() user: UserRecord, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Role | null> {
-    return seesRole(await relation(user, ctx, info)) ? user.role : null;
+    return seesRole(await relationOf(user, ctx, info)) ? user.role : null;
   }
-}
-
-/**
- * The viewer's relation to this user. `AuthPayload.user` is always the account
- * just signed in (register, login, refreshToken run without a viewer): self.
- */
-function relation(user: UserRecord, ctx: Context, info: GraphQLResolveInfo): Relation | Promise<Relation> {
-  if (info.path.prev?.typename === 'AuthPayload') return 'self';
-  return relationTo(ctx.viewer, user.id, ctx.loaders);
 }
