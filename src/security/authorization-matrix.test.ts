@@ -108,6 +108,7 @@ const MATRIX: Record<string, Rule> = {
   setTyping: { access: 'chat', member: 'OK' },
   markNotificationRead: { access: 'chat', member: 'OK' },
   markAllNotificationsRead: { access: 'self' },
+  markAllChatsRead: { access: 'self' },
   deleteNotification: { access: 'chat', member: 'OK' },
   registerPushSubscription: { access: 'self' },
   uploadAvatar: { access: 'self' },
@@ -133,6 +134,7 @@ const MATRIX: Record<string, Rule> = {
   typing: { access: 'chat', member: 'OK' },
   presence: { access: 'self' },
   notification: { access: 'self' },
+  unreadChanged: { access: 'self' },
 };
 
 const rootFields = (['Query', 'Mutation', 'Subscription'] as const).flatMap((typeName) => {

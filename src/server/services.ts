@@ -58,6 +58,7 @@ import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSen
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
+import { UnreadResolver, UnreadService, UserUnreadResolver } from '../modules/unread/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
@@ -93,6 +94,8 @@ export const resolvers = [
   ChatAvatarResolver,
   ReportsResolver,
   ReportedFileResolver,
+  UnreadResolver,
+  UserUnreadResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -137,6 +140,7 @@ export function createServices(deps: ServiceDeps): Services {
   const blocking = new BlockingService(prisma);
   const groups = new GroupsService(prisma, log, pubsub, events);
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
+  const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
@@ -147,7 +151,6 @@ export function createServices(deps: ServiceDeps): Services {
     maxGroupMembers: deps.maxGroupMembers,
   });
   const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
-  const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
   const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
   const accountLogger = logger.child({ module: 'account' });
   return {
@@ -180,6 +183,7 @@ export function createServices(deps: ServiceDeps): Services {
     blocking,
     invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
+    unread: new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' })),
   };
 }
 

@@ -208,6 +208,8 @@ export function connectRaw(server: Pick<TestServer, 'wsUrl'>, payload: unknown):
 /** A live graphql-ws subscription that records what it receives. */
 export class LiveSubscription<TData, TVariables = Record<string, unknown>> {
   readonly events: TData[] = [];
+  /** When each event arrived (Date.now()), for tests of timing such as coalescing. */
+  readonly receivedAt: number[] = [];
   readonly errors: unknown[] = [];
   completed = false;
   readonly #unsubscribe: () => void;
@@ -219,7 +221,10 @@ export class LiveSubscription<TData, TVariables = Record<string, unknown>> {
       {
         next: (result) => {
           if (result.errors) this.errors.push(...result.errors);
-          if (result.data) this.events.push(result.data as TData);
+          if (result.data) {
+            this.events.push(result.data as TData);
+            this.receivedAt.push(Date.now());
+          }
           this.#notify();
         },
         error: (error) => {

@@ -57,6 +57,8 @@ export interface ChatEventListener {
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;
   chatRead?(event: { chatId: string; userId: string }): void;
+  /** Many chats read at once (markAllChatsRead): one event, so a listener can act in one statement. */
+  chatsRead?(event: { chatIds: string[]; userId: string }): void;
   reactionSet?(event: ReactionSet): void;
 }
 

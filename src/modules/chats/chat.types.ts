@@ -28,6 +28,8 @@ export interface ChatRecord {
   leftAt?: Date | null;
   /** Set beside leftAt: the seq up to which this viewer cleared the chat (clearChat); 0 when never. */
   clearedSeq?: number;
+  /** Set on a chat as the chat list reads it for one viewer (chat-unread.ts); elsewhere the unreadCountOf loader answers. */
+  unreadCount?: number;
 }
 
 /** A ChatMember row with its watermarks. */

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { UNREAD_COUNT_SQL } from './chat-unread.js';
 import { CHAT_SELECT, MEMBER_SELECT, PERIOD_SELECT, type ChatRecord, type MemberRecord, type PeriodRecord } from './chat.types.js';
 
 export interface ChatLoaders {
@@ -12,6 +13,8 @@ export interface ChatLoaders {
   memberCountByChat: DataLoader<string, number>;
   /** A user's earlier memberships of a chat, keyed by {@link memberKey}, oldest first; none once they deleted the chat. */
   periodsOf: DataLoader<string, PeriodRecord[]>;
+  /** A member's unread count (chat-unread.ts), keyed by {@link memberKey}; 0 for someone not a member. */
+  unreadCountOf: DataLoader<string, number>;
 }
 
 export const memberKey = (chatId: string, userId: string) => `${chatId}:${userId}`;
@@ -61,6 +64,16 @@ export function createChatLoaders(prisma: PrismaClient, options?: { maxBatchSize
       const byKey = new Map<string, PeriodRecord[]>(keys.map((key) => [key, []]));
       for (const row of rows) byKey.get(memberKey(row.chatId, row.userId))?.push(row);
       return keys.map((key) => byKey.get(key)!);
+    }, options),
+    unreadCountOf: new DataLoader(async (keys) => {
+      const pairs = keys.map((key) => key.split(':') as [string, string]);
+      const rows = await prisma.$queryRaw<{ chatId: string; userId: string; count: number }[]>`
+        SELECT m."chatId"::text AS "chatId", m."userId"::text AS "userId", ${UNREAD_COUNT_SQL} AS "count"
+        FROM unnest(${pairs.map(([chatId]) => chatId)}::uuid[], ${pairs.map(([, userId]) => userId)}::uuid[]) AS k("chatId", "userId")
+        JOIN "ChatMember" m ON m."chatId" = k."chatId" AND m."userId" = k."userId"
+        JOIN "Chat" c ON c."id" = m."chatId"`;
+      const byKey = new Map(rows.map((row) => [memberKey(row.chatId, row.userId), row.count]));
+      return keys.map((key) => byKey.get(key) ?? 0);
     }, options),
   };
 }

@@ -6,6 +6,7 @@ import { User, type UserRecord } from '../users/index.js';
 import { Chat, ChatChanges, ChatConnection, ChatMember, type ChatRecord, type MemberRecord } from './chat.types.js';
 import { readsHidden } from './receipts.policy.js';
 import { CreateGroupChatInput } from './chats.inputs.js';
+import { memberKey } from './chats.loaders.js';
 import { ChatFilter } from './chat-settings.inputs.js';
 import { PageArgs } from '../../graphql/page-args.js';
 
@@ -128,12 +129,12 @@ export class ChatsResolver {
     return ctx.services.chats.leftAt(ctx.viewer, ctx.loaders, chat);
   }
 
-  @FieldResolver(() => Int, { description: 'Messages after my read watermark.' })
-  async unreadCount(@Root() chat: ChatRecord, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): Promise<number> {
-    const members = await ctx.loaders.membersByChat.load(chat.id);
-    const me = members.find((m) => m.userId === viewer.id);
-    // My own messages never count: sending moves my read watermark to the message. Marked unread: at least 1.
-    return me ? Math.max(me.markedUnread ? 1 : 0, chat.lastSeq - me.readSeq) : 0;
+  @FieldResolver(() => Int, {
+    description: 'Messages after my read watermark, not counting SYSTEM messages ("Alice added Bob") or my own; at least 1 while I marked the chat unread.',
+  })
+  unreadCount(@Root() chat: ChatRecord, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context): number | Promise<number> {
+    // The chat list computed it with the page (chat-unread.ts); a chat reached otherwise asks the batched loader.
+    return chat.unreadCount ?? ctx.loaders.unreadCountOf.load(memberKey(chat.id, viewer.id));
   }
 }
 

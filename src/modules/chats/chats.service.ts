@@ -18,10 +18,12 @@ import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
 import { requireGroupAdmin, requireMembership, requireReader } from './chats.policy.js';
 import { ChatTopic } from './chat.topics.js';
+import { UNREAD_COUNT_SQL } from './chat-unread.js';
 
 interface ListedChat extends ChatRecord {
   leftAt: Date | null;
   clearedSeq: number;
+  unreadCount: number;
   toSeq: number | null;
   toRev: number | null;
   activeAt: Date;
@@ -117,7 +119,7 @@ export class ChatsService {
     const conditions = [
       // Without a filter, the main list: what I have not archived (a new message does not bring a chat back).
       Prisma.sql`mine."archived" = ${filter.archived ?? false}`,
-      ...(filter.unread === null || filter.unread === undefined ? [] : [Prisma.sql`mine."unread" = ${filter.unread}`]),
+      ...(filter.unread === null || filter.unread === undefined ? [] : [Prisma.sql`(mine."unreadCount" > 0) = ${filter.unread}`]),
       ...(filter.kind ? [Prisma.sql`c."kind" = ${filter.kind}::"ChatKind"`] : []),
       ...(filter.pinned === null || filter.pinned === undefined
         ? []
@@ -128,18 +130,18 @@ export class ChatsService {
     // Chats I deleted (deleteChat) are left out: a private one until a message comes after the deletion.
     const mine = Prisma.sql`
       SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt",
-             m."archived", m."pinnedAt", (c."lastSeq" > m."readSeq" OR m."markedUnread") AS "unread", m."clearedSeq"
+             m."archived", m."pinnedAt", ${UNREAD_COUNT_SQL} AS "unreadCount", m."clearedSeq"
       FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
       WHERE m."userId" = ${viewer.id}::uuid AND (m."deletedSeq" IS NULL OR c."lastSeq" > m."deletedSeq")
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, false, p."clearedSeq"
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, 0, p."clearedSeq"
        FROM "ChatMembershipPeriod" p
        WHERE p."userId" = ${viewer.id}::uuid AND p."deletedAt" IS NULL
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
-        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."clearedSeq"
+        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."unreadCount", mine."clearedSeq"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC

@@ -168,5 +168,7 @@ describe('former members', () => {
     expect(await texts(bob, chatId)).toContain('while Carol was away');
     const chat = expectNoErrors(await gql(server, ChatByIdDocument, { id: chatId }, as(carol))).chat!;
     expect(chat.leftAt).toBeNull();
+    // Unread since the re-adding: 'back again'; neither what was said while away nor the SYSTEM message that added her.
+    expect(chat.unreadCount).toBe(1);
   });
 });

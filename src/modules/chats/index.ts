@@ -15,6 +15,7 @@ declare module '../../graphql/context.js' {
 
 export { Chat, ChatKind, ChatMember, ChatConnection, CHAT_SELECT, type ChatRecord, type MemberRecord } from './chat.types.js';
 export { ChatsService, groupFull, type Admission, type ChatsServiceOptions } from './chats.service.js';
+export { MUTED_NOW_SQL, UNREAD_COUNT_SQL } from './chat-unread.js';
 export { DEFAULT_MAX_GROUP_MEMBERS } from './chats.inputs.js';
 export { GroupsService, type AvatarWrite } from './groups.service.js';
 export { GroupsResolver } from './groups.resolver.js';

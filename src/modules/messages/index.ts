@@ -26,7 +26,7 @@ export {
 } from './message-changes.service.js';
 export { viewOf, viewsOf } from './message-views.js';
 export { MAX_MENTIONS, announceMentions, mentionHooks, mentionedNames, recordMentions } from './mentions.js';
-export { createMentionLoaders, type MentionLoaders } from './mentions.loaders.js';
+export { UNREAD_MENTIONS_SQL, createMentionLoaders, type MentionLoaders } from './mentions.loaders.js';
 export { ChatMentionsResolver, MessageMentionsResolver } from './mentions.resolver.js';
 export { tombstoneOf } from './message.record.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 
 export interface MentionLoaders {
   /** Key: a message id; the ids of the users it mentions, by username. */
@@ -7,6 +7,18 @@ export interface MentionLoaders {
   /** Key: {@link unreadMentionKey}: mentions of that member in that chat above their read watermark. */
   unreadMentionCount: DataLoader<string, number>;
 }
+
+/**
+ * On a `"ChatMember" m`: the messages mentioning that member above their read
+ * watermark, walking MessageMention(userId, chatId, seq) from readSeq up; a
+ * message they deleted for themself does not count. `Chat.unreadMentionCount`
+ * and `me.unread.mentions` (modules/unread).
+ */
+export const UNREAD_MENTIONS_SQL = Prisma.sql`(
+  SELECT count(*)::integer FROM "MessageMention" mm
+  WHERE mm."userId" = m."userId" AND mm."chatId" = m."chatId" AND mm."seq" > m."readSeq"
+    AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."userId" = mm."userId" AND h."messageId" = mm."messageId")
+)`;
 
 export const unreadMentionKey = (userId: string, chatId: string) => `${userId}:${chatId}`;
 
@@ -25,15 +37,10 @@ export function createMentionLoaders(prisma: PrismaClient, options?: { maxBatchS
     }, options),
     unreadMentionCount: new DataLoader(async (keys) => {
       const pairs = keys.map((key) => key.split(':') as [string, string]);
-      // Walks MessageMention(userId, chatId, seq) from the member's readSeq up; a message they deleted for themself does not count.
       const rows = await prisma.$queryRaw<{ userId: string; chatId: string; count: number }[]>`
-        SELECT k."userId"::text AS "userId", k."chatId"::text AS "chatId", (
-          SELECT count(*)::integer FROM "MessageMention" mm
-          WHERE mm."userId" = k."userId" AND mm."chatId" = k."chatId" AND mm."seq" > cm."readSeq"
-            AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."userId" = mm."userId" AND h."messageId" = mm."messageId")
-        ) AS "count"
+        SELECT k."userId"::text AS "userId", k."chatId"::text AS "chatId", ${UNREAD_MENTIONS_SQL} AS "count"
         FROM unnest(${pairs.map(([userId]) => userId)}::uuid[], ${pairs.map(([, chatId]) => chatId)}::uuid[]) AS k("userId", "chatId")
-        JOIN "ChatMember" cm ON cm."chatId" = k."chatId" AND cm."userId" = k."userId"`;
+        JOIN "ChatMember" m ON m."chatId" = k."chatId" AND m."userId" = k."userId"`;
       const byKey = new Map(rows.map((row) => [unreadMentionKey(row.userId, row.chatId), row.count]));
       return keys.map((key) => byKey.get(key) ?? 0);
     }, options),

@@ -37,6 +37,16 @@ type Receipt = Exclude<MessageStatus, 'SENT'>;
 /** What moving a watermark reads: the membership, and the members' read receipts setting. */
 type ReceiptLoaders = ChatLoaders & Pick<UserLoaders, 'userById'>;
 
+/** A member's watermark moved in one chat, from `previous` up to the message `messageId` at `seq`. */
+interface ReceiptMove {
+  chatId: string;
+  messageId: string;
+  seq: number;
+  previous: number;
+  /** Their deliveredSeq before the move: a sender whose messages it newly covers learns they arrived. */
+  deliveredBefore: number;
+}
+
 export class MessagesService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -180,34 +190,88 @@ export class MessagesService {
     const deliveredBefore = moved[0]!.deliveredBefore;
     loaders.memberOf.clearAll();
     loaders.membersByChat.clear(chatId);
-
-    // Those whose messages the change covers learn of it, and the viewer's other devices.
-    const senders = await this.prisma.$queryRaw<{ senderId: string; delivers: boolean }[]>`
-      SELECT "senderId"::text AS "senderId", bool_or("seq" > ${deliveredBefore}) AS "delivers" FROM "Message"
-      WHERE "chatId" = ${chatId}::uuid AND "seq" > ${previous} AND "seq" <= ${target.seq}
-        AND "senderId" IS NOT NULL AND "senderId" <> ${viewer.id}::uuid
-      GROUP BY "senderId"`;
-    const payload: MessageStatusPayload = {
-      chatId,
-      messageId: target.id,
-      seq: target.seq,
-      userId: viewer.id,
-      status,
-      at: new Date().toISOString(),
-    };
-    const senderIds = senders.map((s) => s.senderId);
-    if (read && senderIds.length > 0 && (await readsHidden(loaders, chatId, [viewer.id, ...senderIds]))) {
-      // Read receipts off on either side of a private chat: the read reaches my own devices only; the sender
-      // learns what a read implies and they may know, that the messages arrived (if that is news to them).
-      // Decided at publish, so the shared rendering of MessageStatusEvent never mixes the two payloads.
-      this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id], payload);
-      const delivered = senders.filter((s) => s.delivers).map((s) => s.senderId);
-      if (delivered.length > 0) this.pubsub.publishMany(MessageTopic.MessageStatus, delivered, { ...payload, status: 'DELIVERED' });
-    } else {
-      this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...senderIds], payload);
-    }
+    await this.#announceReceipts(viewer, loaders, [{ chatId, messageId: target.id, seq: target.seq, previous, deliveredBefore }], status);
     if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
     return true;
+  }
+
+  /**
+   * markRead on every chat of the viewer's, up to each one's last message, in
+   * two statements however many chats there are: one moves the watermarks (and
+   * ends "marked unread", and stamps the account feed), one finds whom the
+   * receipts go to. Returns how many chats changed.
+   */
+  async markAllRead(viewer: Viewer, loaders: ReceiptLoaders): Promise<number> {
+    // The member rows are locked in one order, so two devices doing this at once wait for each other instead of deadlocking.
+    const moved = await this.prisma.$queryRaw<{ chatId: string; previous: number; deliveredBefore: number; seq: number; messageId: string | null }[]>`
+      WITH mine AS (
+        SELECT m."chatId", m."readSeq", m."deliveredSeq", c."lastSeq"
+        FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
+        WHERE m."userId" = ${viewer.id}::uuid AND (m."readSeq" < c."lastSeq" OR m."markedUnread")
+        ORDER BY m."chatId"
+        FOR UPDATE OF m
+      )
+      UPDATE "ChatMember" m
+      SET "readSeq" = GREATEST(m."readSeq", mine."lastSeq"),
+          "deliveredSeq" = GREATEST(m."deliveredSeq", mine."lastSeq"),
+          "markedUnread" = false,
+          "changeStamp" = pg_current_xact_id()::text::bigint
+      FROM mine
+      WHERE m."chatId" = mine."chatId" AND m."userId" = ${viewer.id}::uuid
+      RETURNING m."chatId"::text AS "chatId", mine."readSeq" AS "previous", mine."deliveredSeq" AS "deliveredBefore", m."readSeq" AS "seq",
+        (SELECT t."id"::text FROM "Message" t WHERE t."chatId" = m."chatId" AND t."seq" = m."readSeq") AS "messageId"`;
+    if (moved.length === 0) return 0;
+    loaders.memberOf.clearAll();
+    loaders.membersByChat.clearAll();
+    const receipts = moved.filter((move): move is typeof move & { messageId: string } => move.messageId !== null);
+    await this.#announceReceipts(viewer, loaders, receipts, 'READ');
+    // A chat without messages that was only marked unread has no receipt to send: my devices learn it from chatUpdated.
+    const unmarked = moved.filter((move) => move.messageId === null);
+    for (const { chatId } of unmarked) this.pubsub.publish(ChatTopic.ChatUpdated, viewer.id, { chatId });
+    this.events.emit('chatsRead', { chatIds: moved.map((move) => move.chatId), userId: viewer.id });
+    return moved.length;
+  }
+
+  /**
+   * messageStatus for watermark moves: to those whose messages a move covers,
+   * and to the viewer's other devices. One statement for any number of chats,
+   * and, for READ, the batched loaders that say whose reads are hidden.
+   */
+  async #announceReceipts(viewer: Viewer, loaders: ReceiptLoaders, moves: ReceiptMove[], status: Receipt): Promise<void> {
+    if (moves.length === 0) return;
+    const senders = await this.prisma.$queryRaw<{ chatId: string; senderId: string; delivers: boolean }[]>`
+      SELECT m."chatId"::text AS "chatId", m."senderId"::text AS "senderId", bool_or(m."seq" > k."deliveredBefore") AS "delivers"
+      FROM unnest(${moves.map((move) => move.chatId)}::uuid[], ${moves.map((move) => move.previous)}::int[],
+                  ${moves.map((move) => move.deliveredBefore)}::int[], ${moves.map((move) => move.seq)}::int[])
+        AS k("chatId", "previous", "deliveredBefore", "seq")
+      JOIN "Message" m ON m."chatId" = k."chatId" AND m."seq" > k."previous" AND m."seq" <= k."seq"
+      WHERE m."senderId" IS NOT NULL AND m."senderId" <> ${viewer.id}::uuid
+      GROUP BY m."chatId", m."senderId"`;
+    const byChat = new Map(moves.map((move) => [move.chatId, [] as { senderId: string; delivers: boolean }[]]));
+    for (const { chatId, ...sender } of senders) byChat.get(chatId)?.push(sender);
+    const at = new Date().toISOString();
+    const read = status === 'READ';
+    // All at once, so the loaders batch: one statement for the chats and one for the users, however many moves.
+    const hidden = await Promise.all(
+      moves.map((move) => {
+        const senderIds = byChat.get(move.chatId)!.map((s) => s.senderId);
+        return read && senderIds.length > 0 ? readsHidden(loaders, move.chatId, [viewer.id, ...senderIds]) : false;
+      }),
+    );
+    moves.forEach((move, i) => {
+      const payload: MessageStatusPayload = { chatId: move.chatId, messageId: move.messageId, seq: move.seq, userId: viewer.id, status, at };
+      const chatSenders = byChat.get(move.chatId)!;
+      if (hidden[i]) {
+        // Read receipts off on either side of a private chat: the read reaches my own devices only; the sender
+        // learns what a read implies and they may know, that the messages arrived (if that is news to them).
+        // Decided at publish, so the shared rendering of MessageStatusEvent never mixes the two payloads.
+        this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id], payload);
+        const delivered = chatSenders.filter((s) => s.delivers).map((s) => s.senderId);
+        if (delivered.length > 0) this.pubsub.publishMany(MessageTopic.MessageStatus, delivered, { ...payload, status: 'DELIVERED' });
+      } else {
+        this.pubsub.publishMany(MessageTopic.MessageStatus, [viewer.id, ...chatSenders.map((s) => s.senderId)], payload);
+      }
+    });
   }
 
   /** The per-message form: moves the viewer's watermark up to this message. Recipients only. */

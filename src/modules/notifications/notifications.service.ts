@@ -62,7 +62,9 @@ export class NotificationsService implements ChatEventListener {
 
   /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
   messageAppended({ message, memberIds }: Logged): void {
-    if (message.senderId === null) return; // SYSTEM messages notify through membership events
+    // A SYSTEM message ("Alice added Bob") never notifies by itself: what it announces does, through the
+    // membership events (ADDED_TO_GROUP, REMOVED_FROM_GROUP, GROUP_RENAMED), and it is not unread either.
+    if (message.kind === 'SYSTEM' || message.senderId === null) return;
     const recipients = memberIds.filter((id) => id !== message.senderId);
     if (recipients.length === 0) return;
     this.#run('NEW_MESSAGE', async () => {
@@ -224,9 +226,14 @@ export class NotificationsService implements ChatEventListener {
 
   /** Reading a chat reads its NEW_MESSAGE notification. */
   chatRead({ chatId, userId }: { chatId: string; userId: string }): void {
+    this.chatsRead({ chatIds: [chatId], userId });
+  }
+
+  /** markAllChatsRead: their NEW_MESSAGE notifications, in one statement (the (userId, coalesceKey) index). */
+  chatsRead({ chatIds, userId }: { chatIds: string[]; userId: string }): void {
     this.#run('chatRead', async () => {
       await this.prisma.notification.updateMany({
-        where: { userId, coalesceKey: `NEW_MESSAGE:${chatId}` },
+        where: { userId, coalesceKey: { in: chatIds.map((chatId) => `NEW_MESSAGE:${chatId}`) } },
         data: { read: true, coalesceKey: null },
       });
     });

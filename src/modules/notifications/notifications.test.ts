@@ -235,6 +235,34 @@ describe('Web Push', () => {
     }
   });
 
+  it('a SYSTEM message notifies nobody by itself: only what it announces does', async () => {
+    const push = await startPushService();
+    try {
+      const [owner, bob] = await Promise.all([createUser(server, { displayName: 'Owner' }), createUser(server)]);
+      const device = deviceKeys();
+      const endpoint = `${push.url}/send/bob`;
+      expectNoErrors(await gql(server, RegisterPushSubscriptionDocument, { endpoint, p256dh: device.p256dh, auth: device.auth }, as(bob)));
+      const chatId = await createGroup(server, owner, [bob], 'Club'); // "Owner created the group …" and ADDED_TO_GROUP
+      expectNoErrors(await gql(server, UpdateGroupDocument, { chatId, title: 'Book club' }, as(owner))); // "Owner renamed …" and GROUP_RENAMED
+      expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'first words' } }, as(owner)));
+      await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(3);
+      const types = push.received.map(
+        (request) =>
+          (
+            JSON.parse(ece.decrypt(request.body, { version: 'aes128gcm', privateKey: device.ecdh, authSecret: device.auth }).toString('utf8')) as {
+              type: string;
+            }
+          ).type,
+      );
+      expect(types.sort()).toEqual(['ADDED_TO_GROUP', 'GROUP_RENAMED', 'NEW_MESSAGE']);
+      // The chat's NEW_MESSAGE stands for the text alone (seq 3): the two SYSTEM messages before it did not start or fold into it.
+      const rows = await server.database.prisma.notification.findMany({ where: { userId: bob.user.id, type: 'NEW_MESSAGE' } });
+      expect(rows.map((row) => [row.count, (JSON.parse(row.data!) as { seq: number }).seq])).toEqual([[1, 3]]);
+    } finally {
+      await push.close();
+    }
+  });
+
   it('retries a push the service failed with 500, and never delays the send', async () => {
     const push = await startPushService();
     try {
