@@ -46,6 +46,8 @@ export interface Env {
     readonly connect: RateLimit | null;
     /** `RATE_LIMIT_USER_SEARCH`, default 30/60: `users(search:)` calls per user. */
     readonly userSearch: RateLimit | null;
+    /** `RATE_LIMIT_DATA_EXPORT`, default 3/3600: data export links one user may ask for, and (counted apart) downloads of them. */
+    readonly dataExport: RateLimit | null;
     /** `RATE_LIMIT_INVITES`, default 20/600: invite codes one user may try (chatInvitePreview, joinChatByInvite). */
     readonly invites: RateLimit | null;
     /** `RATE_LIMIT_INVITES_IP`, default 100/600: the same, per client address. */
@@ -150,6 +152,7 @@ export function parseEnv(source: Source): Env {
     groupAdds: parseRateLimit('RATE_LIMIT_GROUP_ADDS', get('RATE_LIMIT_GROUP_ADDS') ?? '100/3600', problems),
     connect: parseRateLimit('RATE_LIMIT_CONNECT', get('RATE_LIMIT_CONNECT') ?? '30/60', problems),
     userSearch: parseRateLimit('RATE_LIMIT_USER_SEARCH', get('RATE_LIMIT_USER_SEARCH') ?? '30/60', problems),
+    dataExport: parseRateLimit('RATE_LIMIT_DATA_EXPORT', get('RATE_LIMIT_DATA_EXPORT') ?? '3/3600', problems),
     invites: parseRateLimit('RATE_LIMIT_INVITES', get('RATE_LIMIT_INVITES') ?? '20/600', problems),
     invitesIp: parseRateLimit('RATE_LIMIT_INVITES_IP', get('RATE_LIMIT_INVITES_IP') ?? '100/600', problems),
     reports: parseRateLimit('RATE_LIMIT_REPORTS', get('RATE_LIMIT_REPORTS') ?? '20/3600', problems),

@@ -117,6 +117,8 @@ export class RateLimits {
   readonly connect: Limiter;
   /** `users(search:)` per user (RATE_LIMIT_USER_SEARCH). */
   readonly userSearch: Limiter;
+  /** Data export links, and downloads of them, per user (RATE_LIMIT_DATA_EXPORT). */
+  readonly dataExport: Limiter;
   /** Invite codes tried per user (RATE_LIMIT_INVITES) and per client address (RATE_LIMIT_INVITES_IP). */
   readonly invites: Limiter;
   readonly invitesIp: Limiter;
@@ -132,6 +134,7 @@ export class RateLimits {
     this.groupAdds = new Limiter(config.groupAdds, 'group-adds', redis);
     this.connect = new Limiter(config.connect, 'connect', redis);
     this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
+    this.dataExport = new Limiter(config.dataExport, 'data-export', redis);
     this.invites = new Limiter(config.invites, 'invites', redis);
     this.invitesIp = new Limiter(config.invitesIp, 'invites-ip', redis);
     this.reports = new Limiter(config.reports, 'reports', redis);

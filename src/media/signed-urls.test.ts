@@ -54,6 +54,24 @@ describe('UrlSigner', () => {
     expect(signer.verify(id, 'original', first.exp, first.sig)).toBe('expired');
   });
 
+  it('signs links of another purpose apart from file URLs, each for its purpose and id, exactly ttl long', () => {
+    let now = Date.UTC(2026, 11, 1, 9, 0, 7);
+    const signer = new UrlSigner({ secret, now: () => now });
+    const link = signer.link('export', id, 600);
+    const exp = String(link.exp);
+    expect(link.exp).toBe(Date.UTC(2026, 11, 1, 9, 10, 7) / 1000);
+    expect(signer.verifyLink('export', id, exp, link.sig)).toBe('valid');
+    expect(signer.verifyLink('other', id, exp, link.sig)).toBe('invalid');
+    expect(signer.verifyLink('export', id.replace('7', '8'), exp, link.sig)).toBe('invalid');
+    // A file URL's signature is no link's, and a link's no file URL's.
+    expect(signer.verify(id, 'original', exp, link.sig)).toBe('invalid');
+    const file = parts(signer.path(id, 'original'));
+    expect(signer.verifyLink('export', id, file.exp, file.sig)).toBe('invalid');
+    expect(() => signer.link('file', id, 600)).toThrow(/purpose/);
+    now = link.exp * 1000 + 1000;
+    expect(signer.verifyLink('export', id, exp, link.sig)).toBe('expired');
+  });
+
   it('wants a secret of at least 32 bytes', () => {
     expect(() => new UrlSigner({ secret: 'short' })).toThrow(/32 bytes/);
   });

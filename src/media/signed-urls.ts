@@ -57,6 +57,31 @@ export class UrlSigner {
     return Number(exp) * 1000 < this.#now() ? 'expired' : 'valid';
   }
 
+  /**
+   * A signed link of another purpose than a file (e.g. `export`): `exp` (Unix
+   * seconds, exactly `ttlSeconds` from now, not bucketed) and `sig`, over the
+   * purpose, the id and the expiry, so it works only for what it was made for.
+   */
+  link(purpose: string, id: string, ttlSeconds: number): { exp: number; sig: string } {
+    const exp = Math.floor(this.#now() / 1000) + ttlSeconds;
+    return { exp, sig: this.#signLink(purpose, id, exp).toString('base64url') };
+  }
+
+  /** Checks a {@link link}'s `exp` and `sig` (as received, untrusted), in constant time. */
+  verifyLink(purpose: string, id: string, exp: unknown, sig: unknown): Verdict {
+    if (typeof exp !== 'string' || !/^\d{1,12}$/.test(exp) || typeof sig !== 'string' || !/^[\w-]{43}$/.test(sig)) return 'invalid';
+    const expected = this.#signLink(purpose, id, Number(exp));
+    const given = Buffer.from(sig, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    return Number(exp) * 1000 < this.#now() ? 'expired' : 'valid';
+  }
+
+  #signLink(purpose: string, id: string, exp: number): Buffer {
+    // Apart from file URLs (`payamak-file`), so no link signs a file URL or the other way round.
+    if (purpose === 'file' || !/^[a-z]+$/.test(purpose)) throw new Error(`Not a link purpose: ${purpose}`);
+    return createHmac('sha256', this.#key).update(`payamak-link-${purpose}\n${id}\n${exp}`).digest();
+  }
+
   #sign(id: string, variant: FileVariant, exp: number): Buffer {
     return createHmac('sha256', this.#key).update(`payamak-file\n${id}\n${variant}\n${exp}`).digest();
   }

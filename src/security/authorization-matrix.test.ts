@@ -116,6 +116,10 @@ const MATRIX: Record<string, Rule> = {
   sendMediaMessage: { access: 'chat', member: 'OK' },
   deleteFile: { access: 'chat', member: 'FORBIDDEN' },
   unregisterPushSubscription: { access: 'self' },
+  clearChat: { access: 'chat', member: 'OK' },
+  deleteChat: { access: 'chat', member: 'OK' },
+  deleteAccount: { access: 'self' },
+  requestDataExport: { access: 'self' },
   adminSetUserActive: { access: 'admin' },
   adminSetUserRole: { access: 'admin' },
   // A stranger reports a message of a chat they are not in (NOT_FOUND), and themself (userId is theirs: BAD_USER_INPUT).

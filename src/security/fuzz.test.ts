@@ -40,7 +40,7 @@ const SEED = 0x5eed_2026;
 /** Cases per operation and transport; argon2 operations (sign-in, sign-up, password) get fewer. */
 const CASES_PER_OPERATION = 24;
 const CASES_PER_SLOW_OPERATION = 6;
-const SLOW_OPERATIONS = new Set(['register', 'login', 'changePassword']);
+const SLOW_OPERATIONS = new Set(['register', 'login', 'changePassword', 'deleteAccount']);
 const CONCURRENCY = 4;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

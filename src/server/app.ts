@@ -35,6 +35,7 @@ import { httpPipeline } from './http-pipeline.js';
 import { httpErrorOf, sendHttpError } from './http-errors.js';
 import { clientErrorStatusPlugin, operationLogPlugin, queryLimitsPlugin, rateLimitPlugin, subscriptionsOverWebSocketPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
+import { exportRoutes } from './export-routes.js';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -258,6 +259,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     next();
   });
   app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
+  app.use(exportRoutes(services.account, logger.child({ module: 'account' })));
   // graphql-upload reads multipart bodies on Express; every other GraphQL request stays in the pipeline and never comes here.
   app.post('/graphql', multipartUploads({ maxFileSize: services.files.maxUploadBytes }), (req, res, next) =>
     req.body === undefined ? next() : http.execute(req, res, req.body),

@@ -4,6 +4,7 @@ import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
 import type { PubSub } from '../realtime/pubsub.js';
 import type { Loaders, Services } from '../graphql/context.js';
+import { AccountResolver, AccountService, DataExporter, UserDeletedResolver } from '../modules/account/index.js';
 import { AccountAdmin, AdminResolver, AdminService, type AdminEnvironment } from '../modules/admin/index.js';
 import { BlockingResolver, BlockingService } from '../modules/blocking/index.js';
 import { AuthResolver, AuthService, TokenIssuer } from '../modules/auth/index.js';
@@ -28,6 +29,8 @@ import {
   type FilesServiceOptions,
 } from '../modules/files/index.js';
 import {
+  ChatHistoryResolver,
+  ChatHistoryService,
   ChatLastMessageResolver,
   ChatMentionsResolver,
   MessageChangesService,
@@ -68,6 +71,7 @@ export const resolvers = [
   GroupsResolver,
   MessagesResolver,
   ChatLastMessageResolver,
+  ChatHistoryResolver,
   MessageMentionsResolver,
   ChatMentionsResolver,
   PinsResolver,
@@ -85,6 +89,8 @@ export const resolvers = [
   FilesResolver,
   MessageFileResolver,
   UserAvatarResolver,
+  AccountResolver,
+  UserDeletedResolver,
   ChatAvatarResolver,
   ReportsResolver,
   ReportedFileResolver,
@@ -145,8 +151,19 @@ export function createServices(deps: ServiceDeps): Services {
     maxGroupMembers: deps.maxGroupMembers,
   });
   const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
+  const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
+  const accountLogger = logger.child({ module: 'account' });
   return {
-    auth: new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub),
+    auth,
+    account: new AccountService(
+      prisma,
+      { auth, chats, files },
+      deps.files.signer,
+      new DataExporter(prisma, deps.files.store, accountLogger),
+      deps.limits.dataExport,
+      accountLogger,
+      { publicUrl: deps.files.publicUrl },
+    ),
     users: new UsersService(prisma, deps.limits),
     presence,
     privacy: new PrivacyService(prisma, presence),
@@ -155,6 +172,7 @@ export function createServices(deps: ServiceDeps): Services {
     groups,
     messages,
     messageChanges,
+    chatHistory: new ChatHistoryService(prisma, chats, messages, pubsub, events),
     pins: new PinsService(log, pubsub),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),

@@ -30,6 +30,8 @@ export class AccountAdmin {
   async setActive(actor: AccountActor, userId: string, active: boolean): Promise<UserRecord> {
     const target = await this.user(userId);
     if ('admin' in actor && userId === actor.admin.id && !active) throw badInput('You cannot deactivate yourself', 'userId');
+    // Its owner deleted it (deleteAccount): there is no account left to let back in.
+    if (active && target.deletedAt !== null) throw badInput('This account was deleted by its owner', 'userId');
     const [user] = await this.prisma.$transaction([
       this.prisma.user.update({ where: { id: userId }, data: { active }, select: USER_SELECT }),
       ...(active ? [] : [this.prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } })]),

@@ -27,6 +27,9 @@ export class AuthFailureError extends Error {
 
 const MAX_TOKEN_LENGTH = 4096;
 
+/** How long a deleted account's username stays reserved (deleteAccount), in days. */
+export const USERNAME_RESERVED_DAYS = 30;
+
 /** Who is calling, for per-IP limits. */
 export interface ClientInfo {
   ip: string;
@@ -47,14 +50,23 @@ export class AuthService {
     const password = checkPassword(input.password);
     const displayName = cleanDisplayName(input.displayName);
     const passwordHash = await hashPassword(password);
+    const create = () => this.prisma.user.create({ data: { username, displayName, passwordHash }, select: USER_SELECT });
+    let user: UserRecord;
     try {
-      const user = await this.prisma.user.create({ data: { username, displayName, passwordHash }, select: USER_SELECT });
-      this.logger.info({ userId: user.id }, 'user registered');
-      return await this.startSession(user);
+      user = await create();
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('That username is taken', 'username');
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      // Held by an account deleted long enough ago: its tombstone lets go of the name, and it is this one's.
+      if (!(await releaseUsername(this.prisma, username, 'reserved'))) throw conflict('That username is taken', 'username');
+      try {
+        user = await create();
+      } catch (again) {
+        if (isUniqueViolation(again)) throw conflict('That username is taken', 'username');
+        throw again;
+      }
     }
+    this.logger.info({ userId: user.id }, 'user registered');
+    return this.startSession(user);
   }
 
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
@@ -63,7 +75,8 @@ export class AuthService {
     if (input.password.length > 1024 || username.length > 64) throw unauthenticated('Wrong username or password');
     await this.limits.logins.check(username);
     const found = await this.prisma.user.findUnique({ where: { username }, select: { ...USER_SELECT, passwordHash: true } });
-    if (!found) {
+    // A deleted account answers as no account does (its password is gone too).
+    if (!found || found.deletedAt !== null) {
       await burnPasswordCheck(input.password);
       await this.limits.logins.failed(username);
       throw unauthenticated('Wrong username or password');
@@ -169,6 +182,25 @@ export class AuthService {
   }
 
   /**
+   * Asks a signed-in user for their password again (deleteAccount): a wrong one
+   * is BAD_USER_INPUT on `field`, as changePassword answers, and counts
+   * against the account's sign-in lockout, so a stolen access token cannot
+   * guess the password here faster than at login; the per-IP sign-in budget
+   * (RATE_LIMIT_AUTH) is spent too.
+   */
+  async confirmPassword(viewer: Viewer, password: string, client: ClientInfo, field = 'password'): Promise<void> {
+    await this.limits.auth.consume(`ip:${client.ip}`);
+    const user = await this.prisma.user.findUnique({ where: { id: viewer.id }, select: { username: true, passwordHash: true, deletedAt: true } });
+    if (!user || user.deletedAt !== null) throw unauthenticated();
+    await this.limits.logins.check(user.username);
+    if (password.length > 1024 || !(await verifyPassword(user.passwordHash, password))) {
+      await this.limits.logins.failed(user.username);
+      throw badInput('The password is wrong', field);
+    }
+    await this.limits.logins.succeeded(user.username);
+  }
+
+  /**
    * Turns a bearer token into a viewer, checking what a JWT alone cannot: that
    * the session is still open and the account still active.
    */
@@ -264,6 +296,8 @@ export async function ensureAdminAccount(
   username: string,
   passwordHash: string,
 ): Promise<{ user: UserRecord; promoted: boolean; endedSessions: number }> {
+  // The operator names the admin: a deleted account holding the name lets go of it at once.
+  await releaseUsername(prisma, username, 'any');
   return prisma.$transaction(async (tx) => {
     const existing = await tx.user.findUnique({ where: { username }, select: { id: true, role: true } });
     if (!existing) {
@@ -275,4 +309,20 @@ export async function ensureAdminAccount(
     const ended = await tx.session.updateMany({ where: { userId: existing.id, revokedAt: null }, data: { revokedAt: new Date() } });
     return { user, promoted: true, endedSessions: ended.count };
   });
+}
+
+/**
+ * Frees a username a deleted account holds: its tombstone row (kept so its
+ * messages keep a sender) is renamed to `~` and its id in base64, a name no
+ * registration can take (usernames are a–z, 0–9, `_` and `.`). `reserved`:
+ * only once the account was deleted USERNAME_RESERVED_DAYS ago; `any`: at
+ * once. Done when the name is wanted, so no periodic job is needed. True when
+ * a row let go of the name.
+ */
+export async function releaseUsername(prisma: Pick<PrismaClient, '$executeRaw'>, username: string, which: 'reserved' | 'any'): Promise<boolean> {
+  const before = which === 'any' ? new Date() : new Date(Date.now() - USERNAME_RESERVED_DAYS * 24 * 3600 * 1000);
+  const renamed = await prisma.$executeRaw`
+    UPDATE "User" SET "username" = '~' || encode(uuid_send("id"), 'base64')
+    WHERE "username" = ${username} AND "deletedAt" IS NOT NULL AND "deletedAt" <= ${before}`;
+  return renamed > 0;
 }

@@ -7,7 +7,15 @@ declare module '../../graphql/context.js' {
   }
 }
 
-export { AuthService, AuthFailureError, ensureAdminAccount, type AuthResult, type ClientInfo } from './auth.service.js';
+export {
+  AuthService,
+  AuthFailureError,
+  ensureAdminAccount,
+  releaseUsername,
+  USERNAME_RESERVED_DAYS,
+  type AuthResult,
+  type ClientInfo,
+} from './auth.service.js';
 export { TokenIssuer, type TokenIssuerOptions } from './auth.tokens.js';
 export { AuthResolver } from './auth.resolver.js';
 export { hashPassword } from './auth.passwords.js';

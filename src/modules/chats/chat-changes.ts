@@ -13,6 +13,13 @@
  * token keeps a floor: the oldest transaction still running when a pass began
  * (pg_snapshot_xmin). Whatever commits later has an id at or above it and is
  * read by the next pass; a chat may come twice across passes, never not at all.
+ *
+ * A chat the viewer deleted (deleteChat) keeps its place in the same order: a
+ * member row hidden by deletedSeq, or a latest period marked deleted, with the
+ * deletion's stamp. It comes as one of removedChatIds, on the same pages and
+ * by the same token rules, so a device learns of the deletion as it learns of
+ * any change. A pass from the beginning (no token) leaves such chats out: a
+ * device starting afresh holds none of them.
  */
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { pageSize } from '../../lib/pagination.js';
@@ -73,6 +80,8 @@ interface ChangedChat extends ChatRecord {
   stamp: bigint;
   toSeq: number | null;
   toRev: number | null;
+  clearedSeq: number;
+  removed: boolean;
 }
 
 export async function chatChanges(
@@ -96,22 +105,25 @@ export async function chatChanges(
     token = decoded.after === null ? { floor: decoded.next, after: null, next: snapshot!.xmin, issuedAt: now } : decoded;
   }
   const after = token.after ? Prisma.sql`AND (mine."stamp", c."id") > (${token.after.stamp}, ${token.after.chatId}::uuid)` : Prisma.empty;
+  const fromTheBeginning = token.floor === 0n;
   const rows = await prisma.$queryRaw<ChangedChat[]>`
     WITH mine AS (
       SELECT m."chatId", GREATEST(m."changeStamp", c."changeStamp") AS "stamp",
-             NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev"
+             NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", m."clearedSeq",
+             (m."deletedSeq" IS NOT NULL AND c."lastSeq" <= m."deletedSeq") AS "removed"
       FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
       WHERE m."userId" = ${viewer.id}::uuid
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."changeStamp", p."leftAt", p."toSeq", p."toRev"
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."changeStamp", p."leftAt", p."toSeq", p."toRev", p."clearedSeq",
+              p."deletedAt" IS NOT NULL
        FROM "ChatMembershipPeriod" p
        WHERE p."userId" = ${viewer.id}::uuid
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
        ORDER BY p."chatId", p."leftAt" DESC)
     )
-    SELECT ${CHAT_COLUMNS}, mine."stamp", mine."leftAt", mine."toSeq", mine."toRev"
+    SELECT ${CHAT_COLUMNS}, mine."stamp", mine."leftAt", mine."toSeq", mine."toRev", mine."clearedSeq", mine."removed"
     FROM mine JOIN "Chat" c ON c."id" = mine."chatId"
-    WHERE mine."stamp" >= ${token.floor} ${after}
+    WHERE mine."stamp" >= ${token.floor} ${after} AND NOT (mine."removed" AND ${fromTheBeginning})
     ORDER BY mine."stamp", c."id"
     LIMIT ${size + 1}`;
   const page = rows.slice(0, size);
@@ -121,10 +133,13 @@ export async function chatChanges(
     hasMore && last
       ? encodeToken({ ...token, after: { stamp: BigInt(last.stamp), chatId: last.id } })
       : encodeToken({ floor: token.next, after: null, next: token.next, issuedAt: token.issuedAt });
-  const chats = page.map(({ stamp: _stamp, toSeq, toRev, ...chat }) =>
-    chat.leftAt === null || chat.leftAt === undefined
-      ? { ...chat, leftAt: null }
-      : { ...chat, lastSeq: toSeq ?? chat.lastSeq, rev: toRev ?? chat.rev, updatedAt: chat.leftAt },
-  );
-  return { chats, removedChatIds: [], nextToken, hasMore, resyncRequired: false };
+  const chats = page
+    .filter((row) => !row.removed)
+    .map(({ stamp: _stamp, toSeq, toRev, removed: _removed, ...chat }) =>
+      chat.leftAt === null || chat.leftAt === undefined
+        ? { ...chat, leftAt: null }
+        : { ...chat, lastSeq: toSeq ?? chat.lastSeq, rev: toRev ?? chat.rev, updatedAt: chat.leftAt },
+    );
+  const removedChatIds = page.filter((row) => row.removed).map((row) => row.id);
+  return { chats, removedChatIds, nextToken, hasMore, resyncRequired: false };
 }

@@ -26,6 +26,8 @@ export interface ChatRecord {
   onlyAdminsCanEditInfo: boolean;
   /** Set on a chat as one viewer reads it (the chat list, requireReader): when they left; null while a member. */
   leftAt?: Date | null;
+  /** Set beside leftAt: the seq up to which this viewer cleared the chat (clearChat); 0 when never. */
+  clearedSeq?: number;
   /** Set on a chat as the chat list reads it for one viewer (chat-unread.ts); elsewhere the unreadCountOf loader answers. */
   unreadCount?: number;
 }
@@ -47,6 +49,10 @@ export interface MemberRecord {
   pinnedAt: Date | null;
   notifyLevel: NotifyLevel;
   markedUnread: boolean;
+  /** clearChat: this member reads no message up to this seq (0: never cleared). */
+  clearedSeq: number;
+  /** deleteChat of a private chat: gone for this member until a message above this seq; null otherwise. */
+  deletedSeq: number | null;
 }
 
 /** An earlier membership of a former (or returned) member: they read fromSeq < seq <= toSeq. */
@@ -57,6 +63,8 @@ export interface PeriodRecord {
   toSeq: number;
   toRev: number;
   leftAt: Date;
+  /** clearChat: messages up to this seq are no longer read. */
+  clearedSeq: number;
 }
 
 // title, members, unreadCount and lastMessage are field resolvers (chats.resolver.ts,
@@ -163,5 +171,7 @@ export const MEMBER_SELECT = {
   pinnedAt: true,
   notifyLevel: true,
   markedUnread: true,
+  clearedSeq: true,
+  deletedSeq: true,
 } as const;
-export const PERIOD_SELECT = { chatId: true, userId: true, fromSeq: true, toSeq: true, toRev: true, leftAt: true } as const;
+export const PERIOD_SELECT = { chatId: true, userId: true, fromSeq: true, toSeq: true, toRev: true, leftAt: true, clearedSeq: true } as const;

@@ -11,7 +11,7 @@ export interface ChatLoaders {
   memberOf: DataLoader<string, MemberRecord | null>;
   /** How many members a chat has, without loading them. */
   memberCountByChat: DataLoader<string, number>;
-  /** A user's earlier memberships of a chat, keyed by {@link memberKey}, oldest first. */
+  /** A user's earlier memberships of a chat, keyed by {@link memberKey}, oldest first; none once they deleted the chat. */
   periodsOf: DataLoader<string, PeriodRecord[]>;
   /** A member's unread count (chat-unread.ts), keyed by {@link memberKey}; 0 for someone not a member. */
   unreadCountOf: DataLoader<string, number>;
@@ -55,7 +55,12 @@ export function createChatLoaders(prisma: PrismaClient, options?: { maxBatchSize
         const [chatId, userId] = key.split(':');
         return { chatId: chatId!, userId: userId! };
       });
-      const rows = await prisma.chatMembershipPeriod.findMany({ where: { OR: pairs }, select: PERIOD_SELECT, orderBy: { toSeq: 'asc' } });
+      // A chat deleted for me (deleteChat) is read through none of its periods; they stay only to mark a return.
+      const rows = await prisma.chatMembershipPeriod.findMany({
+        where: { OR: pairs, deletedAt: null },
+        select: PERIOD_SELECT,
+        orderBy: { toSeq: 'asc' },
+      });
       const byKey = new Map<string, PeriodRecord[]>(keys.map((key) => [key, []]));
       for (const row of rows) byKey.get(memberKey(row.chatId, row.userId))?.push(row);
       return keys.map((key) => byKey.get(key)!);

@@ -49,20 +49,44 @@ export async function requireReader(loaders: ChatLoaders, viewer: Viewer, chatId
   const key = memberKey(chatId, viewer.id);
   const [chat, member, periods] = await Promise.all([loaders.chatById.load(chatId), loaders.memberOf.load(key), loaders.periodsOf.load(key)]);
   if (!chat || (!member && periods.length === 0)) throw notFound('Chat');
+  if (member && deletedFor(member, chat)) throw notFound('Chat');
   return readerOf(chat, member, periods);
 }
 
+/** A private chat the member deleted (deleteChat) is gone for them until a message above the deletion brings it back. */
+export const deletedFor = (member: Pick<MemberRecord, 'deletedSeq'>, chat: Pick<ChatRecord, 'lastSeq'>): boolean =>
+  member.deletedSeq !== null && chat.lastSeq <= member.deletedSeq;
+
 /** The reader a membership and earlier periods make (see {@link requireReader}). */
 export function readerOf(chat: ChatRecord, member: MemberRecord | null, periods: readonly PeriodRecord[]): Reader {
-  const earlier = periods.map((period) => ({ fromSeq: period.fromSeq, toSeq: period.toSeq }));
+  const cleared = clearedSeqIn(member, periods);
+  // clearChat hides everything up to the clearing, in whichever membership it was said.
+  const clip = (fromSeq: number, toSeq: number | null): SeqRange => ({ fromSeq: Math.max(fromSeq, cleared), toSeq });
+  const earlier = periods.map((period) => clip(period.fromSeq, period.toSeq)).filter((range) => range.fromSeq < range.toSeq!);
   if (member) {
-    const unrestricted = earlier.length === 0 && member.historyFromSeq === 0;
-    const ranges = unrestricted ? null : [...earlier, { fromSeq: member.historyFromSeq, toSeq: null }];
-    return { chat: { ...chat, leftAt: null }, member, ranges, leftAt: null };
+    const unrestricted = periods.length === 0 && member.historyFromSeq === 0 && cleared === 0;
+    const ranges = unrestricted ? null : [...earlier, clip(member.historyFromSeq, null)];
+    return { chat: { ...chat, leftAt: null, clearedSeq: cleared }, member, ranges, leftAt: null };
   }
   const last = periods.at(-1)!;
-  const asLeft = { ...chat, lastSeq: last.toSeq, rev: last.toRev, updatedAt: last.leftAt, leftAt: last.leftAt };
+  const asLeft = { ...chat, lastSeq: last.toSeq, rev: last.toRev, updatedAt: last.leftAt, leftAt: last.leftAt, clearedSeq: cleared };
   return { chat: asLeft, member: null, ranges: earlier, leftAt: last.leftAt };
+}
+
+const clearedSeqIn = (member: MemberRecord | null, periods: readonly PeriodRecord[]): number =>
+  Math.max(member?.clearedSeq ?? 0, ...periods.map((period) => period.clearedSeq));
+
+/**
+ * The seq up to which the viewer cleared the chat (clearChat; 0 when never):
+ * from the record when it was read for them (the list, the feed,
+ * requireReader), else from their membership, through the loaders.
+ */
+export async function clearedSeqOf(loaders: ChatLoaders, viewer: Viewer | null, chat: ChatRecord): Promise<number> {
+  if (chat.clearedSeq !== undefined) return chat.clearedSeq;
+  if (!viewer) return 0;
+  const key = memberKey(chat.id, viewer.id);
+  const [member, periods] = await Promise.all([loaders.memberOf.load(key), loaders.periodsOf.load(key)]);
+  return clearedSeqIn(member, periods);
 }
 
 /** Whether a reader's history holds the message of this seq. */

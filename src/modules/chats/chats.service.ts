@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { AppError, badInput, forbidden, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
 import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
@@ -22,6 +22,7 @@ import { UNREAD_COUNT_SQL } from './chat-unread.js';
 
 interface ListedChat extends ChatRecord {
   leftAt: Date | null;
+  clearedSeq: number;
   unreadCount: number;
   toSeq: number | null;
   toRev: number | null;
@@ -126,19 +127,21 @@ export class ChatsService {
     ];
     const where = Prisma.join(conditions, ' AND ');
     const after = position ? Prisma.sql`AND (${sortKey}, c."id") < (${position.at}, ${position.id}::uuid)` : Prisma.empty;
+    // Chats I deleted (deleteChat) are left out: a private one until a message comes after the deletion.
     const mine = Prisma.sql`
       SELECT m."chatId", NULL::timestamptz AS "leftAt", NULL::int AS "toSeq", NULL::int AS "toRev", c."updatedAt" AS "activeAt",
-             m."archived", m."pinnedAt", ${UNREAD_COUNT_SQL} AS "unreadCount"
-      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId" WHERE m."userId" = ${viewer.id}::uuid
+             m."archived", m."pinnedAt", ${UNREAD_COUNT_SQL} AS "unreadCount", m."clearedSeq"
+      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
+      WHERE m."userId" = ${viewer.id}::uuid AND (m."deletedSeq" IS NULL OR c."lastSeq" > m."deletedSeq")
       UNION ALL
-      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, 0
+      (SELECT DISTINCT ON (p."chatId") p."chatId", p."leftAt", p."toSeq", p."toRev", p."leftAt", false, NULL::timestamptz, 0, p."clearedSeq"
        FROM "ChatMembershipPeriod" p
-       WHERE p."userId" = ${viewer.id}::uuid
+       WHERE p."userId" = ${viewer.id}::uuid AND p."deletedAt" IS NULL
          AND NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = p."chatId" AND m."userId" = p."userId")
        ORDER BY p."chatId", p."leftAt" DESC)`;
     const [rows, counted] = await Promise.all([
       this.prisma.$queryRaw<ListedChat[]>`
-        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."unreadCount"
+        SELECT ${CHAT_COLUMNS}, mine."leftAt", mine."toSeq", mine."toRev", mine."activeAt", mine."pinnedAt", mine."unreadCount", mine."clearedSeq"
         FROM (${mine}) mine JOIN "Chat" c ON c."id" = mine."chatId"
         WHERE ${where} ${after}
         ORDER BY ${sortKey} DESC, c."id" DESC
@@ -194,7 +197,13 @@ export class ChatsService {
     const pairKey = [viewer.id, userId].sort().join(':');
     const existing = await this.prisma.chat.findUnique({ where: { pairKey }, select: CHAT_SELECT });
     // A chat that exists stays readable across a block; a new one is not opened.
-    if (existing) return existing;
+    if (existing) {
+      // One I deleted (deleteChat) comes back, empty: opening it is asking for it.
+      await this.prisma.$executeRaw`
+        UPDATE "ChatMember" SET "deletedSeq" = NULL, "changeStamp" = pg_current_xact_id()::text::bigint
+        WHERE "chatId" = ${existing.id}::uuid AND "userId" = ${viewer.id}::uuid AND "deletedSeq" IS NOT NULL`;
+      return existing;
+    }
     if (await this.#blocks?.between(viewer.id, userId)) throw forbidden(CANNOT_MESSAGE);
     try {
       return await this.prisma.chat.create({
@@ -290,9 +299,12 @@ export class ChatsService {
         if (locked?.kind !== 'GROUP') throw notFound('Chat');
         title = locked.title ?? '';
         // Read under the lock: someone who joined a moment ago (another admin's add, another link) is skipped, not an error.
-        const candidates = await tx.$queryRaw<{ id: string; displayName: string; returning: boolean }[]>`
+        const candidates = await tx.$queryRaw<{ id: string; displayName: string; returning: boolean; clearedSeq: number }[]>`
           SELECT u."id"::text AS "id", u."displayName",
-                 EXISTS (SELECT 1 FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${chatId}::uuid AND p."userId" = u."id") AS "returning"
+                 EXISTS (SELECT 1 FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${chatId}::uuid AND p."userId" = u."id") AS "returning",
+                 -- What they cleared stays cleared (clearChat); a chat they deleted is a return all the same.
+                 COALESCE((SELECT max(p."clearedSeq") FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${chatId}::uuid AND p."userId" = u."id"), 0)
+                   AS "clearedSeq"
           FROM unnest(${[...admission.userIds]}::uuid[]) WITH ORDINALITY AS wanted("id", "position")
           JOIN "User" u ON u."id" = wanted."id"
           WHERE NOT EXISTS (SELECT 1 FROM "ChatMember" m WHERE m."chatId" = ${chatId}::uuid AND m."userId" = u."id")
@@ -302,7 +314,12 @@ export class ChatsService {
         if (candidates.length === 0) return;
         // Someone coming back reads from now on, never what was said while they were away.
         await tx.chatMember.createMany({
-          data: candidates.map((candidate) => ({ chatId, userId: candidate.id, historyFromSeq: candidate.returning ? locked.lastSeq : 0 })),
+          data: candidates.map((candidate) => ({
+            chatId,
+            userId: candidate.id,
+            historyFromSeq: candidate.returning ? locked.lastSeq : 0,
+            clearedSeq: candidate.clearedSeq,
+          })),
         });
         await this.requireRoom(tx, chatId, 0, admission.field);
         const text = admission.text(candidates.map((candidate) => candidate.displayName));
@@ -351,13 +368,61 @@ export class ChatsService {
   async leave(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<boolean> {
     const { chat } = await requireMembership(loaders, viewer, chatId);
     if (chat.kind !== 'GROUP') throw badInput('You cannot leave a private chat', 'chatId');
-    const actor = await this.displayName(viewer.id);
+    await this.#leaveGroup(chatId, viewer.id, await this.displayName(viewer.id), { forget: false });
+    return true;
+  }
+
+  /**
+   * deleteChat of a group (modules/messages, ChatHistoryService): a member
+   * leaves it as leaveChat does (the SYSTEM message, admin succession), and
+   * every period of theirs is marked deleted in the same transaction: the chat
+   * leaves their list and feeds, and reading it is NOT_FOUND. A former member's
+   * periods are marked alone. The rows stay, so being added back starts from
+   * then on, as any return does.
+   */
+  async deleteGroupFor(userId: string, chatId: string, stillMember: boolean): Promise<void> {
+    if (stillMember) {
+      await this.#leaveGroup(chatId, userId, await this.displayName(userId), { forget: true });
+      return;
+    }
+    const forgotten = await forgetPeriods(this.prisma, chatId, userId);
+    if (forgotten === 0) throw notFound('Chat');
+  }
+
+  /**
+   * deleteAccount: the user leaves every group they are in, each as leaveChat
+   * does (the SYSTEM message names them as `actor`, an heir is made admin),
+   * and forgets it. Listed again until none is left (a hundred at a time, and
+   * in case an addition raced with the account's deactivation). Returns how
+   * many groups they left.
+   */
+  async leaveEveryGroup(userId: string, actor: string): Promise<number> {
+    let left = 0;
+    // Each round ends memberships (a leaving, or finding it ended already), so the rounds end.
+    for (;;) {
+      const groups = await this.prisma.chatMember.findMany({ where: { userId, chat: { kind: 'GROUP' } }, select: { chatId: true }, take: 100 });
+      if (groups.length === 0) break;
+      for (const { chatId } of groups) {
+        try {
+          await this.#leaveGroup(chatId, userId, actor, { forget: true });
+          left += 1;
+        } catch (error) {
+          // Removed by an admin meanwhile: gone either way.
+          if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+        }
+      }
+    }
+    return left;
+  }
+
+  /** Leaving a group: under the chat's lock, with admin succession and the SYSTEM message; `forget` is deleteChat's. */
+  async #leaveGroup(chatId: string, userId: string, actor: string, options: { forget: boolean }): Promise<void> {
     const announced = await this.log.transaction(
       async (tx, append) => {
         // Lock the chat first: two admins leaving at once must not each count on the other staying.
         const [locked] = await tx.$queryRaw<{ seq: number; rev: number }[]>`
           SELECT "lastSeq" AS "seq", "rev" FROM "Chat" WHERE "id" = ${chatId}::uuid FOR UPDATE`;
-        const removed = await removeMembership(tx, chatId, viewer.id);
+        const removed = await removeMembership(tx, chatId, userId);
         if (!removed || !locked) throw notFound('Chat');
         const remaining = await tx.chatMember.findMany({
           where: { chatId },
@@ -366,6 +431,7 @@ export class ChatsService {
         });
         if (remaining.length === 0) {
           await keepHistory(tx, removed, locked);
+          if (options.forget) await forgetPeriods(tx, chatId, userId);
           return false;
         }
         const heir = remaining.some((m) => m.isAdmin) ? undefined : remaining[0]!;
@@ -373,12 +439,12 @@ export class ChatsService {
         const text = heir ? `${actor} left; ${heir.user.displayName} is now an admin` : `${actor} left`;
         const announced = await append({ chatId, senderId: null, kind: 'SYSTEM', text });
         await keepHistory(tx, removed, announced.message);
+        if (options.forget) await forgetPeriods(tx, chatId, userId);
         return true;
       },
-      () => this.announceMembership(chatId, [], [viewer.id]),
+      () => this.announceMembership(chatId, [], [userId]),
     );
-    if (!announced) this.announceMembership(chatId, [], [viewer.id]);
-    return true;
+    if (!announced) this.announceMembership(chatId, [], [userId]);
   }
 
   /** chatUpdated for every member: the chat's title or members changed. */
@@ -474,17 +540,36 @@ interface RemovedMembership {
   chatId: string;
   userId: string;
   historyFromSeq: number;
+  clearedSeq: number;
 }
 
 async function removeMembership(tx: Tx, chatId: string, userId: string): Promise<RemovedMembership | null> {
-  const rows = await tx.$queryRaw<{ historyFromSeq: number }[]>`
-    DELETE FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid RETURNING "historyFromSeq"`;
-  return rows[0] ? { chatId, userId, historyFromSeq: rows[0].historyFromSeq } : null;
+  const rows = await tx.$queryRaw<{ historyFromSeq: number; clearedSeq: number }[]>`
+    DELETE FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid RETURNING "historyFromSeq", "clearedSeq"`;
+  return rows[0] ? { chatId, userId, historyFromSeq: rows[0].historyFromSeq, clearedSeq: rows[0].clearedSeq } : null;
 }
 
 /** A former member keeps what they read, up to the message that announced their leaving (or the chat's last one). */
 async function keepHistory(tx: Tx, removed: RemovedMembership, upTo: { seq: number; rev: number }): Promise<void> {
   await tx.chatMembershipPeriod.create({
-    data: { chatId: removed.chatId, userId: removed.userId, fromSeq: removed.historyFromSeq, toSeq: upTo.seq, toRev: upTo.rev },
+    data: {
+      chatId: removed.chatId,
+      userId: removed.userId,
+      fromSeq: removed.historyFromSeq,
+      toSeq: upTo.seq,
+      toRev: upTo.rev,
+      clearedSeq: removed.clearedSeq,
+    },
   });
+}
+
+/**
+ * deleteChat: the user's periods of the chat are no longer read or listed
+ * (the account feed reports the chat in removedChatIds, by this stamp).
+ * Returns how many were marked.
+ */
+async function forgetPeriods(tx: Tx, chatId: string, userId: string): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "ChatMembershipPeriod" SET "deletedAt" = now(), "changeStamp" = pg_current_xact_id()::text::bigint
+    WHERE "chatId" = ${chatId}::uuid AND "userId" = ${userId}::uuid AND "deletedAt" IS NULL`;
 }

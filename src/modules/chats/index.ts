@@ -34,6 +34,8 @@ export {
   requireVisibleChat,
   requireReader,
   readsSeq,
+  clearedSeqOf,
+  deletedFor,
   type Membership,
   type Reader,
   type SeqRange,

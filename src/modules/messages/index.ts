@@ -2,12 +2,14 @@ import type { MentionLoaders } from './mentions.loaders.js';
 import type { MessageLoaders } from './messages.loaders.js';
 import type { MessagesService } from './messages.service.js';
 import type { MessageChangesService } from './message-changes.service.js';
+import type { ChatHistoryService } from './chat-history.service.js';
 
 // What this module adds to every resolver's context (graphql/context.ts).
 declare module '../../graphql/context.js' {
   interface Services {
     messages: MessagesService;
     messageChanges: MessageChangesService;
+    chatHistory: ChatHistoryService;
   }
   interface Loaders extends MessageLoaders, MentionLoaders {}
 }
@@ -29,6 +31,8 @@ export { ChatMentionsResolver, MessageMentionsResolver } from './mentions.resolv
 export { tombstoneOf } from './message.record.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
+export { ChatHistoryService } from './chat-history.service.js';
+export { ChatHistoryResolver } from './chat-history.resolver.js';
 export { MAX_TEXT, cleanClientId } from './messages.inputs.js';
 export { MessageTopic, type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 export {

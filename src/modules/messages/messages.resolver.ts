@@ -3,7 +3,7 @@ import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import { unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { Chat, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
+import { Chat, clearedSeqOf, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
 import { User, type UserRecord } from '../users/index.js';
 import {
@@ -261,9 +261,10 @@ export class MessagesResolver {
 
 @Resolver(() => Chat)
 export class ChatLastMessageResolver {
-  @FieldResolver(() => Message, { nullable: true })
-  lastMessage(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MessageRecord | null> | null {
-    if (chat.lastSeq === 0) return null;
-    return ctx.loaders.messageByChatSeq.load(`${chat.id}:${chat.lastSeq}`).then((message) => message && viewOf(ctx.loaders, ctx.viewer, message));
+  @FieldResolver(() => Message, { nullable: true, description: 'Null when there is none, or none since I cleared the chat (clearChat).' })
+  async lastMessage(@Root() chat: ChatRecord, @Ctx() ctx: Context): Promise<MessageRecord | null> {
+    if (chat.lastSeq === 0 || chat.lastSeq <= (await clearedSeqOf(ctx.loaders, ctx.viewer, chat))) return null;
+    const message = await ctx.loaders.messageByChatSeq.load(`${chat.id}:${chat.lastSeq}`);
+    return message && viewOf(ctx.loaders, ctx.viewer, message);
   }
 }

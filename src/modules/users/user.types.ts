@@ -20,6 +20,8 @@ export interface UserRecord {
   /** The profile picture's File id (User.avatar resolves it, in the files module). */
   avatarId: string | null;
   createdAt: Date;
+  /** deleteAccount: when the account was deleted (the row stays as "Deleted account"); null otherwise. */
+  deletedAt: Date | null;
   /** Privacy (User.privacy, updatePrivacy): who sees what, applied by users.policy.ts. */
   lastSeenVisibility: Visibility;
   profilePhotoVisibility: Visibility;
@@ -37,7 +39,7 @@ export type PrivacyColumns = 'lastSeenVisibility' | 'profilePhotoVisibility' | '
  * lastSeenAt, about, role: see users.policy.ts) is resolved in users.resolver.ts.
  */
 @ObjectType('User')
-export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | PrivacyColumns> {
+export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | 'deletedAt' | PrivacyColumns> {
   @Field(() => ID)
   id!: string;
 
@@ -64,6 +66,7 @@ export const USER_SELECT = {
   lastSeenAt: true,
   avatarId: true,
   createdAt: true,
+  deletedAt: true,
   // Read with every user: what others see of them depends on these, and loaders then need no second look-up.
   lastSeenVisibility: true,
   profilePhotoVisibility: true,
