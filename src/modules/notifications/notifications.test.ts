@@ -19,6 +19,7 @@ import {
   SendMessageDocument,
   UnreadNotificationCountDocument,
   UnregisterPushSubscriptionDocument,
+  UpdateChatSettingsDocument,
   UpdateGroupDocument,
 } from '../../test/generated/graphql.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
@@ -258,6 +259,44 @@ describe('Web Push', () => {
       // The chat's NEW_MESSAGE stands for the text alone (seq 3): the two SYSTEM messages before it did not start or fold into it.
       const rows = await server.database.prisma.notification.findMany({ where: { userId: bob.user.id, type: 'NEW_MESSAGE' } });
       expect(rows.map((row) => [row.count, (JSON.parse(row.data!) as { seq: number }).seq])).toEqual([[1, 3]]);
+    } finally {
+      await push.close();
+    }
+  });
+
+  it('a muted group sends no push for 100 messages; with level MENTIONS a mention still does', async () => {
+    const push = await startPushService();
+    try {
+      const [alice, bob] = await Promise.all([createUser(server, { displayName: 'Alice' }), createUser(server)]);
+      const device = deviceKeys();
+      expectNoErrors(
+        await gql(server, RegisterPushSubscriptionDocument, { endpoint: `${push.url}/send/bob`, p256dh: device.p256dh, auth: device.auth }, as(bob)),
+      );
+      const chatId = await createGroup(server, alice, [bob], 'Noisy');
+      await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(1); // ADDED_TO_GROUP
+      expectNoErrors(await gql(server, UpdateChatSettingsDocument, { chatId, input: { muted: true } }, as(bob)));
+      for (let i = 0; i < 100; i++) expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: `noise ${i}` } }, as(alice)));
+      // A positive signal that the sends' pushes were decided: a chat that is not muted gets its own.
+      const loud = await createPrivateChat(server, alice, bob);
+      expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: loud, text: 'not muted' } }, as(alice)));
+      await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(2);
+
+      expectNoErrors(await gql(server, UpdateChatSettingsDocument, { chatId, input: { notifyLevel: 'MENTIONS' } }, as(bob)));
+      expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'more noise' } }, as(alice)));
+      expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: `@${bob.username} look` } }, as(alice)));
+      await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(3);
+      const types = push.received.map(
+        (request) =>
+          JSON.parse(ece.decrypt(request.body, { version: 'aes128gcm', privateKey: device.ecdh, authSecret: device.auth }).toString('utf8')) as {
+            type: string;
+            data: { chatId: string };
+          },
+      );
+      expect(types.map((t) => [t.type, t.data.chatId])).toEqual([
+        ['ADDED_TO_GROUP', chatId],
+        ['NEW_MESSAGE', loud],
+        ['MENTION', chatId],
+      ]);
     } finally {
       await push.close();
     }
