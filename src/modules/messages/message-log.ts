@@ -140,6 +140,14 @@ interface StampRow extends MessageRecord {
 }
 
 /**
+ * Prisma's defaults (2 s to get a connection, 5 s in all) are shorter than a
+ * membership change can wait for the chat's lock behind another under load: an
+ * add of 1,000 members racing one of 100 then failed as INTERNAL_SERVER_ERROR
+ * instead of the member cap's BAD_USER_INPUT. Shutdown's drain bounds these anyway.
+ */
+const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 20_000 };
+
+/**
  * Writes to chats' logs and publishes what was written. Each message appended in
  * {@link MessageLog.transaction} is published to its chat's members after the
  * transaction commits, never before, and in seq order per chat even when
@@ -171,6 +179,7 @@ export class MessageLog {
           appendedList.push(appended);
           return appended;
         }),
+        TRANSACTION_LIMITS,
       );
     } catch (error) {
       for (const ticket of tickets) ticket.cancel();
