@@ -135,7 +135,7 @@ describe('chatChanges (the account feed)', () => {
 
     // Caught up: nothing more.
     expect((await pass(me, back.token)).chats.filter((chat) => expected.has(chat.id) === false)).toEqual([]);
-  });
+  }, 90_000); // sets up 200 chats: 10 s alone, over 30 s in CI beside other files
 
   it('an unknown, forged or expired token asks for a resync and hands out a fresh one', async () => {
     const user = await createUser(server);

@@ -171,14 +171,15 @@ export class MessageLog {
     const appendedList: Appended[] = [];
     let result: T;
     try {
-      result = await this.prisma.$transaction((tx) =>
-        work(tx, async (input) => {
-          const appended = await appendMessage(tx, input);
-          // Still inside the transaction, so the chat's lock is held: no later rev can be taken yet.
-          tickets.push(this.#queue.reserve(input.chatId, appended.message.rev));
-          appendedList.push(appended);
-          return appended;
-        }),
+      result = await this.prisma.$transaction(
+        (tx) =>
+          work(tx, async (input) => {
+            const appended = await appendMessage(tx, input);
+            // Still inside the transaction, so the chat's lock is held: no later rev can be taken yet.
+            tickets.push(this.#queue.reserve(input.chatId, appended.message.rev));
+            appendedList.push(appended);
+            return appended;
+          }),
         TRANSACTION_LIMITS,
       );
     } catch (error) {
