@@ -84,8 +84,9 @@ function layerOf(file: string): string {
 const MAY_IMPORT: Record<string, readonly string[]> = {
   // The entry also makes the root logger (lib/logger.ts) before anything else exists.
   entry: ['server', 'config', 'lib'],
-  server: ['modules', 'graphql', 'realtime', 'media', 'db', 'lib', 'config'],
-  modules: ['graphql', 'realtime', 'media', 'db', 'lib', 'config'],
+  server: ['modules', 'graphql', 'realtime', 'media', 'jobs', 'db', 'lib', 'config'],
+  modules: ['graphql', 'realtime', 'media', 'jobs', 'db', 'lib', 'config'],
+  jobs: ['db', 'lib', 'config'],
   graphql: ['lib', 'config'],
   realtime: ['lib', 'config'],
   media: ['lib', 'config'],

@@ -7,15 +7,16 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { databaseNameOf, quoteIdentifier } from './database-url.js';
+import { JOB_QUEUE_SCHEMA } from './job-queue-schema.js';
 
 /** Name of the runtime role on the embedded cluster. */
 export const APP_ROLE = 'payamak_app';
 
 /**
- * Schemas whose objects the runtime reads and writes. A job queue keeping its
- * tables in a schema of its own (migrated by the owner) adds that schema here.
+ * Schemas whose objects the runtime reads and writes: ours, and the job
+ * queue's (migrated by the owner with ours, see job-queue-schema.ts).
  */
-const APP_SCHEMAS = ['public'] as const;
+const APP_SCHEMAS = ['public', JOB_QUEUE_SCHEMA] as const;
 
 /** Tables the runtime has no business writing. */
 const OWNER_ONLY_TABLES = ['_prisma_migrations'] as const;
@@ -72,6 +73,14 @@ export async function ensureAppRole(ownerUrl: string, options: EnsureAppRoleOpti
         `ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT EXECUTE ON FUNCTIONS TO ${role}`,
       ];
     }),
+    // graphile-worker turns row security on for its tables (with no policy, so only their owner sees rows):
+    // the runtime role, which runs the worker, may see and change every row.
+    `DO $$ DECLARE t record; BEGIN
+       FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = ${pg.escapeLiteral(JOB_QUEUE_SCHEMA)} AND c.relkind = 'r' AND c.relrowsecurity
+                  AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'payamak_runtime') LOOP
+         EXECUTE format('CREATE POLICY payamak_runtime ON %I.%I TO %s USING (true) WITH CHECK (true)', ${pg.escapeLiteral(JOB_QUEUE_SCHEMA)}, t.relname, ${pg.escapeLiteral(role)});
+       END LOOP; END $$`,
     ...OWNER_ONLY_TABLES.map(
       (table) =>
         `DO $$ BEGIN IF to_regclass(${pg.escapeLiteral(quoteIdentifier(table))}) IS NOT NULL THEN ` +

@@ -8,6 +8,13 @@ import { createTestDatabase } from '../test/database.js';
 import { openDatabase, type Database } from './database.js';
 import { runningEmbeddedUrl } from './embedded-cluster-files.js';
 import { createQueryCounter } from './prisma-client.js';
+import { JobQueue } from '../jobs/job-queue.js';
+
+declare module '../jobs/job-queue.js' {
+  interface JobPayloads {
+    role_check: { who: string };
+  }
+}
 
 const logger = pino({ level: 'silent' });
 const dirs: string[] = [];
@@ -85,6 +92,8 @@ describe('openDatabase', () => {
       'CREATE ROLE "intruder"',
       'ALTER ROLE CURRENT_USER SUPERUSER',
       'CREATE OR REPLACE FUNCTION "payamak_append_message"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+      'DROP TABLE graphile_worker._private_jobs',
+      'ALTER TABLE graphile_worker._private_jobs DISABLE ROW LEVEL SECURITY',
     ];
     const check = async (database: Database, username: string) => {
       const { prisma } = database;
@@ -106,6 +115,19 @@ describe('openDatabase', () => {
       expect(appended).toEqual({ outcome: 'appended', seq: 1, memberIds: [user.id] });
       await prisma.message.updateMany({ where: { chatId: chat.id }, data: { text: 'edited' } });
       await prisma.chatMember.deleteMany({ where: { chatId: chat.id } });
+
+      // The job queue runs as this role too: through graphile-worker's row security (policies made by ensureAppRole).
+      const ran: string[] = [];
+      const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: 100 });
+      jobs.define('role_check', async ({ who }) => void ran.push(who));
+      await jobs.start();
+      try {
+        await jobs.add('role_check', { who: username });
+        await expect.poll(() => ran, { timeout: 10_000 }).toEqual([username]);
+        expect(await jobs.counts()).toEqual({ queued: 0, running: 0, failed: 0 });
+      } finally {
+        await jobs.stop();
+      }
     };
 
     const first = await openDatabase({ dataDir, logger });

@@ -7,11 +7,13 @@
  * make (P3005). A database migrated here and one migrated by Prisma's CLI
  * agree; migrations.test.ts compares the rows with those Prisma's own engine
  * writes. New migrations are written by Prisma's engine (schema-engine.ts).
+ * Then the job queue's own schema is migrated too (job-queue-schema.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { migrateJobQueueSchema } from './job-queue-schema.js';
 import { describeDatabaseUrl } from './database-url.js';
 import { MigrationError, defaultMigrationsDir, readMigrationFolders } from './migration-files.js';
 
@@ -98,6 +100,8 @@ export async function applyMigrations(databaseUrl: string, options: ApplyMigrati
       applied.push(folder.name);
       logger?.info({ migration: folder.name }, 'migration applied');
     }
+    // Still under the lock: instances starting together migrate the queue one after another too.
+    await migrateJobQueueSchema(databaseUrl, logger);
   } finally {
     await client.end();
   }

@@ -12,6 +12,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { JobQueue } from '../jobs/job-queue.js';
 import { findRepoRoot } from '../db/migration-files.js';
 import type { Context } from '../graphql/context.js';
 import { authenticate, bearerToken, createContext } from './context.js';
@@ -72,6 +73,8 @@ export interface StartOptions {
     typingTtlMs?: number;
     presenceGraceMs?: number;
     pushRetryDelaysMs?: number[];
+    /** How often the job queue looks for jobs that came due (1,000 ms). */
+    jobPollIntervalMs?: number;
     socketSweepMs?: number;
     /** WebSocket keep-alive ping interval (12 s). */
     keepAliveMs?: number;
@@ -123,7 +126,7 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
-  const { disableDataLoaders, drainTimeoutMs = 10_000, ...serviceTuning } = tuning;
+  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, ...serviceTuning } = tuning;
   const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
@@ -134,8 +137,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
   const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
   await temp.init();
+  const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs });
   const services = createServices({
     prisma,
+    jobs,
     pubsub,
     presence,
     logger,
@@ -164,7 +169,6 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     maxGroupMembers: env.maxGroupMembers,
     ...serviceTuning,
   });
-  services.notifications.startPurging();
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
     await services.auth.ensureAdmin(env.adminUsername, env.adminPassword);
   }
@@ -287,7 +291,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const metricsServer = await serveMetrics(metrics, { port: env.metricsPort, host: env.metricsHost });
   try {
     await listen(httpServer, env.port, env.host);
+    await jobs.start();
   } catch (error) {
+    await jobs.stop();
+    if (httpServer.listening) httpServer.close();
     await metricsServer.close();
     throw error;
   }
@@ -311,10 +318,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       await apollo.stop();
       await metricsServer.close();
       // 5. Background work that writes to the database stops or finishes before it goes.
-      //    A job queue (docs/design.md, "Work that runs later") will stop here: take no new jobs, await running ones.
+      await jobs.stop(); // takes no new jobs, lets running ones finish; the rest wait in the table for the next instance
       services.chats.close(); // typing expiries
       await services.presence.flush(); // lastSeenAt of users still in their offline grace period
-      services.notifications.close(); // purge timer, push retries
+      services.notifications.close(); // push services' connections
       await presence.close();
       await pubsub.close();
       // 6. The database last: Prisma (its pool waits for statements still running), then embedded PostgreSQL.

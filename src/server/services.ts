@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import type { Logger } from '../lib/logger.js';
 import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
@@ -54,7 +55,15 @@ import {
   createInviteLoaders,
 } from '../modules/invites/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
-import { NotificationsResolver, NotificationsService, PushDispatcher, WebPushSender, type VapidKeys } from '../modules/notifications/index.js';
+import {
+  NotificationsResolver,
+  NotificationsService,
+  PushDispatcher,
+  WebPushSender,
+  defineNotificationJobs,
+  queuedPushRetries,
+  type VapidKeys,
+} from '../modules/notifications/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
@@ -100,6 +109,8 @@ export const resolvers = [
 
 export interface ServiceDeps {
   prisma: PrismaClient;
+  /** Where work that runs later goes; the features define their jobs on it here, before it starts. */
+  jobs: JobQueue;
   pubsub: PubSub;
   presence: PresenceStore;
   logger: Logger;
@@ -107,7 +118,7 @@ export interface ServiceDeps {
   limits: RateLimits;
   vapid: VapidKeys;
   /** The running server, as admins see it; presence comes from the services. */
-  admin: Omit<AdminEnvironment, 'onlineCount'>;
+  admin: Omit<AdminEnvironment, 'onlineCount' | 'jobCounts'>;
   /** Accept http:// and loopback push endpoints; only outside production. */
   allowInsecurePushEndpoints: boolean;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
@@ -131,12 +142,17 @@ export function createServices(deps: ServiceDeps): Services {
   const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }), {
     offlineGraceMs: deps.presenceGraceMs,
   });
-  const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), { retryDelaysMs: deps.pushRetryDelaysMs });
+  const { jobs } = deps;
+  const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), {
+    retryDelaysMs: deps.pushRetryDelaysMs,
+    retries: queuedPushRetries(jobs),
+  });
   const notifications = new NotificationsService(prisma, pubsub, push, logger.child({ module: 'notifications' }), {
     online: (userIds) => presence.online(userIds),
     allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
+  defineNotificationJobs(jobs, notifications, push);
   const blocking = new BlockingService(prisma);
   const groups = new GroupsService(prisma, log, pubsub, events);
   const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
@@ -177,7 +193,7 @@ export function createServices(deps: ServiceDeps): Services {
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
-    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount }, accounts),
+    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount, jobCounts: () => jobs.counts() }, accounts),
     reports: new ReportsService(prisma, files, messageChanges, accounts, deps.limits),
     files,
     blocking,

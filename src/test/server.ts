@@ -66,6 +66,8 @@ export async function startTestServer(
       typingTtlMs: 300,
       presenceGraceMs: 150,
       pushRetryDelaysMs: [50, 100],
+      // Jobs scheduled ahead are found by polling: often, so tests of scheduled work wait little.
+      jobPollIntervalMs: 250,
       socketSweepMs: 200,
       ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
       ...options.tuning,

@@ -12,6 +12,7 @@ import type { UserRecord } from '../users/index.js';
 import type { AccountAdmin } from './admin.accounts.js';
 import type { AdminStats, AuditRecord, Health } from './admin.types.js';
 import { timedProbe } from '../../lib/probe.js';
+import type { JobCounts } from '../../jobs/job-queue.js';
 
 /** What the admin service needs to know about the running server. */
 export interface AdminEnvironment {
@@ -24,6 +25,8 @@ export interface AdminEnvironment {
   startedAt: Date;
   onlineCount(): number;
   connections: ConnectionRegistry;
+  /** The job queue's rows by state (src/jobs). */
+  jobCounts(): Promise<JobCounts>;
 }
 
 export class AdminService {
@@ -67,10 +70,12 @@ export class AdminService {
   }
 
   async health(): Promise<Health> {
-    const [database, pubsub, uploads] = await Promise.all([
+    const [database, pubsub, uploads, jobs] = await Promise.all([
       timedProbe(() => this.env.pingDatabase()),
       timedProbe(() => this.env.pingPubSub()),
       this.#uploads(),
+      // Unknown (null) rather than an error when the database does not answer: the database check says why.
+      this.env.jobCounts().catch(() => null),
     ]);
     return {
       status: database.up && pubsub.up && uploads.check.up ? 'ok' : 'degraded',
@@ -81,6 +86,7 @@ export class AdminService {
       uploadsFreeBytes: uploads.freeBytes,
       version: this.env.version,
       uptimeSeconds: Math.round((Date.now() - this.env.startedAt.getTime()) / 1000),
+      jobs,
     };
   }
 

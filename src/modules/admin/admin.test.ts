@@ -105,6 +105,22 @@ describe('reads', () => {
     expect(adminHealth.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
 
+  it('adminHealth counts the job queue: queued, and failed for good', async () => {
+    const health = async () => expectNoErrors(await gql(server, AdminHealthDocument, {}, as(admin))).adminHealth.jobs!;
+    const before = await health();
+    // A task no instance has a handler for waits for ever; one marked out of attempts counts as failed.
+    await server.database.prisma.$executeRaw`SELECT graphile_worker.add_job('admin_test_nobody_runs', '{}'::json)`;
+    await server.database.prisma.$executeRaw`SELECT graphile_worker.add_job('admin_test_nobody_runs', '{"doomed":true}'::json)`;
+    await server.database.prisma.$executeRaw`
+      UPDATE graphile_worker._private_jobs SET attempts = max_attempts, last_error = 'gave up' WHERE payload->>'doomed' = 'true'`;
+    const after = await health();
+    expect({ queued: after.queued - before.queued, running: after.running - before.running, failed: after.failed - before.failed }).toEqual({
+      queued: 1,
+      running: 0,
+      failed: 1,
+    });
+  });
+
   it('adminUsers lists deactivated accounts too, filtered by active', async () => {
     const gone = await createUser(server);
     expectNoErrors(await gql(server, AdminSetUserActiveDocument, { userId: gone.user.id, active: false }, as(admin)));

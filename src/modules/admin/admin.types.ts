@@ -26,6 +26,14 @@ export class HealthCheck {
   @Field(() => String, { nullable: true }) detail!: string | null;
 }
 
+@ObjectType('JobsHealth', { description: 'The job queue (scheduled sends, expiry, push retries, purges), across all instances.' })
+export class JobsHealth {
+  @Field(() => Int, { description: 'Waiting: due now, due later, or waiting to be retried.' }) queued!: number;
+  @Field(() => Int, { description: 'Being run by an instance right now.' }) running!: number;
+  @Field(() => Int, { description: 'Out of attempts: kept, with their last error, until an operator removes or reschedules them (README, "Job queue").' })
+  failed!: number;
+}
+
 @ObjectType('Health')
 export class Health {
   @Field(() => String, { description: '"ok" when every check is up, else "degraded".' }) status!: string;
@@ -36,6 +44,7 @@ export class Health {
   @Field(() => Float, { nullable: true }) uploadsFreeBytes!: number | null;
   @Field(() => String) version!: string;
   @Field(() => Int) uptimeSeconds!: number;
+  @Field(() => JobsHealth, { nullable: true, description: 'Null when the database does not answer.' }) jobs!: JobsHealth | null;
 }
 
 export interface AuditRecord {

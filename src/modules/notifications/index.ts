@@ -18,6 +18,17 @@ export {
   type PushEndpointGuardOptions,
   type PushEndpointLookup,
 } from './push-endpoint.js';
-export { PushDispatcher, WebPushSender, loadVapidKeys, type PushSender, type PushTarget, type PushOptions, type VapidKeys } from './push.js';
+export { defineNotificationJobs, queuedPushRetries } from './notifications.jobs.js';
+export {
+  PushDispatcher,
+  WebPushSender,
+  loadVapidKeys,
+  type PushRetries,
+  type PushRetry,
+  type PushSender,
+  type PushTarget,
+  type PushOptions,
+  type VapidKeys,
+} from './push.js';
 export { NotificationsResolver } from './notifications.resolver.js';
 export { NotificationTopic, type NotificationPayload } from './notification.topics.js';

@@ -40,7 +40,6 @@ export interface NotificationsOptions {
  * `notification` subscription and as Web Push to their devices.
  */
 export class NotificationsService implements ChatEventListener {
-  #purgeTimer: NodeJS.Timeout | undefined;
   readonly #endpoints: PushEndpointGuard;
 
   constructor(
@@ -339,16 +338,7 @@ export class NotificationsService implements ChatEventListener {
     return count;
   }
 
-  /** Runs the purge now and then every `intervalMs` (default hourly). */
-  startPurging(intervalMs = 3600_000): void {
-    const run = () => void this.purge().catch((error: unknown) => this.logger.error({ err: error }, 'notification purge failed'));
-    run();
-    this.#purgeTimer = setInterval(run, intervalMs);
-    this.#purgeTimer.unref();
-  }
-
   close(): void {
-    clearInterval(this.#purgeTimer);
     this.push.close();
   }
 

@@ -238,6 +238,8 @@ describe('registration and sending through the service', () => {
       logger,
       {
         retryDelaysMs: [10],
+        // This dispatcher is the test's own, outside the server's job queue: its retry waits here.
+        retries: { later: async (retry, delayMs) => void setTimeout(() => void dispatcher.retry(retry), delayMs) },
       },
     );
     const service = new NotificationsService(server.database.prisma, server.pubsub, dispatcher, logger, {

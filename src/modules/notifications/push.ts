@@ -107,10 +107,30 @@ export async function loadVapidKeys(config: { publicKey?: string; privateKey?: s
   return { ...keys, subject: config.subject };
 }
 
+/** A push to try again later: what the job queue stores (JSON). */
+export interface PushRetry {
+  subscriptionId: string;
+  body: string;
+  options: PushOptions;
+  /** Attempts made so far. */
+  attempt: number;
+}
+
+/**
+ * Where retries wait: the job queue in the server (services.ts), so a retry
+ * survives a restart and runs on one instance; it calls
+ * {@link PushDispatcher.retry} when `delayMs` has passed.
+ */
+export interface PushRetries {
+  later(retry: PushRetry, delayMs: number): Promise<void>;
+}
+
 /** Options for {@link PushDispatcher}. */
 export interface PushDispatcherOptions {
   /** Waits before each retry of a failed push; default 2 s, 10 s, 60 s. */
   retryDelaysMs?: number[];
+  /** Required for retries (none without it). */
+  retries?: PushRetries;
   /**
    * Checks each endpoint again right before every attempt; a refused one is
    * removed. Default: a strict guard (https, public addresses only);
@@ -123,11 +143,12 @@ export interface PushDispatcherOptions {
  * Delivers pushes to every device of some users, in the background: callers
  * never wait for push services. 404/410 means the subscription is gone: it is
  * deleted, and so is one whose host now resolves to a non-public address.
- * 429, 5xx and unreachable services are retried with backoff.
+ * 429, 5xx and unreachable services are retried with backoff, through
+ * {@link PushRetries}.
  */
 export class PushDispatcher {
-  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #retryDelaysMs: number[];
+  readonly #retries: PushRetries | undefined;
   #guard: PushEndpointGuard;
   #closed = false;
 
@@ -138,6 +159,7 @@ export class PushDispatcher {
     options: PushDispatcherOptions = {},
   ) {
     this.#retryDelaysMs = options.retryDelaysMs ?? [2_000, 10_000, 60_000];
+    this.#retries = options.retries;
     this.#guard = options.endpointGuard ?? new PushEndpointGuard();
   }
 
@@ -158,7 +180,7 @@ export class PushDispatcher {
         select: { id: true, endpoint: true, p256dh: true, auth: true },
       });
       const body = JSON.stringify(payload);
-      for (const target of targets) void this.#deliver(target, body, options, 0);
+      for (const target of targets) void this.#deliver(target, body, options, 0).catch((error: unknown) => this.#deliveryFailed(target.id, error));
     })().catch((error: unknown) => this.logger.error({ err: error }, 'could not look up push subscriptions'));
   }
 
@@ -187,22 +209,31 @@ export class PushDispatcher {
     }
     const retryable = statusCode === undefined || statusCode === 429 || statusCode >= 500;
     const delay = this.#retryDelaysMs[attempt];
-    if (!retryable || delay === undefined || this.#closed) {
+    if (!retryable || delay === undefined || this.#retries === undefined || this.#closed) {
       this.logger.warn({ subscriptionId: target.id, statusCode, attempt }, 'push dropped');
       return;
     }
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.#deliver(target, body, options, attempt + 1);
-    }, delay);
-    timer.unref();
-    this.#timers.add(timer);
+    await this.#retries.later({ subscriptionId: target.id, body, options, attempt: attempt + 1 }, delay);
+  }
+
+  /** A retry come due (the job queue calls it): to the subscription as it is now, unless it was removed meanwhile. */
+  async retry(retry: PushRetry): Promise<void> {
+    const target = await this.prisma.pushSubscription.findUnique({
+      where: { id: retry.subscriptionId },
+      select: { id: true, endpoint: true, p256dh: true, auth: true },
+    });
+    if (target === null) return;
+    // Thrown, not dropped: the queue runs the job again (here or on another instance).
+    if (this.#closed) throw new Error('push dispatcher is closed');
+    await this.#deliver(target, retry.body, retry.options, retry.attempt);
+  }
+
+  #deliveryFailed(subscriptionId: string, error: unknown): void {
+    this.logger.error({ err: error, subscriptionId }, 'push could not be sent or queued for retry');
   }
 
   close(): void {
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
     this.sender.close?.();
   }
 }
