@@ -67,6 +67,11 @@ export interface Env {
   readonly messageDeleteWindowSeconds: number;
   /** `MAX_GROUP_MEMBERS`, default 1,024 (as WhatsApp): members of one group, the creator included; at least 2. */
   readonly maxGroupMembers: number;
+  /**
+   * `SCHEDULE_MIN_LEAD_SECONDS`, default 60: how far ahead scheduleMessage's
+   * sendAt must be (at most a year ahead). Tests lower it to wait less.
+   */
+  readonly scheduleMinLeadSeconds: number;
   /** `METRICS_PORT`, default 9464; 0 picks a free port (tests). */
   readonly metricsPort: number;
   /** `METRICS_HOST`, default 127.0.0.1: Prometheus scrapes here, never on the API port. */
@@ -165,6 +170,7 @@ export function parseEnv(source: Source): Env {
   const maxGroupMembers = parseCount('MAX_GROUP_MEMBERS', get('MAX_GROUP_MEMBERS'), 1024, problems);
   // A group is its creator and at least one other; the cap is also the largest `members(first:)` page.
   if (maxGroupMembers < 2) problems.push(`MAX_GROUP_MEMBERS must be at least 2 (got "${get('MAX_GROUP_MEMBERS')}")`);
+  const scheduleMinLeadSeconds = parseCount('SCHEDULE_MIN_LEAD_SECONDS', get('SCHEDULE_MIN_LEAD_SECONDS'), 60, problems);
   const metricsPortRaw = get('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? 9464 : parsePort(metricsPortRaw, problems, 'METRICS_PORT');
 
@@ -223,6 +229,7 @@ export function parseEnv(source: Source): Env {
     messageEditWindowSeconds,
     messageDeleteWindowSeconds,
     maxGroupMembers,
+    scheduleMinLeadSeconds,
     metricsPort,
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });

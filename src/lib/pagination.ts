@@ -62,6 +62,14 @@ export function decodeTimeCursor(kind: string, after: string | null | undefined)
 }
 
 /** The Prisma `where` for "after this position" in a (field desc, id desc) list; empty for the first page. */
+/** The mirror of {@link olderThan}, for lists in time order (oldest first). */
+export function newerThan<F extends string>(field: F, position: TimePosition | undefined) {
+  if (!position) return {};
+  return { OR: [{ [field]: { gt: position.at } }, { [field]: position.at, id: { gt: position.id } }] } as {
+    OR: ({ [K in F]: { gt: Date } } | ({ [K in F]: Date } & { id: { gt: string } }))[];
+  };
+}
+
 export function olderThan<F extends string>(field: F, position: TimePosition | undefined) {
   if (!position) return {};
   return { OR: [{ [field]: { lt: position.at } }, { [field]: position.at, id: { lt: position.id } }] } as {

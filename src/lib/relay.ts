@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { decodeTimeCursor, encodeTimeCursor, olderThan, pageSize, toPage } from './pagination.js';
+import { decodeTimeCursor, encodeTimeCursor, newerThan, olderThan, pageSize, toPage } from './pagination.js';
 
 /** Relay PageInfo (https://relay.dev/graphql/connections.htm). */
 @ObjectType()
@@ -92,6 +92,21 @@ export function newestFirst<F extends string>(kind: string, field: F, args: { fi
     take: size + 1,
     connection<T extends { id: string } & { [K in F]: Date }>(rows: T[], totalCount?: number): Connection<T> {
       return toConnection(toPage(rows, size, position !== undefined), (row) => encodeTimeCursor(kind, row[field], row.id), totalCount);
+    },
+  };
+}
+
+/** {@link newestFirst}'s mirror: a list in time order, e.g. what is due soonest first. */
+export function oldestFirst<F extends string>(kind: string, field: F, args: { first?: number | null; after?: string | null }) {
+  const size = pageSize(args.first);
+  const position = decodeTimeCursor(kind, args.after);
+  return {
+    size,
+    where: newerThan(field, position),
+    orderBy: [{ [field]: 'asc' }, { id: 'asc' }] as [{ [K in F]: 'asc' }, { id: 'asc' }],
+    take: size + 1,
+    connection<T extends { id: string } & { [K in F]: Date }>(rows: T[]): Connection<T> {
+      return toConnection(toPage(rows, size, position !== undefined), (row) => encodeTimeCursor(kind, row[field], row.id));
     },
   };
 }

@@ -54,6 +54,7 @@ const MATRIX: Record<string, Rule> = {
   messageChangesBatch: { access: 'chat', member: 'OK' },
   chatChanges: { access: 'self' },
   blockedUsers: { access: 'self' },
+  scheduledMessages: { access: 'self' },
   chatInvitePreview: { access: 'self' },
   joinRequests: { access: 'chat', member: 'FORBIDDEN' },
   notifications: { access: 'self' },
@@ -107,6 +108,10 @@ const MATRIX: Record<string, Rule> = {
   updateMessageStatus: { access: 'chat', member: 'OK' },
   setTyping: { access: 'chat', member: 'OK' },
   markNotificationRead: { access: 'chat', member: 'OK' },
+  // Someone else's scheduled message is NOT_FOUND; scheduling in a chat I am not in too.
+  scheduleMessage: { access: 'chat', member: 'OK' },
+  updateScheduledMessage: { access: 'chat', member: 'OK' },
+  cancelScheduledMessage: { access: 'chat', member: 'OK' },
   markAllNotificationsRead: { access: 'self' },
   markAllChatsRead: { access: 'self' },
   deleteNotification: { access: 'chat', member: 'OK' },
@@ -146,7 +151,7 @@ let server: TestServer;
 let owner: TestUser;
 let member: TestUser;
 let stranger: TestUser;
-let ids: { chat: string; message: string; notification: string; file: string; code: string; openCode: string; request: string };
+let ids: { chat: string; message: string; notification: string; file: string; code: string; openCode: string; request: string; scheduled: string };
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -174,7 +179,12 @@ beforeAll(async () => {
     await gql(server, CreateGroupChatDocument, { input: { title: 'Open door', memberIds: [member.user.id] } }, { token: owner.accessToken }),
   ).createGroupChat.id;
   const openCode = (await server.database.prisma.chatInvite.create({ data: { chatId: openChat, code: randomBytes(16).toString('base64url') } })).code;
-  ids = { chat, message, notification, file, code, openCode, request };
+  const scheduled = (
+    await server.database.prisma.scheduledMessage.create({
+      data: { chatId: chat, senderId: owner.user.id, text: 'later', sendAt: new Date(Date.now() + 3600_000) },
+    })
+  ).id;
+  ids = { chat, message, notification, file, code, openCode, request, scheduled };
 });
 afterAll(async () => {
   await server?.close();
@@ -200,6 +210,7 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return owner.user.id;
       case 'id':
         if (fieldName.toLowerCase().includes('notification')) return ids.notification;
+        if (fieldName.toLowerCase().includes('scheduled')) return ids.scheduled;
         if (fieldName === 'file' || fieldName === 'deleteFile') return ids.file;
         return fieldName === 'user' ? owner.user.id : ids.chat;
       case 'endpoint':
@@ -214,6 +225,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return fieldName === 'joinChatByInvite' ? ids.openCode : ids.code;
       case 'requestId':
         return ids.request;
+      case 'sendAt':
+        return new Date(Date.now() + 3600_000).toISOString();
       case 'password':
       case 'currentPassword':
       case 'newPassword':

@@ -167,6 +167,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     },
     messageWindows: { editSeconds: env.messageEditWindowSeconds, deleteSeconds: env.messageDeleteWindowSeconds },
     maxGroupMembers: env.maxGroupMembers,
+    scheduleMinLeadSeconds: env.scheduleMinLeadSeconds,
     ...serviceTuning,
   });
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {

@@ -67,6 +67,7 @@ import {
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
+import { ScheduledMessagesResolver, ScheduledMessagesService } from '../modules/scheduling/index.js';
 import { UnreadResolver, UnreadService, UserUnreadResolver } from '../modules/unread/index.js';
 
 /** Every resolver class the schema is built from. */
@@ -105,6 +106,7 @@ export const resolvers = [
   ReportedFileResolver,
   UnreadResolver,
   UserUnreadResolver,
+  ScheduledMessagesResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -133,6 +135,8 @@ export interface ServiceDeps {
   messageWindows?: MessageWindows;
   /** MAX_GROUP_MEMBERS; default 1,024. */
   maxGroupMembers?: number;
+  /** SCHEDULE_MIN_LEAD_SECONDS; default 60. */
+  scheduleMinLeadSeconds?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -200,6 +204,10 @@ export function createServices(deps: ServiceDeps): Services {
     invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
     unread: new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' })),
+    scheduledMessages: new ScheduledMessagesService(prisma, jobs, messages, notifications, logger.child({ module: 'scheduling' }), {
+      minLeadSeconds: deps.scheduleMinLeadSeconds ?? 60,
+      budget: deps.limits.messages,
+    }),
   };
 }
 

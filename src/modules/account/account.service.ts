@@ -101,6 +101,8 @@ export class AccountService {
       await tx.notification.deleteMany({ where: { userId } });
       await tx.userBlock.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } });
       await tx.messageHidden.deleteMany({ where: { userId } });
+      // Nothing is sent in its name any more; the jobs find no row and do nothing.
+      await tx.scheduledMessage.deleteMany({ where: { senderId: userId } });
       // Asking to join, or invited: nobody may let a deleted account in.
       await tx.chatJoinRequest.deleteMany({ where: { userId } });
       await tx.chatInvite.deleteMany({ where: { inviteeId: userId } });

@@ -33,7 +33,7 @@ export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
 export { ChatHistoryService } from './chat-history.service.js';
 export { ChatHistoryResolver } from './chat-history.resolver.js';
-export { MAX_TEXT, cleanClientId } from './messages.inputs.js';
+export { MAX_TEXT, cleanClientId, cleanMessageText } from './messages.inputs.js';
 export { MessageTopic, type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 export {
   MessageLog,

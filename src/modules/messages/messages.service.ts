@@ -59,16 +59,19 @@ export class MessagesService {
   /**
    * Sends a text message. With a clientId, a retry (even a concurrent one)
    * returns the message the first attempt stored; there is never a second.
+   * `budget: false` for a send whose budget was spent earlier (a scheduled
+   * message, when it was scheduled).
    */
-  async send(viewer: Viewer, input: SendMessageInput): Promise<MessageRecord> {
+  async send(viewer: Viewer, input: SendMessageInput, options: { budget?: boolean } = {}): Promise<MessageRecord> {
     const text = cleanMessageText(input.text);
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
     if (!isUuid(chatId)) throw notFound('Chat');
     const replyToId = input.replyToId ?? null;
     if (replyToId !== null && !isUuid(replyToId)) throw replyElsewhere();
+    const budgeted = options.budget !== false;
     try {
-      await this.limits.messages.consume(viewer.id);
+      if (budgeted) await this.limits.messages.consume(viewer.id);
     } catch (error) {
       // A retry of a stored send is answered even over the limit.
       const first = clientId ? await this.log.firstByClientId(viewer.id, clientId, chatId) : null;
@@ -76,7 +79,7 @@ export class MessagesService {
       throw error;
     }
     const names = mentionedNames(text);
-    if (names.length > 0) return this.#sendMentioning(viewer, { chatId, text, replyToId, clientId }, names);
+    if (names.length > 0) return this.#sendMentioning(viewer, { chatId, text, replyToId, clientId }, names, budgeted);
     try {
       // One round trip: a retry is answered from the first message, a stranger refused, the reply checked.
       const { message, existing } = await this.log.append(
@@ -84,7 +87,7 @@ export class MessagesService {
         { returnExisting: true },
       );
       if (existing) {
-        await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
+        if (budgeted) await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
         if (message.chatId !== chatId) throw clientIdElsewhere();
       }
       return message;
@@ -108,6 +111,7 @@ export class MessagesService {
     viewer: Viewer,
     input: { chatId: string; text: string; replyToId: string | null; clientId: string | null },
     names: MentionedName[],
+    budgeted: boolean,
   ): Promise<MessageRecord> {
     const { chatId, clientId } = input;
     let mentioned: string[] = [];
@@ -123,7 +127,7 @@ export class MessagesService {
       return message;
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
-        await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
+        if (budgeted) await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
         const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
         if (first) return first;
       }
