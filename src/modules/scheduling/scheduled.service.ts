@@ -98,7 +98,7 @@ export class ScheduledMessagesService {
     const text = input.text === null || input.text === undefined ? undefined : cleanMessageText(input.text);
     const sendAt = input.sendAt === null || input.sendAt === undefined ? undefined : checkSendAt(input.sendAt, this.options.minLeadSeconds);
     if (text === undefined && sendAt === undefined) throw badInput('Give text or sendAt to change');
-    return this.#whileScheduled(viewer, id, 'changed', async (tx) => {
+    return this.#whileScheduled(id, 'changed', async (tx) => {
       const row = await tx.scheduledMessage.update({ where: { id }, data: { text, sendAt }, select: SCHEDULED_SELECT });
       if (sendAt !== undefined) await this.jobs.add('send_scheduled', { id }, { runAt: sendAt, jobKey: jobKeyOf(id) }, tx);
       return row;
@@ -109,7 +109,7 @@ export class ScheduledMessagesService {
   async cancel(viewer: Viewer, id: string): Promise<boolean> {
     const existing = await this.#own(viewer, id);
     if (existing.status === ScheduledStatus.CANCELLED) return true;
-    await this.#whileScheduled(viewer, id, 'cancelled', async (tx) => {
+    await this.#whileScheduled(id, 'cancelled', async (tx) => {
       await this.jobs.remove(jobKeyOf(id), tx);
       return tx.scheduledMessage.update({ where: { id }, data: { status: ScheduledStatus.CANCELLED }, select: SCHEDULED_SELECT });
     });
@@ -208,7 +208,6 @@ export class ScheduledMessagesService {
 
   /** Runs `change` on the locked row (one of the viewer's, checked by the caller) if it is still SCHEDULED. */
   async #whileScheduled(
-    viewer: Viewer,
     id: string,
     verb: string,
     change: (tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]) => Promise<ScheduledRecord>,
