@@ -73,7 +73,7 @@ export interface JobQueueOptions {
    * @defaultValue 1,000 ms
    */
   pollIntervalMs?: number;
-  /** Jobs one instance runs at once. @defaultValue 4 */
+  /** Jobs one instance runs at once. @defaultValue 2 */
   concurrency?: number;
 }
 
@@ -83,10 +83,10 @@ interface CronEntry {
 }
 
 /**
- * Two connections: the worker holds one for LISTEN and takes the other for
- * fetching and completing jobs; handlers use the app's Prisma pool.
+ * Jobs one instance runs at once. Handlers query through the app's Prisma
+ * pool; the worker's own pool serves LISTEN plus fetching and completing jobs.
  */
-const WORKER_POOL_SIZE = 2;
+const DEFAULT_CONCURRENCY = 2;
 
 export class JobQueue {
   readonly #options: JobQueueOptions;
@@ -161,7 +161,9 @@ export class JobQueue {
   async start(): Promise<void> {
     if (this.#runner) return;
     const { logger, databaseUrl } = this.#options;
-    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: WORKER_POOL_SIZE });
+    const concurrency = this.#options.concurrency ?? DEFAULT_CONCURRENCY;
+    // One connection per job running, one for LISTEN: graphile-worker warns below that.
+    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 1 });
     // A dropped connection (database restart) must not crash the process: the worker reconnects.
     this.#pool.on('error', (error) => logger.warn({ err: error }, 'job queue connection lost'));
     this.#runner = await run({
@@ -171,7 +173,7 @@ export class JobQueue {
       parsedCronItems: parseCronItems(
         this.#cron.map(({ name, match }) => ({ task: name, match, identifier: name, options: { backfillPeriod: 0, maxAttempts: 3 } })),
       ),
-      concurrency: this.#options.concurrency ?? 4,
+      concurrency,
       pollInterval: this.#options.pollIntervalMs ?? 1000,
       noHandleSignals: true,
       logger: workerLogger(logger),
