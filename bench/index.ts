@@ -9,7 +9,7 @@
  * and writes bench/results.json.
  *
  *   npm run bench                          everything (~3 minutes)
- *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media, lifecycle, reactions
+ *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media, lifecycle, reactions, scheduled
  *   npm run bench -- --quick               shorter runs, to try it out
  *   npm run bench -- --profile             Payamak under --cpu-prof; prints its hottest functions
  *
@@ -38,8 +38,9 @@ import { rawPgFloor, rawWebSocketFloor } from './sections/floor.js';
 import { lifecycleSection } from './sections/lifecycle.js';
 import { mediaSection } from './sections/media.js';
 import { reactionsSection } from './sections/reactions.js';
+import { scheduledSection } from './sections/scheduled.js';
 
-const SECTIONS = ['floor', 'delivery', 'connections', 'chats', 'media', 'lifecycle', 'reactions'] as const;
+const SECTIONS = ['floor', 'delivery', 'connections', 'chats', 'media', 'lifecycle', 'reactions', 'scheduled'] as const;
 
 function parseOptions(argv: string[]): BenchOptions {
   const only = new Set<string>();
@@ -130,6 +131,7 @@ async function main(): Promise<number> {
     if (wants('media')) report.data['media'] = await mediaSection(ctx);
     if (wants('lifecycle')) report.data['lifecycle'] = await lifecycleSection(ctx);
     if (wants('reactions')) report.data['reactions'] = await reactionsSection(ctx);
+    if (wants('scheduled')) report.data['scheduled'] = await scheduledSection(ctx);
     // Last: it leaves thousands of sockets' worth of work behind in its own server.
     if (wants('connections')) report.data['connections'] = await connectionsSection(ctx);
 

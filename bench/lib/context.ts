@@ -72,6 +72,8 @@ export function payamakEnv(ctx: Pick<BenchContext, 'databaseUrl' | 'tmp' | 'jwtS
     RATE_LIMIT_AUTH: '0',
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_UPLOADS: '0',
+    // Scheduled messages due seconds ahead, not a minute: the lead is only checked, it changes no timing.
+    SCHEDULE_MIN_LEAD_SECONDS: '2',
     // Only so the media section can ask the schema whether uploads exist.
     ENABLE_INTROSPECTION: 'true',
   };
