@@ -13,11 +13,14 @@ import type { ChatEvents } from './chat-events.js';
 import { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
 import type { ChatInvitationsPort } from './chat-invitations.port.js';
 import type { ChatLogPort, Tx } from './chat-log.port.js';
-import { CHAT_COLUMNS, CHAT_SELECT, MEMBER_SELECT, PERIOD_SELECT, type ChatRecord, type MemberRecord, type PeriodRecord } from './chat.types.js';
+import { CHAT_COLUMNS, CHAT_SELECT, type ChatRecord, type MemberRecord, type PeriodRecord } from './chat.types.js';
+
+type MemberRead = Pick<MemberRecord, 'historyFromSeq' | 'clearedSeq' | 'deletedSeq'>;
+type PeriodRead = Pick<PeriodRecord, 'fromSeq' | 'toSeq' | 'clearedSeq'>;
 import { DEFAULT_MAX_GROUP_MEMBERS, cleanTitle, type CreateGroupChatInput } from './chats.inputs.js';
 import type { ChatFilter } from './chat-settings.inputs.js';
 import { memberKey, type ChatLoaders } from './chats.loaders.js';
-import { deletedFor, readerOf, requireGroupAdmin, requireMembership, requireReader, type Reader } from './chats.policy.js';
+import { deletedFor, rangesRead, requireGroupAdmin, requireMembership, requireReader, type ReadableChat } from './chats.policy.js';
 import { ChatTopic } from './chat.topics.js';
 import { UNREAD_COUNT_SQL } from './chat-unread.js';
 
@@ -168,30 +171,45 @@ export class ChatsService {
   }
 
   /**
-   * Every chat the viewer may read, each as {@link requireReader} finds it
-   * (members and former members, with the seq ranges they read; chats they
-   * deleted left out), for reads across all of them: message search. Two
-   * statements at once, however many chats.
+   * Every chat the viewer may read and what they read of each, as
+   * {@link requireReader} decides it (members and former members, their seq
+   * ranges, chats they deleted left out), for reads across all their chats:
+   * message search. One statement, however many chats.
    */
-  async readers(viewer: Viewer): Promise<Reader[]> {
-    const [members, periods] = await Promise.all([
-      this.prisma.chatMember.findMany({ where: { userId: viewer.id }, select: { ...MEMBER_SELECT, chat: { select: CHAT_SELECT } } }),
-      this.prisma.chatMembershipPeriod.findMany({
-        where: { userId: viewer.id, deletedAt: null },
-        select: { ...PERIOD_SELECT, chat: { select: CHAT_SELECT } },
-        orderBy: { toSeq: 'asc' },
-      }),
-    ]);
-    const byChat = new Map<string, { chat: ChatRecord; member: MemberRecord | null; periods: PeriodRecord[] }>();
-    for (const { chat, ...member } of members) byChat.set(chat.id, { chat, member, periods: [] });
-    for (const { chat, ...period } of periods) {
-      const entry = byChat.get(chat.id) ?? { chat, member: null, periods: [] as PeriodRecord[] };
-      entry.periods.push(period);
-      byChat.set(chat.id, entry);
+  async readable(viewer: Viewer): Promise<ReadableChat[]> {
+    const rows = await this.prisma.$queryRaw<
+      {
+        chatId: string;
+        lastSeq: number;
+        createdAt: Date;
+        historyFromSeq: number | null;
+        clearedSeq: number;
+        deletedSeq: number | null;
+        fromSeq: number | null;
+        toSeq: number | null;
+      }[]
+    >`
+      SELECT m."chatId"::text AS "chatId", c."lastSeq", c."createdAt", m."historyFromSeq", m."clearedSeq", m."deletedSeq",
+             NULL::int AS "fromSeq", NULL::int AS "toSeq"
+      FROM "ChatMember" m JOIN "Chat" c ON c."id" = m."chatId"
+      WHERE m."userId" = ${viewer.id}::uuid
+      UNION ALL
+      SELECT p."chatId"::text, c."lastSeq", c."createdAt", NULL, p."clearedSeq", NULL, p."fromSeq", p."toSeq"
+      FROM "ChatMembershipPeriod" p JOIN "Chat" c ON c."id" = p."chatId"
+      WHERE p."userId" = ${viewer.id}::uuid AND p."deletedAt" IS NULL`;
+    const byChat = new Map<string, { lastSeq: number; createdAt: Date; member: MemberRead | null; periods: PeriodRead[] }>();
+    for (const row of rows) {
+      const entry = byChat.get(row.chatId) ?? { lastSeq: row.lastSeq, createdAt: row.createdAt, member: null, periods: [] };
+      if (row.fromSeq === null || row.toSeq === null) {
+        entry.member = { historyFromSeq: row.historyFromSeq ?? 0, clearedSeq: row.clearedSeq, deletedSeq: row.deletedSeq };
+      } else {
+        entry.periods.push({ fromSeq: row.fromSeq, toSeq: row.toSeq, clearedSeq: row.clearedSeq });
+      }
+      byChat.set(row.chatId, entry);
     }
-    return [...byChat.values()]
-      .filter(({ chat, member }) => !(member && deletedFor(member, chat)))
-      .map(({ chat, member, periods }) => readerOf(chat, member, periods));
+    return [...byChat]
+      .filter(([, { lastSeq, member }]) => !(member && deletedFor(member, { lastSeq })))
+      .map(([chatId, { lastSeq, createdAt, member, periods }]) => ({ chatId, lastSeq, createdAt, ranges: rangesRead(member, periods) }));
   }
 
   /** The account feed (chat-changes.ts). */

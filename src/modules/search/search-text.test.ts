@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../generated/prisma/client.js';
 import { cleanSearchQuery, normalizeSearchText } from '../../lib/search-text.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
-import { choosePlan } from './search.plan.js';
+import { choosePlan, walk, type Window, type WindowRow } from './search.plan.js';
 import { SNIPPET_LENGTH, snippetOf } from './search.snippet.js';
 
 let server: TestServer;
@@ -117,14 +117,71 @@ describe('snippetOf', () => {
 
 describe('choosePlan', () => {
   const chats = (count: number, rows: number) => Array.from({ length: count }, (_, i) => ({ chatId: `c${i}`, fromSeq: 0, toSeq: null, rows }));
-  it('walks the chats for a common word and asks the index for a rare one', () => {
-    const million = 1_000_000;
-    expect(choosePlan({ matches: 600_000, searchable: million }, chats(50, 1000), 21, false)).toBe('walk');
-    expect(choosePlan({ matches: 120_000, searchable: million }, chats(50, 1000), 21, false)).toBe('walk');
-    expect(choosePlan({ matches: 20_000, searchable: million }, chats(50, 1000), 21, false)).toBe('index');
-    expect(choosePlan({ matches: 50, searchable: million }, chats(50, 1000), 21, false)).toBe('index');
-    // Two small chats: reading them costs less than gathering a word's 50,000 matches.
-    expect(choosePlan({ matches: 50_000, searchable: million }, chats(2, 10), 21, false)).toBe('walk');
-    expect(choosePlan({ matches: 50_000, searchable: million }, chats(200, 1000), 21, false)).toBe('index');
+  const million = 1_000_000;
+  const plan = (matches: number, ranges = chats(50, 1000), bySender = false) => choosePlan({ matches, searchable: million }, ranges, 21, bySender);
+  it('walks back in time for a common word, reads a rare one from the index, and intersects in between', () => {
+    expect(plan(600_000)).toBe('walk');
+    expect(plan(120_000)).toBe('walk');
+    expect(plan(20_000)).toBe('walk');
+    expect(plan(2_000)).toBe('index');
+    // Few chats: their rows are a cheap bitmap to intersect the matches with.
+    expect(plan(3_000, chats(5, 1000))).toBe('indexInChats');
+    expect(plan(50)).toBe('index');
+    // Two small chats: reading them costs less than any index scan of a common word.
+    expect(plan(50_000, chats(2, 10))).toBe('walk');
+    // A sender's messages are left to the index plans (and the sender's index).
+    expect(plan(600_000, chats(50, 1000), true)).not.toBe('walk');
+  });
+});
+
+describe('walk', () => {
+  const spec = (rows: number) => ({
+    viewerId: 'v',
+    query: 'q',
+    ranges: [{ chatId: 'c', fromSeq: 0, toSeq: null, rows }],
+    senderId: null,
+    before: undefined,
+    limit: 3,
+  });
+  const day = 86_400_000;
+  const now = Date.now();
+  /** A chat of `count` messages, one per hour back from now; every `every`-th one a hit. */
+  const messages = (count: number, every: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: String(i).padStart(4, '0'), createdAt: new Date(now - i * 3_600_000), hit: i % every === 0 }));
+  const runner = (all: ReturnType<typeof messages>, seen: Window[]) => async (_: unknown, window: Window) => {
+    seen.push(window);
+    const inside = all.filter((m) => (window.from === null || m.createdAt >= window.from) && (window.to === null || m.createdAt < window.to));
+    const hits = inside.filter((m) => m.hit).slice(0, 3);
+    const examined = inside.length;
+    return (hits.length > 0 ? hits : [{ id: null }]).map((m) => ({ ...m, examined })) as unknown as WindowRow[];
+  };
+
+  it('reads back in windows, each four times longer, joined end to end, until a page of hits', async () => {
+    const all = messages(1000, 50);
+    const seen: Window[] = [];
+    const walked = await walk(spec(1000), { share: 0.02, oldest: new Date(now - 1000 * 3_600_000) }, runner(all, seen));
+    expect(walked).toEqual({
+      done: true,
+      hits: all
+        .filter((m) => m.hit)
+        .slice(0, 3)
+        .map(({ hit: _, ...m }) => m),
+    });
+    expect(seen[0]!.to).toBeNull();
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.to).toEqual(seen[i - 1]!.from);
+      const span = (w: Window, upper: number) => upper - w.from!.getTime();
+      if (seen[i]!.from) expect(span(seen[i]!, seen[i]!.to!.getTime())).toBeCloseTo(4 * span(seen[i - 1]!, seen[i - 1]!.to?.getTime() ?? now), -3);
+    }
+  });
+
+  it('ends at the oldest chat with what there is, and gives way when it reads more than it expected', async () => {
+    const few = messages(10, 4);
+    const complete = await walk(spec(10), { share: 0.5, oldest: new Date(now - 11 * 3_600_000) }, runner(few, []));
+    expect(complete).toMatchObject({ done: true, hits: [{ id: '0000' }, { id: '0004' }, { id: '0008' }] });
+    const rare = messages(2000, 1000);
+    const seen: Window[] = [];
+    const stopped = await walk(spec(2000), { share: 0.5, oldest: new Date(now - 100 * day), budget: 20 }, runner(rare, seen));
+    expect(stopped).toMatchObject({ done: false, hits: [{ id: '0000' }], stoppedAt: seen.at(-1)!.from });
   });
 });

@@ -1,26 +1,34 @@
 /**
- * How a message search reads the database. Two plans, the same answer:
+ * How a message search reads the database. Three plans, one answer; which is
+ * cheap depends on how common the words are (bench/sections/search.ts has
+ * the numbers, on a million messages):
  *
- * - `index`: the GIN index on Message.searchVector finds every message with
- *   the words, across all chats, and those of the viewer's chats are sorted
- *   newest first. Its cost is the word's matches in the whole database:
- *   nothing for a rare word, ~0.3 µs per match for a common one (a word in
- *   60% of a million messages took 200 ms before a single row was read).
- * - `walk`: each chat the viewer reads is read newest first through
- *   Message(chatId, createdAt, id), testing the stored vector, until a page
- *   of hits: ~1.5 µs per message read, and a common word needs few. A rare
- *   one would read every message of every chat.
+ * - `walk`: back in time from the newest message, a window at a time, across
+ *   all the viewer's chats at once (Message(chatId, createdAt, id)), testing
+ *   each message's stored vector, until a page of hits. A window is sized to
+ *   hold about the messages a page needs at the words' share (f) of all
+ *   messages, and each next one is four times longer: a common word reads a
+ *   few dozen messages. If the walk reads far more than it expected, it
+ *   stops, and an index plan finds the rest, older than where it stopped.
+ * - `index`: the GIN index on Message.searchVector finds the matches in the
+ *   whole database; each is read to see whose chat it is in. A rare word
+ *   costs nothing; every match costs a heap read (~5 µs when not cached).
+ * - `indexInChats`: the same GIN matches, intersected (BitmapAnd) with the
+ *   rows of the viewer's chats from an index on chatId before the heap is
+ *   read: ~0.3 µs per message of those chats, and then only the viewer's
+ *   matches are read. For words between rare and common.
  *
- * {@link choosePlan} takes the cheaper by the planner's estimate of how many
- * messages have the words (its statistics of the column, read by EXPLAIN
- * without running anything). The walk keeps the GIN index out of its way
- * (`ts_match_vq`, the function behind `@@`, is not an indexable operator):
- * PostgreSQL costs a GIN scan by its pages, not by the matches it must
- * gather, and took one per chat for a word in 12% of messages (3 s).
+ * {@link choosePlan} costs the three from the planner's estimate of the
+ * words' matches (its statistics of the column, read by EXPLAIN without
+ * running anything). PostgreSQL is not left to choose between walking and
+ * the index itself: it costs a GIN scan by its pages rather than by the
+ * matches it gathers, and took one per chat for a word in 12% of the
+ * messages (3 s). The walk tests `ts_match_vq` (the function behind `@@`),
+ * which no index serves.
  */
 import { Prisma } from '../../generated/prisma/client.js';
 import type { TimePosition } from '../../lib/pagination.js';
-import { MESSAGE_COLUMNS } from '../messages/index.js';
+import { MESSAGE_COLUMNS, type MessageRecord } from '../messages/index.js';
 
 /** Messages a viewer reads in one chat: fromSeq < seq <= toSeq (toSeq null: onwards), and how many that is, about. */
 export interface ReadRange {
@@ -36,25 +44,35 @@ export interface MatchEstimate {
   searchable: number;
 }
 
-export type SearchPlan = 'walk' | 'index';
+export type SearchPlan = 'walk' | 'index' | 'indexInChats';
 
-/** Measured on the benchmark's database (bench/sections/search.ts): µs per message a walk reads, per index match gathered. */
-const WALK_ROW_US = 1.5;
-const INDEX_MATCH_US = 0.3;
+/** µs, measured on the benchmark's database: a message a walk reads; a walk's statement; a GIN match gathered; a heap read; a chat row in a bitmap. */
+const COST = { walkedRow: 4, window: 1000, indexMatch: 0.5, heapRead: 5, chatRow: 0.3 } as const;
+
+/** The words' share of all messages, by the estimate. */
+export const shareOf = (estimate: MatchEstimate): number => (estimate.searchable > 0 ? Math.min(1, estimate.matches / estimate.searchable) : 1);
 
 /**
- * The cheaper plan for `want` hits: a walk reads, per chat, about want / f
- * messages (f: the share of messages with the words) or the whole chat; the
- * index gathers every match in the database, then reads the viewer's. A
- * sender's messages are one stream (their index), not one per chat.
+ * The cheapest plan for `want` rows (a page and one more). A walk reads about
+ * want / f messages in two windows; a sender's search is left to the index
+ * plans, where PostgreSQL also has the sender's index.
  */
 export function choosePlan(estimate: MatchEstimate, ranges: readonly ReadRange[], want: number, bySender: boolean): SearchPlan {
-  const share = estimate.searchable > 0 ? Math.min(1, estimate.matches / estimate.searchable) : 1;
-  const perStream = share > 0 ? want / share : Number.POSITIVE_INFINITY;
+  const share = shareOf(estimate);
   const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
-  const walked = bySender ? Math.min(perStream, readable) : ranges.reduce((sum, range) => sum + Math.min(range.rows, perStream), 0);
-  const indexed = estimate.matches * INDEX_MATCH_US + share * readable * WALK_ROW_US;
-  return walked * WALK_ROW_US < indexed ? 'walk' : 'index';
+  const walked = share > 0 ? Math.min(readable, want / share) : readable;
+  const costs: Record<SearchPlan, number> = {
+    walk: bySender ? Number.POSITIVE_INFINITY : walked * COST.walkedRow + 2 * COST.window,
+    index: estimate.matches * (COST.indexMatch + COST.heapRead),
+    indexInChats: estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead,
+  };
+  return (Object.keys(costs) as SearchPlan[]).reduce((best, plan) => (costs[plan] < costs[best] ? plan : best));
+}
+
+/** The index plan for what a walk left: the cheaper of the two. */
+export function indexPlanFor(estimate: MatchEstimate, ranges: readonly ReadRange[], want: number): Exclude<SearchPlan, 'walk'> {
+  const plan = choosePlan(estimate, ranges, want, true);
+  return plan === 'walk' ? 'indexInChats' : plan;
 }
 
 /** One search, as the SQL builders need it. */
@@ -71,19 +89,20 @@ export interface SearchSpec {
 }
 
 /**
- * What a viewer may find besides the words, the one place both plans take it
+ * What a viewer may find besides the words, the one place all plans take it
  * from: not deleted for everyone, not deleted for them, not a SYSTEM message
- * (those have no vector either). Disappearing messages (Message.expiresAt)
- * add their test here: `AND (m."expiresAt" IS NULL OR m."expiresAt" > now())`.
+ * (those have no vector either), from the sender asked for. Disappearing
+ * messages (Message.expiresAt) add their test here:
+ * `AND (m."expiresAt" IS NULL OR m."expiresAt" > now())`.
  */
-function visibleTo(viewerId: string): Prisma.Sql {
+function findable(spec: SearchSpec): Prisma.Sql {
   return Prisma.sql`m."deletedAt" IS NULL AND m."kind" <> 'SYSTEM'
-    AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."userId" = ${viewerId}::uuid AND h."messageId" = m."id")`;
+    AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."userId" = ${spec.viewerId}::uuid AND h."messageId" = m."id")
+    ${spec.senderId ? Prisma.sql`AND m."senderId" = ${spec.senderId}::uuid` : Prisma.empty}`;
 }
 
 const olderThan = (before: TimePosition | undefined) =>
   before ? Prisma.sql`AND (m."createdAt", m."id") < (${before.at}::timestamptz, ${before.id}::uuid)` : Prisma.empty;
-const fromSender = (senderId: string | null) => (senderId ? Prisma.sql`AND m."senderId" = ${senderId}::uuid` : Prisma.empty);
 
 /** The ranges as three arrays, for unnest(...) AS r("chatId", "fromSeq", "toSeq"). */
 function rangeArrays(ranges: readonly ReadRange[]): Prisma.Sql {
@@ -91,42 +110,109 @@ function rangeArrays(ranges: readonly ReadRange[]): Prisma.Sql {
     AS r("chatId", "fromSeq", "toSeq")`;
 }
 
-/** A message inside one of the viewer's ranges (a correlated test on m). */
-function inRanges(ranges: readonly ReadRange[]): Prisma.Sql {
-  return Prisma.sql`m."chatId" = ANY(${ranges.map((r) => r.chatId)}::uuid[])
-    AND EXISTS (SELECT 1 FROM ${rangeArrays(ranges)}
-                WHERE r."chatId" = m."chatId" AND m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq"))`;
+/** The statement of an index plan: the page's messages, newest first. */
+export function indexSql(plan: Exclude<SearchPlan, 'walk'>, spec: SearchSpec): Prisma.Sql {
+  // Naming the chats lets PostgreSQL intersect the GIN matches with their rows; without it, it reads each match.
+  const inChats = plan === 'indexInChats' ? Prisma.sql`AND m."chatId" = ANY(${spec.ranges.map((r) => r.chatId)}::uuid[])` : Prisma.empty;
+  return Prisma.sql`
+    SELECT ${MESSAGE_COLUMNS} FROM "Message" m
+    WHERE m."searchVector" @@ payamak_search_query(${spec.query}) ${inChats}
+      AND EXISTS (SELECT 1 FROM ${rangeArrays(spec.ranges)}
+                  WHERE r."chatId" = m."chatId" AND m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq"))
+      AND ${findable(spec)} ${olderThan(spec.before)}
+    ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${spec.limit}`;
 }
 
-/** The statement for a plan: the messages of the page, newest first, as MESSAGE_COLUMNS. */
-export function searchSql(plan: SearchPlan, spec: SearchSpec): Prisma.Sql {
-  const words = Prisma.sql`payamak_search_query(${spec.query})`;
-  const rest = Prisma.sql`${visibleTo(spec.viewerId)} ${fromSender(spec.senderId)} ${olderThan(spec.before)}`;
-  if (plan === 'index') {
-    return Prisma.sql`
-      SELECT ${MESSAGE_COLUMNS} FROM "Message" m
-      WHERE m."searchVector" @@ ${words} AND ${inRanges(spec.ranges)} AND ${rest}
-      ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${spec.limit}`;
-  }
-  if (spec.senderId) {
-    // One stream, the sender's messages newest first (Message(senderId, createdAt, id)), kept to the viewer's ranges.
-    return Prisma.sql`
-      SELECT ${MESSAGE_COLUMNS} FROM "Message" m
-      WHERE ts_match_vq(m."searchVector", ${words}) AND ${inRanges(spec.ranges)} AND ${rest}
-      ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${spec.limit}`;
-  }
-  // Each range's newest hits, then the newest of those. A range over a whole chat (a member since its start, never
-  // cleared) is spelled out so that the seq test is a filter of the walk: as a condition on its own, PostgreSQL
-  // guessed it kept a ninth of the chat and read the whole chat by seq, then sorted it, rather than walk.
+/** One window of a walk: messages from `from` (null: from the beginning) up to `to` (exclusive; null: the spec's `before`). */
+export interface Window {
+  from: Date | null;
+  to: Date | null;
+}
+
+/** A window's answer: its hits (none: a single row of nulls), and how many messages it read. */
+export interface WindowRow extends Omit<MessageRecord, 'id'> {
+  id: string | null;
+  hit: boolean | null;
+  examined: number;
+}
+
+/**
+ * The statement of one walk window: every message of the viewer's ranges in
+ * the window is tested; the newest hits come back, `spec.limit` at most,
+ * with the count of messages read (one row even when nothing matched).
+ */
+export function windowSql(spec: SearchSpec, window: Window): Prisma.Sql {
+  const upper = window.to ? Prisma.sql`AND m."createdAt" < ${window.to}::timestamptz` : olderThan(spec.before);
+  const lower = window.from ? Prisma.sql`AND m."createdAt" >= ${window.from}::timestamptz` : Prisma.empty;
   return Prisma.sql`
-    SELECT x.* FROM ${rangeArrays(spec.ranges)}
-    CROSS JOIN LATERAL (
-      SELECT ${MESSAGE_COLUMNS} FROM "Message" m
-      WHERE m."chatId" = r."chatId"
-        AND (r."fromSeq" = 0 AND r."toSeq" IS NULL OR m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq"))
-        AND ts_match_vq(m."searchVector", ${words}) AND ${rest}
-      ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${spec.limit}) x
-    ORDER BY x."createdAt" DESC, x."id" DESC LIMIT ${spec.limit}`;
+    WITH tested AS MATERIALIZED (
+      SELECT ${MESSAGE_COLUMNS}, (ts_match_vq(m."searchVector", payamak_search_query(${spec.query})) AND ${findable(spec)}) AS "hit"
+      FROM "Message" m
+      WHERE m."chatId" = ANY(${spec.ranges.map((r) => r.chatId)}::uuid[]) ${lower} ${upper}
+        AND EXISTS (SELECT 1 FROM ${rangeArrays(spec.ranges)}
+                    WHERE r."chatId" = m."chatId" AND m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq")))
+    SELECT h.*, c."examined"
+    FROM (SELECT count(*)::int AS "examined" FROM tested) c
+    LEFT JOIN LATERAL (SELECT * FROM tested WHERE "hit" ORDER BY "createdAt" DESC, "id" DESC LIMIT ${spec.limit}) h ON true`;
+}
+
+/** A walk's first window is at least this long; each next one is this many times longer. */
+const MIN_WINDOW_MS = 60_000;
+const WINDOW_GROWTH = 4;
+/** A walk reads at least this many messages before it gives way to the index. */
+const MIN_WALK_BUDGET = 1000;
+/** Sorts before every id: "older than (t, this)" is "older than t". */
+export const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+/** How a walk went: a page of hits (or all there are), or the hits it found before it stopped, at `stoppedAt`. */
+export type Walked = { done: true; hits: MessageRecord[] } | { done: false; hits: MessageRecord[]; stoppedAt: Date };
+
+/** What a walk is told besides the search. */
+export interface WalkOptions {
+  /** The words' share of all messages (the estimate); null when unknown. */
+  share: number | null;
+  /** When the viewer's oldest chat was made: nothing is older. */
+  oldest: Date;
+  /** Messages to read before giving way to the index; default four times what it expects to need. */
+  budget?: number | undefined;
+}
+
+/**
+ * The walk: windows back in time from `before` (or now), each four times
+ * longer than the last, the first sized to hold about what a page needs at
+ * the words' share of messages, at the viewer's average rate of messages
+ * since their oldest chat began. It ends with a page of hits, at the chats'
+ * beginning, or when it has read four times what it expected. `run` runs a
+ * window's statement ({@link windowSql}); the window is given for tests and the benchmark.
+ */
+export async function walk(spec: SearchSpec, options: WalkOptions, run: (statement: Prisma.Sql, window: Window) => Promise<WindowRow[]>): Promise<Walked> {
+  const hits: MessageRecord[] = [];
+  const start = spec.before?.at ?? new Date();
+  const readable = spec.ranges.reduce((sum, range) => sum + range.rows, 0);
+  // Unknown share: as if every message matched; the windows grow from there.
+  const expected = spec.limit / (options.share || 1);
+  const budget = options.budget ?? Math.max(MIN_WALK_BUDGET, WINDOW_GROWTH * expected);
+  const perMs = readable / Math.max(1, start.getTime() - options.oldest.getTime());
+  let span = Math.max(MIN_WINDOW_MS, perMs > 0 ? expected / perMs : 0);
+  let to: Date | null = null;
+  let examined = 0;
+  for (;;) {
+    const fromMs: number = (to ?? start).getTime() - span;
+    const from: Date | null = fromMs <= options.oldest.getTime() ? null : new Date(fromMs);
+    const window = { from, to };
+    const rows = await run(windowSql({ ...spec, limit: spec.limit - hits.length }, window), window);
+    hits.push(...hitsOf(rows));
+    examined += rows[0]?.examined ?? 0;
+    if (hits.length >= spec.limit || from === null) return { done: true, hits };
+    if (examined >= budget) return { done: false, hits, stoppedAt: from };
+    to = from;
+    span *= WINDOW_GROWTH;
+  }
+}
+
+/** The hits of a window's rows, as messages. */
+export function hitsOf(rows: readonly WindowRow[]): MessageRecord[] {
+  return rows.filter((row): row is WindowRow & { id: string } => row.id !== null).map(({ examined: _examined, hit: _hit, ...message }) => message);
 }
 
 /**

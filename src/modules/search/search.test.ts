@@ -20,8 +20,17 @@ import { serverSuite } from '../../test/suite.js';
  * Every case runs under both plans (search.plan.ts) and under the choice the
  * estimates make: the plans must give the same answers.
  */
-describe.each([['walk'], ['index'], ['chosen']] as const)('searchMessages, plan %s', (plan) => {
-  const suite = serverSuite([], plan === 'chosen' ? [] : [{}, { tuning: { search: { plan } } }]);
+const PLANS = {
+  chosen: {},
+  walk: { plan: 'walk' },
+  // A walk that gives way to the index after the first message it reads.
+  'walk, then the index': { plan: 'walk', walkBudget: 1 },
+  index: { plan: 'index' },
+  indexInChats: { plan: 'indexInChats' },
+} as const;
+
+describe.each(Object.entries(PLANS))('searchMessages, plan %s', (_, options) => {
+  const suite = serverSuite([], [{}, { tuning: { search: options } }]);
   let server: TestServer;
   beforeAll(() => ({ server } = suite.ready()));
 
@@ -171,6 +180,31 @@ describe.each([['walk'], ['index'], ['chosen']] as const)('searchMessages, plan 
     expect(await found(sara, 'fig', { chatId: two })).toEqual(['fig number 5', 'fig number 3', 'fig number 1']);
     expect(await found(sara, 'fig', { senderId: omid.user.id })).toEqual(['fig number 5', 'fig number 3', 'fig number 1']);
     expect(await found(sara, 'fig', { senderId: ali.user.id, chatId: two })).toEqual([]);
+  });
+
+  it('finds messages of any age, newest first, across pages', async () => {
+    const [ali, sara] = await people('Ali', 'Sara');
+    const chatId = await createPrivateChat(server, ali, sara);
+    const ages = [400, 30, 2, 0.05, 0];
+    const ids: string[] = [];
+    for (const [i] of ages.entries()) ids.push((await send(ali, chatId, `quince ${i}`)).id);
+    // Back-dated, so that a walk needs several windows and a short one gives way to the index partway.
+    const day = 86_400_000;
+    await server.database.prisma.chat.update({ where: { id: chatId }, data: { createdAt: new Date(Date.now() - 500 * day) } });
+    for (const [i, age] of ages.entries()) {
+      await server.database.prisma.message.update({ where: { id: ids[i]! }, data: { createdAt: new Date(Date.now() - age * day) } });
+    }
+    const newestFirst = ['quince 4', 'quince 3', 'quince 2', 'quince 1', 'quince 0'];
+    expect(await found(sara, 'quince')).toEqual(newestFirst);
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 6; page++) {
+      const { searchMessages }: SearchMessagesQuery = expectNoErrors(await search(sara, { query: 'quince', first: 2, after }));
+      paged.push(...searchMessages.edges.map((edge) => edge.node.text!));
+      if (!searchMessages.pageInfo.hasNextPage) break;
+      after = searchMessages.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(newestFirst);
   });
 
   it('marks the matching words in an HTML-escaped snippet', async () => {
