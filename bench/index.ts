@@ -8,7 +8,7 @@
  * the floor server as another, then runs the sections, prints Markdown tables
  * and writes bench/results.json.
  *
- *   npm run bench                          everything (~3 minutes)
+ *   npm run bench                          everything (~7 minutes; search seeds a million messages)
  *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media, lifecycle, reactions, scheduled, search
  *   npm run bench -- --quick               shorter runs, to try it out
  *   npm run bench -- --profile             Payamak under --cpu-prof; prints its hottest functions

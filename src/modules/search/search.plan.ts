@@ -10,6 +10,8 @@
  *   messages, and each next one is four times longer: a common word reads a
  *   few dozen messages. If the walk reads far more than it expected, it
  *   stops, and an index plan finds the rest, older than where it stopped.
+ *   For one sender's messages the walk is a single statement down their
+ *   index, Message(senderId, createdAt, id).
  * - `index`: the GIN index on Message.searchVector finds the matches in the
  *   whole database; each is read to see whose chat it is in. A rare word
  *   costs nothing; every match costs a heap read (~5 µs when not cached).
@@ -54,25 +56,29 @@ export const shareOf = (estimate: MatchEstimate): number => (estimate.searchable
 
 /**
  * The cheapest plan for `want` rows (a page and one more). A walk reads about
- * want / f messages in two windows; a sender's search is left to the index
- * plans, where PostgreSQL also has the sender's index.
+ * want / f messages in two windows; for one sender's messages it is one
+ * statement over their index instead ({@link senderSql}).
  */
 export function choosePlan(estimate: MatchEstimate, ranges: readonly ReadRange[], want: number, bySender: boolean): SearchPlan {
   const share = shareOf(estimate);
   const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
   const walked = share > 0 ? Math.min(readable, want / share) : readable;
-  const costs: Record<SearchPlan, number> = {
-    walk: bySender ? Number.POSITIVE_INFINITY : walked * COST.walkedRow + 2 * COST.window,
-    index: estimate.matches * (COST.indexMatch + COST.heapRead),
-    indexInChats: estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead,
-  };
-  return (Object.keys(costs) as SearchPlan[]).reduce((best, plan) => (costs[plan] < costs[best] ? plan : best));
+  const walkCost = walked * COST.walkedRow + (bySender ? 1 : 2) * COST.window;
+  const index = indexPlanFor(estimate, ranges, want);
+  const indexCost =
+    index === 'index'
+      ? estimate.matches * (COST.indexMatch + COST.heapRead)
+      : estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead;
+  return walkCost < indexCost ? 'walk' : index;
 }
 
 /** The index plan for what a walk left: the cheaper of the two. */
 export function indexPlanFor(estimate: MatchEstimate, ranges: readonly ReadRange[], want: number): Exclude<SearchPlan, 'walk'> {
-  const plan = choosePlan(estimate, ranges, want, true);
-  return plan === 'walk' ? 'indexInChats' : plan;
+  const share = shareOf(estimate);
+  const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
+  const index = estimate.matches * (COST.indexMatch + COST.heapRead);
+  const indexInChats = estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead;
+  return index <= indexInChats ? 'index' : 'indexInChats';
 }
 
 /** One search, as the SQL builders need it. */
@@ -117,6 +123,22 @@ export function indexSql(plan: Exclude<SearchPlan, 'walk'>, spec: SearchSpec): P
   return Prisma.sql`
     SELECT ${MESSAGE_COLUMNS} FROM "Message" m
     WHERE m."searchVector" @@ payamak_search_query(${spec.query}) ${inChats}
+      AND EXISTS (SELECT 1 FROM ${rangeArrays(spec.ranges)}
+                  WHERE r."chatId" = m."chatId" AND m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq"))
+      AND ${findable(spec)} ${olderThan(spec.before)}
+    ORDER BY m."createdAt" DESC, m."id" DESC LIMIT ${spec.limit}`;
+}
+
+/**
+ * A walk of one sender's messages: newest first through
+ * Message(senderId, createdAt, id), each tested, kept to the viewer's ranges,
+ * until a page of hits. One statement: it reads the sender's messages,
+ * however few of them are in the viewer's chats.
+ */
+export function senderSql(spec: SearchSpec & { senderId: string }): Prisma.Sql {
+  return Prisma.sql`
+    SELECT ${MESSAGE_COLUMNS} FROM "Message" m
+    WHERE ts_match_vq(m."searchVector", payamak_search_query(${spec.query}))
       AND EXISTS (SELECT 1 FROM ${rangeArrays(spec.ranges)}
                   WHERE r."chatId" = m."chatId" AND m."seq" > r."fromSeq" AND (r."toSeq" IS NULL OR m."seq" <= r."toSeq"))
       AND ${findable(spec)} ${olderThan(spec.before)}

@@ -12,6 +12,7 @@ import {
   indexPlanFor,
   indexSql,
   readEstimate,
+  senderSql,
   shareOf,
   walk,
   type ReadRange,
@@ -84,6 +85,7 @@ export class SearchService {
     // Without an estimate (a plan shape this code does not know), the index that reads the viewer's matches only.
     const plan = this.#plan ?? (estimate ? choosePlan(estimate, spec.ranges, spec.limit, spec.senderId !== null) : 'indexInChats');
     if (plan !== 'walk') return this.#index(plan, spec);
+    if (spec.senderId) return this.prisma.$queryRaw<MessageRecord[]>(senderSql({ ...spec, senderId: spec.senderId }));
     const walked = await walk(spec, { share: estimate ? shareOf(estimate) : null, oldest, budget: this.#walkBudget }, (sql) =>
       this.prisma.$queryRaw<WindowRow[]>(sql),
     );
