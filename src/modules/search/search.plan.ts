@@ -54,6 +54,22 @@ const COST = { walkedRow: 4, window: 1000, indexMatch: 0.5, heapRead: 5, chatRow
 /** The words' share of all messages, by the estimate. */
 export const shareOf = (estimate: MatchEstimate): number => (estimate.searchable > 0 ? Math.min(1, estimate.matches / estimate.searchable) : 1);
 
+/** What the two index plans would cost, in µs. */
+function indexCosts(estimate: MatchEstimate, ranges: readonly ReadRange[]): Record<Exclude<SearchPlan, 'walk'>, number> {
+  const share = shareOf(estimate);
+  const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
+  return {
+    index: estimate.matches * (COST.indexMatch + COST.heapRead),
+    indexInChats: estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead,
+  };
+}
+
+/** The index plan for a search, or for what a walk left: the cheaper of the two. */
+export function indexPlanFor(estimate: MatchEstimate, ranges: readonly ReadRange[]): Exclude<SearchPlan, 'walk'> {
+  const costs = indexCosts(estimate, ranges);
+  return costs.index <= costs.indexInChats ? 'index' : 'indexInChats';
+}
+
 /**
  * The cheapest plan for `want` rows (a page and one more). A walk reads about
  * want / f messages in two windows; for one sender's messages it is one
@@ -64,21 +80,8 @@ export function choosePlan(estimate: MatchEstimate, ranges: readonly ReadRange[]
   const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
   const walked = share > 0 ? Math.min(readable, want / share) : readable;
   const walkCost = walked * COST.walkedRow + (bySender ? 1 : 2) * COST.window;
-  const index = indexPlanFor(estimate, ranges, want);
-  const indexCost =
-    index === 'index'
-      ? estimate.matches * (COST.indexMatch + COST.heapRead)
-      : estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead;
-  return walkCost < indexCost ? 'walk' : index;
-}
-
-/** The index plan for what a walk left: the cheaper of the two. */
-export function indexPlanFor(estimate: MatchEstimate, ranges: readonly ReadRange[], want: number): Exclude<SearchPlan, 'walk'> {
-  const share = shareOf(estimate);
-  const readable = ranges.reduce((sum, range) => sum + range.rows, 0);
-  const index = estimate.matches * (COST.indexMatch + COST.heapRead);
-  const indexInChats = estimate.matches * COST.indexMatch + readable * COST.chatRow + share * readable * COST.heapRead;
-  return index <= indexInChats ? 'index' : 'indexInChats';
+  const index = indexPlanFor(estimate, ranges);
+  return walkCost < indexCosts(estimate, ranges)[index] ? 'walk' : index;
 }
 
 /** One search, as the SQL builders need it. */

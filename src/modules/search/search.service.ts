@@ -91,7 +91,7 @@ export class SearchService {
     );
     if (walked.done) return walked.hits;
     // The walk read far more than it expected: the index finds the rest, all older than where it stopped.
-    const rest = await this.#index(estimate ? indexPlanFor(estimate, spec.ranges, spec.limit) : 'indexInChats', {
+    const rest = await this.#index(estimate ? indexPlanFor(estimate, spec.ranges) : 'indexInChats', {
       ...spec,
       before: { at: walked.stoppedAt, id: FIRST_ID },
       limit: spec.limit - walked.hits.length,

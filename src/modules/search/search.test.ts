@@ -4,16 +4,19 @@ import { as, createUser, type TestUser } from '../../test/factories.js';
 import {
   AddGroupMembersDocument,
   ClearChatDocument,
+  DeleteChatDocument,
   DeleteMessageDocument,
   EditMessageDocument,
   LeaveChatDocument,
   RemoveGroupMemberDocument,
   SearchChatsDocument,
+  SendMediaMessageDocument,
   SearchMessagesDocument,
   type SearchMessagesQuery,
   type SearchMessagesQueryVariables,
 } from '../../test/generated/graphql.js';
 import { expectErrorCode, expectNoErrors, gql, type TestServer } from '../../test/server.js';
+import { gqlUpload } from '../../test/uploads.js';
 import { serverSuite } from '../../test/suite.js';
 
 /**
@@ -120,6 +123,21 @@ describe.each(Object.entries(PLANS))('searchMessages, plan %s', (_, options) => 
     expect(await found(sara, 'created growers')).toEqual([]);
   });
 
+  it('finds a media message by its caption', async () => {
+    const [ali, sara] = await people('Ali', 'Sara');
+    const chatId = await createPrivateChat(server, ali, sara);
+    const upload = await gqlUpload(
+      server,
+      SendMediaMessageDocument,
+      { input: { chatId, file: null, caption: 'notes from the apricot meeting' } },
+      { 'input.file': { data: Buffer.from('minutes\n'), name: 'notes.txt' } },
+      as(ali),
+    );
+    expectNoErrors(upload);
+    const { searchMessages } = expectNoErrors(await search(sara, { query: 'apricot' }));
+    expect(searchMessages.edges.map((edge) => [edge.node.kind, edge.node.text])).toEqual([['DOCUMENT', 'notes from the apricot meeting']]);
+  });
+
   it('finds an edited message by its new text, not its old one', async () => {
     const [ali, sara] = await people('Ali', 'Sara');
     const chatId = await createPrivateChat(server, ali, sara);
@@ -154,6 +172,21 @@ describe.each(Object.entries(PLANS))('searchMessages, plan %s', (_, options) => 
     await send(ali, chatId, 'pomegranate new');
     expect(await found(sara, 'pomegranate')).toEqual(['pomegranate new']);
     expect(await found(ali, 'pomegranate')).toEqual(['pomegranate new', 'pomegranate old']);
+  });
+
+  it('leaves out a chat deleted for me, and after a new message brings it back, what came before', async () => {
+    const [ali, sara, omid] = await people('Ali', 'Sara', 'Omid');
+    const chatId = await createPrivateChat(server, ali, sara);
+    await send(ali, chatId, 'mulberry before');
+    expectNoErrors(await gql(server, DeleteChatDocument, { chatId }, as(sara)));
+    expect(await found(sara, 'mulberry')).toEqual([]);
+    await send(ali, chatId, 'mulberry after');
+    expect(await found(sara, 'mulberry')).toEqual(['mulberry after']);
+    const group = await createGroup(server, omid, [sara], 'Mulberry lovers');
+    await send(omid, group, 'mulberry in the group');
+    expectNoErrors(await gql(server, DeleteChatDocument, { chatId: group }, as(sara)));
+    expect(await found(sara, 'mulberry')).toEqual(['mulberry after']);
+    expectErrorCode(await search(sara, { query: 'mulberry', chatId: group }), 'NOT_FOUND');
   });
 
   it('pages newest first across chats with opaque cursors, each hit once', async () => {
