@@ -44,6 +44,7 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import { MessageTimersResolver, MessageTimersService } from '../modules/message-timers/index.js';
 import {
   ChatInvitePreviewResolver,
   ChatInvitesResolver,
@@ -76,6 +77,7 @@ export const resolvers = [
   ChatMentionsResolver,
   PinsResolver,
   ChatPinnedMessagesResolver,
+  MessageTimersResolver,
   ForwardingResolver,
   ReactionsResolver,
   ReactionGroupResolver,
@@ -174,6 +176,7 @@ export function createServices(deps: ServiceDeps): Services {
     messageChanges,
     chatHistory: new ChatHistoryService(prisma, chats, messages, pubsub, events),
     pins: new PinsService(log, pubsub),
+    messageTimers: new MessageTimersService(prisma, log, messageChanges, pubsub, logger.child({ module: 'message-timers' })),
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
