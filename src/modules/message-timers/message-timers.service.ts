@@ -36,7 +36,7 @@ interface LockedChat {
  * Disappearing messages. The timer is a chat's (Chat.messageTimer); a message
  * sent while it is on gets expiresAt = createdAt + timer inside
  * payamak_append_message, under the chat's lock (migration
- * 20261201171002_message_timers), so every route that sends is covered.
+ * 20261201174748_message_timers), so every route that sends is covered.
  * {@link expireDue} deletes the due ones for everyone; the job queue calls it.
  */
 export class MessageTimersService {

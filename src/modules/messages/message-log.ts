@@ -49,7 +49,7 @@ interface AppendRow extends Omit<MessageRecord, 'kind'> {
 
 /**
  * Runs `payamak_append_message` (migration 20261201130608_user_blocks; since
- * 20261201171002_message_timers it also fixes expiresAt from the chat's timer):
+ * 20261201174748_message_timers it also fixes expiresAt from the chat's timer):
  * takes the chat row's lock, the next seq and the next rev, inserts the message
  * and moves the reader's watermarks, in one statement. Membership is read again after the lock is
  * granted, so a member removed a moment ago can neither send nor be listed
