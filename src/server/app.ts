@@ -50,6 +50,8 @@ export interface RunningServer {
   port: number;
   database: Database;
   services: Services;
+  /** The job queue this instance runs (tests add jobs to it). */
+  jobs: JobQueue;
   pubsub: PubSub;
   metrics: Metrics;
   /** The port of the metrics listener (METRICS_PORT; the free one picked for 0), on METRICS_HOST. */
@@ -337,6 +339,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     port,
     database,
     services,
+    jobs,
     pubsub,
     metrics,
     metricsPort: metricsServer.port,
