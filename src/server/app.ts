@@ -77,6 +77,8 @@ export interface StartOptions {
     pushRetryDelaysMs?: number[];
     /** How often the job queue looks for jobs that came due (1,000 ms). */
     jobPollIntervalMs?: number;
+    /** Jobs this instance runs at once (6); each holds a database connection of the queue's pool. */
+    jobConcurrency?: number;
     socketSweepMs?: number;
     /** WebSocket keep-alive ping interval (12 s). */
     keepAliveMs?: number;
@@ -128,7 +130,7 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
-  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, ...serviceTuning } = tuning;
+  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, jobConcurrency, ...serviceTuning } = tuning;
   const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
@@ -139,7 +141,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
   const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
   await temp.init();
-  const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs });
+  const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs, concurrency: jobConcurrency });
   const services = createServices({
     prisma,
     jobs,
