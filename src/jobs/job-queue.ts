@@ -6,8 +6,9 @@
  * graphile-worker's exponential backoff until `maxAttempts`; then it stays in
  * the table as failed, counted by adminHealth.
  *
- * 0.16 rather than the current 0.18, whose `engines` needs Node 22; 0.16.6 is
- * the last release whose code and dependencies run on Node 20.
+ * 0.16.6, pinned exactly: the current 0.18 needs Node 22 (`engines`); 0.16.6
+ * declares node >= 14, as do its dependencies, and is the release tested
+ * here (0.17.3 declares the same and would be the next to try).
  *
  * Features name their jobs by augmenting {@link JobPayloads}:
  *
