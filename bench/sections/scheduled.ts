@@ -30,6 +30,8 @@ export interface ScheduledRun {
   lateness: Summary;
   /** Ordinary sends/s achieved meanwhile (0 when idle). */
   loadRate: number;
+  /** Their sendMessage latency, from when each was due. */
+  loadLatency: Summary | null;
   loadErrors: number;
 }
 
@@ -61,6 +63,8 @@ function startLoad(url: string, pairs: { sender: Member; chatId: string }[], rat
   let sent = 0;
   let errors = 0;
   let inFlight = 0;
+  // From when the schedule said to send (not when it left): a generator that falls behind does not hide the wait.
+  const latency = new Samples();
   let stopped = false;
   const startedAt = nowMs();
   const done = (async () => {
@@ -80,19 +84,21 @@ function startLoad(url: string, pairs: { sender: Member; chatId: string }[], rat
         { authorization: `Bearer ${pair.sender.token}` },
       )
         .then((result) => {
-          if (result.status === 200 && !result.body.includes('"errors"')) sent += 1;
-          else errors += 1;
+          if (result.status === 200 && !result.body.includes('"errors"')) {
+            sent += 1;
+            latency.push(nowMs() - due);
+          } else errors += 1;
         })
         .catch(() => void (errors += 1))
         .finally(() => void (inFlight -= 1));
     }
   })();
   return {
-    async stop(): Promise<{ rate: number; errors: number }> {
+    async stop(): Promise<{ rate: number; errors: number; latency: Summary }> {
       stopped = true;
       await done;
       while (inFlight > 0) await sleep(20);
-      return { rate: sent / ((nowMs() - startedAt) / 1000), errors };
+      return { rate: sent / ((nowMs() - startedAt) / 1000), errors, latency: latency.summary() };
     },
   };
 }
@@ -124,13 +130,21 @@ async function run(
   const generator = load ? startLoad(url, load.pairs, LOAD_RATE) : null;
   const deadline = firstAt + spreadMs + 15_000;
   while ([...sendAts.keys()].some((id) => !arrivals.has(id)) && Date.now() < deadline) await sleep(50);
-  const achieved = generator ? await generator.stop() : { rate: 0, errors: 0 };
+  const achieved = generator ? await generator.stop() : { rate: 0, errors: 0, latency: null };
   const lateness = new Samples();
   for (const [id, sendAt] of sendAts) {
     const at = arrivals.get(id);
     if (at !== undefined) lateness.push(at - sendAt);
   }
-  return { label, scheduled: count, arrived: lateness.count, lateness: lateness.summary(), loadRate: Math.round(achieved.rate), loadErrors: achieved.errors };
+  return {
+    label,
+    scheduled: count,
+    arrived: lateness.count,
+    lateness: lateness.summary(),
+    loadRate: Math.round(achieved.rate),
+    loadErrors: achieved.errors,
+    loadLatency: achieved.latency,
+  };
 }
 
 export async function scheduledSection(ctx: BenchContext): Promise<ScheduledResults> {
@@ -149,6 +163,8 @@ export async function scheduledSection(ctx: BenchContext): Promise<ScheduledResu
   const arrivals = new Map<string, number>();
   const wsUrl = `${url.replace('http', 'ws')}/graphql`;
   const client = await subscriber(wsUrl, watcher, chatId, arrivals);
+  // The load's recipients are online too, as in the delivery section (offline ones would cost a notification per message).
+  const recipients = await Promise.all(pairs.map((pair, i) => subscriber(wsUrl, members[4 + 2 * i]!, pair.chatId, new Map())));
   await sleep(200);
   const runs: ScheduledRun[] = [];
   try {
@@ -157,7 +173,7 @@ export async function scheduledSection(ctx: BenchContext): Promise<ScheduledResu
     progress(`scheduled: 80 messages due over 8 s, with ${LOAD_RATE} sends/s of ordinary messages`);
     runs.push(await run(ctx, 'under load', 80, 8000, sender, chatId, arrivals, { pairs }));
   } finally {
-    await client.dispose();
+    await Promise.all([client, ...recipients].map((c) => c.dispose()));
   }
 
   const table = ctx.report.table('Scheduled messages: sendAt → newMessage at a member', [
@@ -168,6 +184,7 @@ export async function scheduledSection(ctx: BenchContext): Promise<ScheduledResu
     'p99 ms',
     'max ms',
     'ordinary sends/s meanwhile',
+    'their sendMessage p50 / p99 ms',
   ]);
   for (const r of runs) {
     table.add(
@@ -178,6 +195,7 @@ export async function scheduledSection(ctx: BenchContext): Promise<ScheduledResu
       fmt(r.lateness.p99),
       fmt(r.lateness.max),
       r.loadRate === 0 ? '—' : `${r.loadRate}${r.loadErrors ? ` (${r.loadErrors} not sent)` : ''}`,
+      r.loadLatency ? `${fmt(r.loadLatency.p50)} / ${fmt(r.loadLatency.p99)}` : '—',
     );
   }
   ctx.report.print(table);

@@ -6,8 +6,9 @@
  * graphile-worker's exponential backoff until `maxAttempts`; then it stays in
  * the table as failed, counted by adminHealth.
  *
- * 0.16 rather than the current 0.18, whose `engines` needs Node 22; 0.16.6 is
- * the last release whose code and dependencies run on Node 20.
+ * 0.16.6, pinned exactly: the current 0.18 needs Node 22 (`engines`); 0.16.6
+ * declares node >= 14, as do its dependencies, and is the release tested
+ * here (0.17.3 declares the same and would be the next to try).
  *
  * Features name their jobs by augmenting {@link JobPayloads}:
  *
@@ -73,7 +74,7 @@ export interface JobQueueOptions {
    * @defaultValue 1,000 ms
    */
   pollIntervalMs?: number;
-  /** Jobs one instance runs at once. @defaultValue 2 */
+  /** Jobs one instance runs at once. @defaultValue 6 */
   concurrency?: number;
 }
 
@@ -83,10 +84,14 @@ interface CronEntry {
 }
 
 /**
- * Jobs one instance runs at once. Handlers query through the app's Prisma
- * pool; the worker's own pool serves LISTEN plus fetching and completing jobs.
+ * Jobs one instance runs at once. They mostly wait on the database (a
+ * scheduled send is a transaction around a send, ~2 connections from the
+ * app's Prisma pool), so when the server is busy a job takes as long as a
+ * request does (~1 s at saturation here) and a low number falls behind: with
+ * 2, ten scheduled sends due per second under 200 sends/s arrived 5 s late.
+ * The worker's own pool has one connection per job plus one for LISTEN.
  */
-const DEFAULT_CONCURRENCY = 2;
+const DEFAULT_CONCURRENCY = 6;
 
 export class JobQueue {
   readonly #options: JobQueueOptions;

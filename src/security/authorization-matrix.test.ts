@@ -95,6 +95,8 @@ const MATRIX: Record<string, Rule> = {
   removeGroupAvatar: { access: 'chat', member: 'FORBIDDEN' },
   promoteGroupAdmin: { access: 'chat', member: 'FORBIDDEN' },
   demoteGroupAdmin: { access: 'chat', member: 'FORBIDDEN' },
+  // A group's plain member while onlyAdminsCanEditInfo is on (the default); both people of a private chat may.
+  setChatMessageTimer: { access: 'chat', member: 'FORBIDDEN' },
   leaveChat: { access: 'chat', member: 'OK' },
   sendMessage: { access: 'chat', member: 'OK' },
   editMessage: { access: 'chat', member: 'FORBIDDEN' },

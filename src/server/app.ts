@@ -51,6 +51,8 @@ export interface RunningServer {
   port: number;
   database: Database;
   services: Services;
+  /** The job queue this instance runs (tests add jobs to it). */
+  jobs: JobQueue;
   pubsub: PubSub;
   metrics: Metrics;
   /** The port of the metrics listener (METRICS_PORT; the free one picked for 0), on METRICS_HOST. */
@@ -76,6 +78,8 @@ export interface StartOptions {
     pushRetryDelaysMs?: number[];
     /** How often the job queue looks for jobs that came due (1,000 ms). */
     jobPollIntervalMs?: number;
+    /** Jobs this instance runs at once (6); each holds a database connection of the queue's pool. */
+    jobConcurrency?: number;
     socketSweepMs?: number;
     /** WebSocket keep-alive ping interval (12 s). */
     keepAliveMs?: number;
@@ -129,7 +133,7 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
-  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, ...serviceTuning } = tuning;
+  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, jobConcurrency, ...serviceTuning } = tuning;
   const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
@@ -140,7 +144,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
   const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
   await temp.init();
-  const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs });
+  const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs, concurrency: jobConcurrency });
   const services = createServices({
     prisma,
     jobs,
@@ -340,6 +344,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     port,
     database,
     services,
+    jobs,
     pubsub,
     metrics,
     metricsPort: metricsServer.port,

@@ -45,6 +45,7 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import { MessageTimersResolver, MessageTimersService, defineMessageTimerJobs } from '../modules/message-timers/index.js';
 import {
   ChatInvitePreviewResolver,
   ChatInvitesResolver,
@@ -87,6 +88,7 @@ export const resolvers = [
   ChatMentionsResolver,
   PinsResolver,
   ChatPinnedMessagesResolver,
+  MessageTimersResolver,
   ForwardingResolver,
   ReactionsResolver,
   ReactionGroupResolver,
@@ -174,6 +176,8 @@ export function createServices(deps: ServiceDeps): Services {
     invitations: new GroupInvitations(prisma, notifications),
     maxGroupMembers: deps.maxGroupMembers,
   });
+  const messageTimers = new MessageTimersService(prisma, log, messageChanges, pubsub, logger.child({ module: 'message-timers' }));
+  defineMessageTimerJobs(jobs, messageTimers);
   const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
   const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
   const accountLogger = logger.child({ module: 'account' });
@@ -198,6 +202,7 @@ export function createServices(deps: ServiceDeps): Services {
     messageChanges,
     chatHistory: new ChatHistoryService(prisma, chats, messages, pubsub, events),
     pins: new PinsService(log, pubsub),
+    messageTimers,
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,

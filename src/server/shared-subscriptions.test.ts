@@ -109,6 +109,7 @@ describe('the schema’s event types', () => {
       'deleted',
       'deletedAt',
       'editedAt',
+      'expiresAt',
       'forwardCount',
       'forwarded',
       'id',

@@ -73,6 +73,8 @@ export async function startTestServer(
       pushRetryDelaysMs: [50, 100],
       // Jobs scheduled ahead are found by polling: often, so tests of scheduled work wait little.
       jobPollIntervalMs: 250,
+      // Two jobs at a time, three connections: three test workers' servers share one PostgreSQL.
+      jobConcurrency: 2,
       socketSweepMs: 200,
       ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
       ...options.tuning,

@@ -33,6 +33,12 @@ export interface MembersMentioned {
   text: string | null;
 }
 
+export interface MessagesExpired {
+  chatId: string;
+  /** The messages the sweep deleted in one transaction (at most a batch). */
+  messageIds: string[];
+}
+
 /** A member set (or changed) their reaction to a message; plain fields, so listeners need not know modules/reactions. */
 export interface ReactionSet {
   chatId: string;
@@ -51,6 +57,13 @@ export interface ChatEventListener {
   messageEdited?(message: LoggedMessage): void;
   /** A message was deleted for everyone: its tombstone. */
   messageDeleted?(message: LoggedMessage): void;
+  /**
+   * Disappearing messages of one chat reached their expiresAt and were deleted
+   * for everyone (tombstones, as by a deletion; told here instead of
+   * messageDeleted): a listener keeping anything derived from a message's text
+   * or pointing at it listens to both.
+   */
+  messagesExpired?(event: MessagesExpired): void;
   /** A message (sent, or edited) mentions members by @username. */
   membersMentioned?(event: MembersMentioned): void;
   membersJoined?(event: MembersJoined): void;

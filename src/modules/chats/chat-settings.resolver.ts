@@ -33,7 +33,7 @@ export class ChatSettingsResolver {
   @Authorized()
   @Subscription(() => Chat, {
     description:
-      'A chat of mine changed: its title, description, photo, permissions, members, admins or pins, or my own settings for it (from another device). ' +
+      'A chat of mine changed: its title, description, photo, permissions, members, admins, pins or message timer, or my own settings for it (from another device). ' +
       'The chat in its new state for me.',
     subscribe: ({ args, context }: { args: Record<string, unknown>; context: Context }) => {
       if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');

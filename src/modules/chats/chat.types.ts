@@ -24,6 +24,8 @@ export interface ChatRecord {
   onlyAdminsCanSend: boolean;
   /** Title, description, photo and pins: admins only (the default) unless false. */
   onlyAdminsCanEditInfo: boolean;
+  /** Disappearing messages: seconds a new message lives (modules/message-timers); null when off. */
+  messageTimer: number | null;
   /** Set on a chat as one viewer reads it (the chat list, requireReader): when they left; null while a member. */
   leftAt?: Date | null;
   /** Set beside leftAt: the seq up to which this viewer cleared the chat (clearChat); 0 when never. */
@@ -99,6 +101,14 @@ export class Chat {
     description: 'Groups: only admins change the title, description and photo and pin messages (the default); when false, every member may.',
   })
   onlyAdminsCanEditInfo!: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Disappearing messages: a message sent while this is set expires this many seconds after it was sent ' +
+      '(86400, 604800 or 7776000; see setChatMessageTimer). Null when off.',
+  })
+  messageTimer!: number | null;
 }
 
 @ObjectType('ChatMember')
@@ -151,11 +161,12 @@ export const CHAT_SELECT = {
   avatarId: true,
   onlyAdminsCanSend: true,
   onlyAdminsCanEditInfo: true,
+  messageTimer: true,
 } as const;
 
 /** The columns of {@link CHAT_SELECT} of `"Chat" c`, for statements that return chats. */
 export const CHAT_COLUMNS = Prisma.sql`c."id", c."kind"::text AS "kind", c."title", c."lastSeq", c."rev", c."createdAt", c."updatedAt",
-  c."description", c."avatarId"::text AS "avatarId", c."onlyAdminsCanSend", c."onlyAdminsCanEditInfo"`;
+  c."description", c."avatarId"::text AS "avatarId", c."onlyAdminsCanSend", c."onlyAdminsCanEditInfo", c."messageTimer"`;
 export const MEMBER_SELECT = {
   id: true,
   chatId: true,

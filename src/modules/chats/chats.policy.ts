@@ -141,6 +141,14 @@ export async function requireGroupAdmin(loaders: ChatLoaders, viewer: Viewer, ch
 export const canEditGroupInfo = (chat: Pick<ChatRecord, 'kind' | 'onlyAdminsCanEditInfo'>, member: Pick<MemberRecord, 'isAdmin'>): boolean =>
   chat.kind === 'GROUP' && (member.isAdmin || !chat.onlyAdminsCanEditInfo);
 
+/**
+ * Who may change what a chat's members share beyond a group's info: its pins
+ * and its message timer. Both people of a private chat (neither is an admin
+ * there); in a group, {@link canEditGroupInfo}.
+ */
+export const canEditChatInfo = (chat: Pick<ChatRecord, 'kind' | 'onlyAdminsCanEditInfo'>, member: Pick<MemberRecord, 'isAdmin'>): boolean =>
+  chat.kind === 'PRIVATE' || canEditGroupInfo(chat, member);
+
 /** What a plain member is told where {@link canEditGroupInfo} says no. */
 export const ADMINS_ONLY_EDIT_INFO = "Only group admins can change this group's info";
 

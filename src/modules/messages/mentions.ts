@@ -103,6 +103,8 @@ export function announceMentions(events: ChatEvents | undefined, message: Messag
 export function mentionHooks(events: ChatEvents): MessageTextHooks {
   return {
     async textChanged(tx, message) {
+      // A deletion for everyone removed the mentions itself, with the edits and reactions: nothing is left to replace.
+      if (message.deletedAt !== null) return undefined;
       const added = await replaceMentions(tx, message);
       return () => announceMentions(events, message, added);
     },

@@ -14,6 +14,15 @@ import { cleanMessageText } from './messages.inputs.js';
 import type { MessageLoaders } from './messages.loaders.js';
 import { hiddenKey, historySql, viewOf } from './message-views.js';
 
+/** Deletions for everyone written under the chat's lock, and what they leave to do after commit. */
+interface Erasure {
+  /** In rev order. */
+  tombstones: MessageRecord[];
+  /** Each removes a detached file's bytes that no other row names. */
+  removals: (() => Promise<void>)[];
+  afterCommits: AfterCommit[];
+}
+
 interface ChangeRow extends MessageRecord {
   hiddenAt: Date | null;
   hiddenRev: number | null;
@@ -148,33 +157,79 @@ export class MessageChangesService {
     return this.#erase(found, () => undefined);
   }
 
+  /**
+   * Disappearing messages (modules/message-timers' sweep): deletes for
+   * everyone those of `messageIds`, all of chat `chatId`, whose expiresAt is
+   * at or before `now`, under one hold of the chat's lock and by the path of
+   * every deletion for everyone ({@link #eraseLocked}: a tombstone with a new
+   * rev, messageUpdated, the change feed). Each is read again under the lock:
+   * one that is a tombstone already (another instance's sweep got there first,
+   * or its sender deleted it) or not yet due is left alone, so sweeps running
+   * at once delete each message once. Returns the tombstones it made; the
+   * listeners hear `messagesExpired` (not `messageDeleted`) once, after commit.
+   */
+  async expire(chatId: string, messageIds: readonly string[], now: Date): Promise<MessageRecord[]> {
+    const erasure = await this.log.change(chatId, async (change) => {
+      const locked = await change.tx.message.findMany({ where: { id: { in: [...messageIds] }, chatId }, select: MESSAGE_SELECT, orderBy: { seq: 'asc' } });
+      const due = locked.filter((message) => message.expiresAt !== null && message.expiresAt <= now && message.deletedAt === null && message.kind !== 'SYSTEM');
+      return this.#eraseLocked(change, due);
+    });
+    const { tombstones } = erasure;
+    await this.#afterCommit(erasure, () => {
+      if (tombstones.length > 0) this.events.emit('messagesExpired', { chatId, messageIds: tombstones.map((message) => message.id) });
+    });
+    return tombstones;
+  }
+
   /** Deletes a message for everyone under its chat's lock, once `authorize` accepted the locked message. */
   async #erase(found: MessageRecord, authorize: (message: MessageRecord) => void): Promise<MessageRecord> {
-    let removeBytes: (() => Promise<void>) | undefined;
-    let afterCommit: AfterCommit | undefined;
-    const deleted = await this.log.change(found.chatId, async (change) => {
+    const outcome = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
       if (message.kind === 'SYSTEM') throw forbidden('SYSTEM messages cannot be deleted for everyone');
-      if (message.deletedAt !== null) return message;
+      if (message.deletedAt !== null) return { message, erasure: null };
       authorize(message);
-      const { tx } = change;
-      await tx.messageEdit.deleteMany({ where: { messageId: message.id } });
-      await tx.messageReaction.deleteMany({ where: { messageId: message.id } });
-      await tx.messageMention.deleteMany({ where: { messageId: message.id } });
-      if (message.fileId !== null && this.#attachments) removeBytes = await this.#attachments.detach(tx, message.fileId);
-      await tx.message.update({
-        where: { id: message.id },
-        data: { text: null, fileId: null, editedAt: null, pinnedAt: null, deletedAt: new Date() },
-        select: { id: true },
-      });
-      const stamped = await change.stamp(message.id);
-      afterCommit = await this.#hooks.textChanged?.(tx, stamped);
-      return stamped;
+      const erasure = await this.#eraseLocked(change, [message]);
+      return { message: erasure.tombstones[0]!, erasure };
     });
-    await removeBytes?.();
-    if (found.deletedAt === null) this.events.emit('messageDeleted', deleted);
-    afterCommit?.();
-    return deleted;
+    const { message, erasure } = outcome;
+    if (erasure) await this.#afterCommit(erasure, () => this.events.emit('messageDeleted', message));
+    return message;
+  }
+
+  /**
+   * What a deletion for everyone writes, with the chat's lock held and the
+   * locked messages (of that chat) found deletable: their edits, reactions and
+   * mentions go, their files are detached, the rows become tombstones and take
+   * the next revs. A statement each for all of them, so the sweep's batches
+   * hold the lock briefly. What must wait for the commit (bytes, hooks) is returned.
+   */
+  async #eraseLocked(change: ChatChange, messages: readonly MessageRecord[]): Promise<Erasure> {
+    if (messages.length === 0) return { tombstones: [], removals: [], afterCommits: [] };
+    const { tx } = change;
+    const ids = messages.map((message) => message.id);
+    await tx.messageEdit.deleteMany({ where: { messageId: { in: ids } } });
+    await tx.messageReaction.deleteMany({ where: { messageId: { in: ids } } });
+    await tx.messageMention.deleteMany({ where: { messageId: { in: ids } } });
+    const removals: (() => Promise<void>)[] = [];
+    for (const { fileId } of messages) if (fileId !== null && this.#attachments) removals.push(await this.#attachments.detach(tx, fileId));
+    await tx.message.updateMany({
+      where: { id: { in: ids } },
+      data: { text: null, fileId: null, editedAt: null, pinnedAt: null, deletedAt: new Date() },
+    });
+    const tombstones = await change.stampEach(ids);
+    const afterCommits: AfterCommit[] = [];
+    for (const tombstone of tombstones) {
+      const afterCommit = await this.#hooks.textChanged?.(tx, tombstone);
+      if (afterCommit) afterCommits.push(afterCommit);
+    }
+    return { tombstones, removals, afterCommits };
+  }
+
+  /** After the erasure committed: the bytes are removed, the listeners told (`announce`), then the hooks' work runs. */
+  async #afterCommit(erasure: Erasure, announce: () => void): Promise<void> {
+    for (const remove of erasure.removals) await remove();
+    announce();
+    for (const afterCommit of erasure.afterCommits) afterCommit();
   }
 
   async #deleteForMe(viewer: Viewer, loaders: ChatLoaders & MessageLoaders, found: MessageRecord): Promise<MessageRecord> {

@@ -48,9 +48,10 @@ interface AppendRow extends Omit<MessageRecord, 'kind'> {
 }
 
 /**
- * Runs `payamak_append_message` (migration 20261201130608_user_blocks): takes the chat
- * row's lock, the next seq and the next rev, inserts the message and moves
- * the reader's watermarks, in one statement. Membership is read again after the lock is
+ * Runs `payamak_append_message` (migration 20261201130608_user_blocks; since
+ * 20261201174748_message_timers it also fixes expiresAt from the chat's timer):
+ * takes the chat row's lock, the next seq and the next rev, inserts the message
+ * and moves the reader's watermarks, in one statement. Membership is read again after the lock is
  * granted, so a member removed a moment ago can neither send nor be listed
  * as a recipient. In a transaction, the lock is held until it ends.
  */
@@ -90,6 +91,7 @@ export function toMessagePayload(message: MessageRecord): MessagePayload {
     editedAt: isoOrNull(message.editedAt),
     deletedAt: isoOrNull(message.deletedAt),
     pinnedAt: isoOrNull(message.pinnedAt),
+    expiresAt: isoOrNull(message.expiresAt),
   };
 }
 
@@ -100,6 +102,7 @@ export function fromMessagePayload(payload: MessagePayload): MessageRecord {
     editedAt: dateOrNull(payload.editedAt),
     deletedAt: dateOrNull(payload.deletedAt),
     pinnedAt: dateOrNull(payload.pinnedAt),
+    expiresAt: dateOrNull(payload.expiresAt),
   };
 }
 
@@ -125,6 +128,12 @@ export interface ChatChange {
    * themselves.
    */
   stamp(messageId: string): Promise<MessageRecord>;
+  /**
+   * {@link stamp} for several messages in one statement (a batch of
+   * deletions): each takes the next rev in the order given. NOT_FOUND, and
+   * nothing stamped, unless every one is a message of the chat.
+   */
+  stampEach(messageIds: readonly string[]): Promise<MessageRecord[]>;
   /**
    * Takes the chat's next rev for a change only `audience` sees (a deletion
    * for me), without stamping the message for everyone; `write` records it
@@ -231,31 +240,39 @@ export class MessageLog {
         if (locked.length === 0) throw notFound('Chat');
         // A statement of its own: its snapshot is taken after the lock was granted.
         const members = await tx.$queryRaw<{ userId: string }[]>`SELECT "userId"::text AS "userId" FROM "ChatMember" WHERE "chatId" = ${chatId}::uuid`;
+        const stampEach = async (messageIds: readonly string[]): Promise<MessageRecord[]> => {
+          if (messageIds.length === 0) return [];
+          // The chat's counter moves by the number of messages, and each takes the next rev in the order given.
+          const rows = await tx.$queryRaw<StampRow[]>`
+            WITH next AS (
+              UPDATE "Chat" c SET "rev" = c."rev" + ${messageIds.length}::integer, "changeStamp" = pg_current_xact_id()::text::bigint
+              WHERE c."id" = ${chatId}::uuid RETURNING c."rev" - ${messageIds.length}::integer AS "base"
+            )
+            UPDATE "Message" m SET "rev" = next."base" + t."ord"::integer
+            FROM next, unnest(${messageIds}::uuid[]) WITH ORDINALITY AS t("id", "ord")
+            WHERE m."id" = t."id" AND m."chatId" = ${chatId}::uuid
+            RETURNING ${MESSAGE_COLUMNS}, ARRAY(
+              SELECT cm."userId"::text FROM "ChatMember" cm
+              WHERE cm."chatId" = m."chatId"
+                AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = cm."userId")
+            ) AS "audience"`;
+          // Thrown, the transaction rolls back: no rev is skipped.
+          if (rows.length !== messageIds.length) throw notFound('Message');
+          return rows
+            .sort((a, b) => a.rev - b.rev)
+            .map(({ audience, ...message }) => {
+              tickets.push({
+                ticket: this.#queue.reserve(chatId, message.rev),
+                publish: () => this.pubsub.publishMany(MessageTopic.MessageUpdated, audience, toMessagePayload(message)),
+              });
+              return message;
+            });
+        };
         const change: ChatChange = {
           tx,
           memberIds: members.map((member) => member.userId),
-          stamp: async (messageId) => {
-            const rows = await tx.$queryRaw<StampRow[]>`
-              WITH next AS (
-                UPDATE "Chat" c SET "rev" = c."rev" + 1, "changeStamp" = pg_current_xact_id()::text::bigint
-                WHERE c."id" = ${chatId}::uuid RETURNING c."rev"
-              )
-              UPDATE "Message" m SET "rev" = next."rev" FROM next
-              WHERE m."id" = ${messageId}::uuid AND m."chatId" = ${chatId}::uuid
-              RETURNING ${MESSAGE_COLUMNS}, ARRAY(
-                SELECT cm."userId"::text FROM "ChatMember" cm
-                WHERE cm."chatId" = m."chatId"
-                  AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = cm."userId")
-              ) AS "audience"`;
-            const row = rows[0];
-            if (!row) throw notFound('Message');
-            const { audience, ...message } = row;
-            tickets.push({
-              ticket: this.#queue.reserve(chatId, message.rev),
-              publish: () => this.pubsub.publishMany(MessageTopic.MessageUpdated, audience, toMessagePayload(message)),
-            });
-            return message;
-          },
+          stamp: async (messageId) => (await stampEach([messageId]))[0]!,
+          stampEach,
           privately: async (audience, write) => {
             const [next] = await tx.$queryRaw<{ rev: number }[]>`
               UPDATE "Chat" SET "rev" = "rev" + 1 WHERE "id" = ${chatId}::uuid RETURNING "rev"`;

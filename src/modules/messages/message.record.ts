@@ -20,6 +20,8 @@ export interface MessageRecord {
   deletedAt: Date | null;
   pinnedAt: Date | null;
   forwardCount: number;
+  /** Disappearing messages: when the sweep deletes it for everyone (sent while the chat's timer was on); null otherwise. */
+  expiresAt: Date | null;
 }
 
 export const MESSAGE_SELECT = {
@@ -38,6 +40,7 @@ export const MESSAGE_SELECT = {
   deletedAt: true,
   pinnedAt: true,
   forwardCount: true,
+  expiresAt: true,
 } as const;
 
 /** A member's deletion of a message for themself: when, and the chat rev it took. */

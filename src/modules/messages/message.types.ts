@@ -85,6 +85,15 @@ export class Message {
   @SameForEveryViewer()
   @Field(() => Int, { description: 'How many forwarding hops led to this copy; 0 for an original.' })
   forwardCount!: number;
+
+  @SameForEveryViewer()
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      "Disappearing messages: sent while the chat's messageTimer was on, it is deleted for everyone at this time (within about a minute); " +
+      'hide it yourself from then on. Null for other messages and SYSTEM messages.',
+  })
+  expiresAt!: Date | null;
 }
 
 @ObjectType('MessageEdit', { description: 'A previous text of an edited message.' })

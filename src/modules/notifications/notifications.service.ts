@@ -5,7 +5,17 @@ import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import type { ChatEventListener, GroupRenamed, Logged, LoggedMessage, MemberLeft, MembersJoined, MembersMentioned, ReactionSet } from '../chats/index.js';
+import type {
+  ChatEventListener,
+  GroupRenamed,
+  Logged,
+  LoggedMessage,
+  MemberLeft,
+  MembersJoined,
+  MembersMentioned,
+  MessagesExpired,
+  ReactionSet,
+} from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
 import type { PushDispatcher } from './push.js';
 import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
@@ -176,6 +186,23 @@ export class NotificationsService implements ChatEventListener {
   /** A deletion for everyone of the message an unread NEW_MESSAGE shows: it shows the deletion, not the text. */
   messageDeleted(message: LoggedMessage): void {
     this.#run('NEW_MESSAGE', () => this.#refreshPreview(message));
+  }
+
+  /**
+   * Disappearing messages that expired: the notifications pointing at them
+   * (NEW_MESSAGE showing one, MENTION, REACTION) are removed, not rewritten,
+   * so nothing of theirs outlives them. Those are held by the chat's members
+   * and former members, whose (userId, …) indexes find them.
+   */
+  messagesExpired(event: MessagesExpired): void {
+    this.#run('messagesExpired', async () => {
+      await this.prisma.$executeRaw`
+        DELETE FROM "Notification" n
+        WHERE n."userId" IN (SELECT cm."userId" FROM "ChatMember" cm WHERE cm."chatId" = ${event.chatId}::uuid
+                             UNION SELECT p."userId" FROM "ChatMembershipPeriod" p WHERE p."chatId" = ${event.chatId}::uuid)
+          AND n."type" IN (${NotificationType.NEW_MESSAGE}, ${NotificationType.MENTION}, ${NotificationType.REACTION})
+          AND (n."data"::jsonb ->> 'messageId') = ANY(${event.messageIds}::text[])`;
+    });
   }
 
   async #refreshPreview(message: LoggedMessage): Promise<void> {

@@ -2,7 +2,7 @@ import { forbidden, notFound } from '../../lib/errors.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { ChatTopic, canEditGroupInfo, requireMembership, type ChatLoaders, type ChatRecord, type MemberRecord } from '../chats/index.js';
+import { ChatTopic, canEditChatInfo, requireMembership, type ChatLoaders, type ChatRecord, type MemberRecord } from '../chats/index.js';
 import { MESSAGE_SELECT, type ChatChange, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
 import type { PinLoaders } from './pins.loaders.js';
 
@@ -12,14 +12,13 @@ export const MAX_PINNED = 3;
 type Loaders = ChatLoaders & MessageLoaders & PinLoaders;
 
 /**
- * Who may pin and unpin: both people of a private chat; in a group, those
- * who may edit its info (its admins, or every member while
- * onlyAdminsCanEditInfo is off). Checked before the chat's lock (for the
- * answer) and again under it.
+ * Who may pin and unpin ({@link canEditChatInfo}): both people of a private
+ * chat; in a group, those who may edit its info (its admins, or every member
+ * while onlyAdminsCanEditInfo is off). Checked before the chat's lock (for
+ * the answer) and again under it.
  */
 function requireMayPin(chat: Pick<ChatRecord, 'kind' | 'onlyAdminsCanEditInfo'>, member: Pick<MemberRecord, 'isAdmin'>): void {
-  if (chat.kind === 'PRIVATE') return;
-  if (!canEditGroupInfo(chat, member)) throw forbidden('Only group admins can pin or unpin messages');
+  if (!canEditChatInfo(chat, member)) throw forbidden('Only group admins can pin or unpin messages');
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Role } from '../../generated/prisma/enums.js';
 import type { JobQueue, JobRun } from '../../jobs/job-queue.js';
 import { badInput, isClientErrorCode, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -40,6 +41,21 @@ export interface ScheduledMessagesOptions {
 }
 
 const jobKeyOf = (id: string) => `scheduled:${id}`;
+
+/** What the job reads of a due scheduled message, under its lock. */
+interface DueRow {
+  id: string;
+  chatId: string;
+  senderId: string;
+  text: string;
+  replyToId: string | null;
+  status: ScheduledStatus;
+  sendAt: Date;
+  role: Role;
+  active: boolean;
+  /** A message already sent for it (a run cut off after sending). */
+  sentId: string | null;
+}
 /** The sent message's clientId: what makes a second run of the job find the first message. */
 export const scheduledClientId = (id: string) => `scheduled:${id}`;
 
@@ -151,41 +167,46 @@ export class ScheduledMessagesService {
     let failed: { row: ScheduledRecord; reason: string } | undefined;
     await this.prisma.$transaction(
       async (tx) => {
-        // Held while sending: an update or cancel waits, and then finds it SENT.
-        const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "ScheduledMessage" WHERE "id" = ${id}::uuid FOR UPDATE`;
-        if (!locked) return;
-        const row = await tx.scheduledMessage.findUniqueOrThrow({ where: { id }, select: SCHEDULED_SELECT });
-        // Moved later after this run was taken: the job for the new time sends it.
-        if (row.status !== ScheduledStatus.SCHEDULED || row.sendAt.getTime() > Date.now() + 1000) return;
-        const outcome = await this.#send(row, run);
-        if ('messageId' in outcome) {
-          await tx.scheduledMessage.update({ where: { id }, data: { status: ScheduledStatus.SENT, messageId: outcome.messageId }, select: { id: true } });
-        } else {
-          await tx.scheduledMessage.update({ where: { id }, data: { status: ScheduledStatus.FAILED, failureReason: outcome.reason }, select: { id: true } });
-          failed = { row, reason: outcome.reason };
-        }
+        // Held while sending: an update or cancel waits, and then finds it SENT. One statement reads the row, its
+        // sender, and a message a run cut off after sending left behind (its clientId is scheduled:<id>).
+        const [due] = await tx.$queryRaw<DueRow[]>`
+          SELECT s."id"::text AS "id", s."chatId"::text AS "chatId", s."senderId"::text AS "senderId", s."text",
+                 s."replyToId"::text AS "replyToId", s."status", s."sendAt", u."role", u."active", m."id"::text AS "sentId"
+          FROM "ScheduledMessage" s
+          JOIN "User" u ON u."id" = s."senderId"
+          LEFT JOIN "Message" m ON m."senderId" = s."senderId" AND m."clientId" = ${scheduledClientId(id)}
+          WHERE s."id" = ${id}::uuid
+          FOR UPDATE OF s`;
+        // Gone, cancelled, done, or moved later after this run was taken (the job for the new time sends it).
+        if (!due || due.status !== ScheduledStatus.SCHEDULED || due.sendAt.getTime() > Date.now() + 1000) return;
+        const outcome = due.sentId !== null ? { messageId: due.sentId } : await this.#send(due, run);
+        const data =
+          'messageId' in outcome
+            ? { status: ScheduledStatus.SENT, messageId: outcome.messageId }
+            : { status: ScheduledStatus.FAILED, failureReason: outcome.reason };
+        const row = await tx.scheduledMessage.update({ where: { id }, data, select: SCHEDULED_SELECT });
+        if ('reason' in outcome) failed = { row, reason: outcome.reason };
       },
       { maxWait: 10_000, timeout: 30_000 },
     );
     if (failed) this.#tellSender(failed.row, failed.reason);
   }
 
-  async #send(row: ScheduledRecord, run: JobRun): Promise<{ messageId: string } | { reason: string }> {
-    const clientId = scheduledClientId(row.id);
-    // A run cut off between sending and recording: the message is there.
-    const sent = await this.prisma.message.findUnique({ where: { senderId_clientId: { senderId: row.senderId, clientId } }, select: { id: true } });
-    if (sent) return { messageId: sent.id };
-    const sender = await this.prisma.user.findUnique({ where: { id: row.senderId }, select: { role: true, active: true } });
-    if (!sender?.active) return { reason: 'Your account is deactivated' };
-    const viewer: Viewer = { id: row.senderId, role: sender.role, sessionId: 'scheduled' };
+  async #send(due: DueRow, run: JobRun): Promise<{ messageId: string } | { reason: string }> {
+    if (!due.active) return { reason: 'Your account is deactivated' };
+    const viewer: Viewer = { id: due.senderId, role: due.role, sessionId: 'scheduled' };
     try {
-      const message = await this.messages.send(viewer, { chatId: row.chatId, text: row.text, replyToId: row.replyToId, clientId }, { budget: false });
+      const message = await this.messages.send(
+        viewer,
+        { chatId: due.chatId, text: due.text, replyToId: due.replyToId, clientId: scheduledClientId(due.id) },
+        { budget: false },
+      );
       return { messageId: message.id };
     } catch (error) {
       const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
       if (isClientErrorCode(code)) return { reason: reasonOf(code, (error as GraphQLError).message) };
       if (run.attempt >= run.maxAttempts) {
-        this.logger.error({ err: error, scheduledMessageId: row.id }, 'scheduled message could not be sent; giving up');
+        this.logger.error({ err: error, scheduledMessageId: due.id }, 'scheduled message could not be sent; giving up');
         return { reason: 'The message could not be sent' };
       }
       throw error;
