@@ -100,12 +100,12 @@ export interface SearchSpec {
 /**
  * What a viewer may find besides the words, the one place all plans take it
  * from: not deleted for everyone, not deleted for them, not a SYSTEM message
- * (those have no vector either), from the sender asked for. Disappearing
- * messages (Message.expiresAt) add their test here:
- * `AND (m."expiresAt" IS NULL OR m."expiresAt" > now())`.
+ * (those have no vector either), not expired (a disappearing message is
+ * deleted by a sweep within a minute of its expiresAt; search does not wait
+ * for it), from the sender asked for.
  */
 function findable(spec: SearchSpec): Prisma.Sql {
-  return Prisma.sql`m."deletedAt" IS NULL AND m."kind" <> 'SYSTEM'
+  return Prisma.sql`m."deletedAt" IS NULL AND m."kind" <> 'SYSTEM' AND (m."expiresAt" IS NULL OR m."expiresAt" > now())
     AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."userId" = ${spec.viewerId}::uuid AND h."messageId" = m."id")
     ${spec.senderId ? Prisma.sql`AND m."senderId" = ${spec.senderId}::uuid` : Prisma.empty}`;
 }

@@ -138,6 +138,15 @@ describe.each(Object.entries(PLANS))('searchMessages, plan %s', (_, options) => 
     expect(searchMessages.edges.map((edge) => [edge.node.kind, edge.node.text])).toEqual([['DOCUMENT', 'notes from the apricot meeting']]);
   });
 
+  it('leaves out a disappearing message once it has expired, before the sweep deletes it', async () => {
+    const [ali, sara] = await people('Ali', 'Sara');
+    const chatId = await createPrivateChat(server, ali, sara);
+    const gone = await send(ali, chatId, 'damson one');
+    await send(ali, chatId, 'damson two');
+    await server.database.prisma.message.update({ where: { id: gone.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await found(sara, 'damson')).toEqual(['damson two']);
+  });
+
   it('finds an edited message by its new text, not its old one', async () => {
     const [ali, sara] = await people('Ali', 'Sara');
     const chatId = await createPrivateChat(server, ali, sara);
