@@ -8,15 +8,16 @@
  * the floor server as another, then runs the sections, prints Markdown tables
  * and writes bench/results.json.
  *
- *   npm run bench                          everything (~3 minutes)
- *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media, lifecycle, reactions, scheduled
+ *   npm run bench                          everything (~7 minutes; search seeds a million messages)
+ *   npm run bench -- --only=delivery,chats  some sections: floor, delivery, connections, chats, media, lifecycle, reactions, scheduled, search
  *   npm run bench -- --quick               shorter runs, to try it out
  *   npm run bench -- --profile             Payamak under --cpu-prof; prints its hottest functions
  *
  * For diagnosis (numbers not comparable with a full run): --shape=<part of a
  * delivery shape's name>, --rates=300,600, --saturation, --who=ours|floor,
  * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
- * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn).
+ * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn),
+ * --search-messages=300000 (the search section's database; default 1,000,000).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -38,9 +39,10 @@ import { rawPgFloor, rawWebSocketFloor } from './sections/floor.js';
 import { lifecycleSection } from './sections/lifecycle.js';
 import { mediaSection } from './sections/media.js';
 import { reactionsSection } from './sections/reactions.js';
+import { searchSection } from './sections/search.js';
 import { scheduledSection } from './sections/scheduled.js';
 
-const SECTIONS = ['floor', 'delivery', 'connections', 'chats', 'media', 'lifecycle', 'reactions', 'scheduled'] as const;
+const SECTIONS = ['floor', 'delivery', 'connections', 'chats', 'media', 'lifecycle', 'reactions', 'scheduled', 'search'] as const;
 
 function parseOptions(argv: string[]): BenchOptions {
   const only = new Set<string>();
@@ -63,6 +65,7 @@ function parseOptions(argv: string[]): BenchOptions {
     serverNodeArgs: value('server-node-args')?.split(',') ?? [],
     ...(value('connections') ? { connections: Number(value('connections')) } : {}),
     ...(value('log-level') ? { logLevel: value('log-level') } : {}),
+    ...(value('search-messages') ? { searchMessages: Number(value('search-messages')) } : {}),
   };
 }
 
@@ -132,6 +135,7 @@ async function main(): Promise<number> {
     if (wants('lifecycle')) report.data['lifecycle'] = await lifecycleSection(ctx);
     if (wants('reactions')) report.data['reactions'] = await reactionsSection(ctx);
     if (wants('scheduled')) report.data['scheduled'] = await scheduledSection(ctx);
+    if (wants('search')) report.data['search'] = await searchSection(ctx);
     // Last: it leaves thousands of sockets' worth of work behind in its own server.
     if (wants('connections')) report.data['connections'] = await connectionsSection(ctx);
 

@@ -27,6 +27,8 @@ export interface BenchOptions {
   connections?: number;
   /** Diagnosis only: Payamak's LOG_LEVEL (default warn). */
   logLevel?: string;
+  /** Messages the search section seeds instead of 1,000,000 (100,000 with --quick). */
+  searchMessages?: number;
 }
 
 export interface BenchContext {

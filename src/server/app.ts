@@ -28,6 +28,7 @@ import { TempDir } from '../media/temp-file.js';
 import type { Services } from '../graphql/context.js';
 import { createServices } from './services.js';
 import { loadVapidKeys } from '../modules/notifications/index.js';
+import type { SearchServiceOptions } from '../modules/search/index.js';
 import { ConnectionRegistry } from '../realtime/connections.js';
 import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/presence.js';
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
@@ -84,6 +85,8 @@ export interface StartOptions {
     keepAliveMs?: number;
     /** Loaders load one key per query (no batching): only for the benchmark's comparison. */
     disableDataLoaders?: boolean;
+    /** Message search's plan, pinned (tests run both); default: chosen per query. */
+    search?: SearchServiceOptions;
     /**
      * How long shutdown waits for HTTP requests and WebSocket operations in
      * progress, in ms; what still runs then is cut off (sockets 1001, HTTP

@@ -70,6 +70,7 @@ import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersS
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
 import { ScheduledMessagesResolver, ScheduledMessagesService } from '../modules/scheduling/index.js';
 import { UnreadResolver, UnreadService, UserUnreadResolver } from '../modules/unread/index.js';
+import { SearchResolver, SearchService, type SearchServiceOptions } from '../modules/search/index.js';
 
 /** Every resolver class the schema is built from. */
 export const resolvers = [
@@ -109,6 +110,7 @@ export const resolvers = [
   UnreadResolver,
   UserUnreadResolver,
   ScheduledMessagesResolver,
+  SearchResolver,
 ] as const;
 
 export interface ServiceDeps {
@@ -139,6 +141,8 @@ export interface ServiceDeps {
   maxGroupMembers?: number;
   /** SCHEDULE_MIN_LEAD_SECONDS; default 60. */
   scheduleMinLeadSeconds?: number;
+  /** Message search; tests pin its plan. */
+  search?: SearchServiceOptions;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -209,6 +213,7 @@ export function createServices(deps: ServiceDeps): Services {
     invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
     unread: new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' })),
+    search: new SearchService(prisma, chats, deps.search),
     scheduledMessages: new ScheduledMessagesService(prisma, jobs, messages, notifications, logger.child({ module: 'scheduling' }), {
       minLeadSeconds: deps.scheduleMinLeadSeconds ?? 60,
       budget: deps.limits.messages,

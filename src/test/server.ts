@@ -30,7 +30,12 @@ export async function startTestServer(
   options: {
     shareDatabaseWith?: TestServer;
     keepAliveMs?: number;
-    tuning?: { socketSweepMs?: number; presenceGraceMs?: number; drainTimeoutMs?: number };
+    tuning?: {
+      socketSweepMs?: number;
+      presenceGraceMs?: number;
+      drainTimeoutMs?: number;
+      search?: { plan?: 'walk' | 'index' | 'indexInChats'; sample?: number };
+    };
   } = {},
 ): Promise<TestServer> {
   // A second instance on the first one's database (scale-out tests) leaves dropping it to the first.

@@ -53,6 +53,16 @@ export async function requireReader(loaders: ChatLoaders, viewer: Viewer, chatId
   return readerOf(chat, member, periods);
 }
 
+/** A chat as reads across all of a viewer's chats need it (message search): what they read of it, and how far it goes. */
+export interface ReadableChat {
+  chatId: string;
+  lastSeq: number;
+  /** When the chat was made: none of its messages is older. */
+  createdAt: Date;
+  /** As {@link Reader.ranges}: null for every message. */
+  ranges: SeqRange[] | null;
+}
+
 /** A private chat the member deleted (deleteChat) is gone for them until a message above the deletion brings it back. */
 export const deletedFor = (member: Pick<MemberRecord, 'deletedSeq'>, chat: Pick<ChatRecord, 'lastSeq'>): boolean =>
   member.deletedSeq !== null && chat.lastSeq <= member.deletedSeq;
@@ -60,20 +70,28 @@ export const deletedFor = (member: Pick<MemberRecord, 'deletedSeq'>, chat: Pick<
 /** The reader a membership and earlier periods make (see {@link requireReader}). */
 export function readerOf(chat: ChatRecord, member: MemberRecord | null, periods: readonly PeriodRecord[]): Reader {
   const cleared = clearedSeqIn(member, periods);
+  const ranges = rangesRead(member, periods);
+  if (member) return { chat: { ...chat, leftAt: null, clearedSeq: cleared }, member, ranges, leftAt: null };
+  const last = periods.at(-1)!;
+  const asLeft = { ...chat, lastSeq: last.toSeq, rev: last.toRev, updatedAt: last.leftAt, leftAt: last.leftAt, clearedSeq: cleared };
+  return { chat: asLeft, member: null, ranges: ranges ?? [], leftAt: last.leftAt };
+}
+
+/** What a membership (or none: a former member) and earlier periods let one read of a chat: {@link Reader.ranges}. */
+export function rangesRead(
+  member: Pick<MemberRecord, 'historyFromSeq' | 'clearedSeq'> | null,
+  periods: readonly Pick<PeriodRecord, 'fromSeq' | 'toSeq' | 'clearedSeq'>[],
+): SeqRange[] | null {
+  const cleared = clearedSeqIn(member, periods);
   // clearChat hides everything up to the clearing, in whichever membership it was said.
   const clip = (fromSeq: number, toSeq: number | null): SeqRange => ({ fromSeq: Math.max(fromSeq, cleared), toSeq });
   const earlier = periods.map((period) => clip(period.fromSeq, period.toSeq)).filter((range) => range.fromSeq < range.toSeq!);
-  if (member) {
-    const unrestricted = periods.length === 0 && member.historyFromSeq === 0 && cleared === 0;
-    const ranges = unrestricted ? null : [...earlier, clip(member.historyFromSeq, null)];
-    return { chat: { ...chat, leftAt: null, clearedSeq: cleared }, member, ranges, leftAt: null };
-  }
-  const last = periods.at(-1)!;
-  const asLeft = { ...chat, lastSeq: last.toSeq, rev: last.toRev, updatedAt: last.leftAt, leftAt: last.leftAt, clearedSeq: cleared };
-  return { chat: asLeft, member: null, ranges: earlier, leftAt: last.leftAt };
+  if (!member) return earlier;
+  const unrestricted = periods.length === 0 && member.historyFromSeq === 0 && cleared === 0;
+  return unrestricted ? null : [...earlier, clip(member.historyFromSeq, null)];
 }
 
-const clearedSeqIn = (member: MemberRecord | null, periods: readonly PeriodRecord[]): number =>
+const clearedSeqIn = (member: Pick<MemberRecord, 'clearedSeq'> | null, periods: readonly Pick<PeriodRecord, 'clearedSeq'>[]): number =>
   Math.max(member?.clearedSeq ?? 0, ...periods.map((period) => period.clearedSeq));
 
 /**

@@ -21,10 +21,18 @@ export class ChatsResolver {
   chats(
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('filter', () => ChatFilter, { nullable: true }) filter: ChatFilter | null,
+    @Arg('search', () => String, {
+      nullable: true,
+      description:
+        "Only chats whose name has these words: a group's title, a private chat's other member's display name or username; " +
+        'every word must match, as a prefix from two letters on (README, "Search"). Null or blank: no filtering; ' +
+        'one letter, or more than 200 characters or 10 words: BAD_USER_INPUT. Works with filter and the pages.',
+    })
+    search: string | null,
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.chats.list(viewer, { first, after, filter });
+    return ctx.services.chats.list(viewer, { first, after, filter, search });
   }
 
   @Authorized()

@@ -39,6 +39,7 @@ export {
   deletedFor,
   type Membership,
   type Reader,
+  type ReadableChat,
   type SeqRange,
 } from './chats.policy.js';
 export { readsHidden } from './receipts.policy.js';
