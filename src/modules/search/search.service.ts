@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { decodeTimeCursor, encodeTimeCursor, pageSize, toPage } from '../../lib/pagination.js';
+import { toConnection } from '../../lib/relay.js';
 import { cleanSearchQuery } from '../../lib/search-text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { requireReader, type ChatLoaders, type ChatsService, type ReadableChat, type Reader } from '../chats/index.js';
@@ -62,21 +63,8 @@ export class SearchService {
     const ranges = chats.flatMap(rangesOf);
     const oldest = new Date(Math.min(...chats.map((chat) => chat.createdAt.getTime())));
     const rows = ranges.length === 0 ? [] : await this.#search({ viewerId: viewer.id, query: query.text, ranges, senderId, before, limit: size + 1 }, oldest);
-    const page = toPage(rows, size, before !== undefined);
-    const edges = page.nodes.map((node) => ({
-      cursor: encodeTimeCursor(CURSOR_KIND, node.createdAt, node.id),
-      node,
-      snippet: snippetOf(node.text ?? '', query.words),
-    }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: page.hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    const connection = toConnection(toPage(rows, size, before !== undefined), (node) => encodeTimeCursor(CURSOR_KIND, node.createdAt, node.id));
+    return { ...connection, edges: connection.edges.map((edge) => ({ ...edge, snippet: snippetOf(edge.node.text ?? '', query.words) })) };
   }
 
   /** The rows of one page (and one more), by the cheapest plan (search.plan.ts). */
