@@ -157,10 +157,11 @@ describe('walk', () => {
     return (hits.length > 0 ? hits : [{ id: null }]).map((m) => ({ ...m, examined })) as unknown as WindowRow[];
   };
 
-  it('reads back in windows, each four times longer, joined end to end, until a page of hits', async () => {
+  it('reads back in windows joined end to end, each at most four times longer, until a page of hits', async () => {
     const all = messages(1000, 50);
     const seen: Window[] = [];
-    const walked = await walk(spec(1000), { share: 0.02, oldest: new Date(now - 1000 * 3_600_000) }, runner(all, seen));
+    // The estimate says half the messages match; one in 50 does: the windows must grow.
+    const walked = await walk(spec(1000), { share: 0.5, oldest: new Date(now - 1000 * 3_600_000) }, runner(all, seen));
     expect(walked).toEqual({
       done: true,
       hits: all
@@ -168,12 +169,29 @@ describe('walk', () => {
         .slice(0, 3)
         .map(({ hit: _, ...m }) => m),
     });
+    expect(seen.length).toBeGreaterThan(2);
     expect(seen[0]!.to).toBeNull();
+    const upper = (w: Window) => w.to?.getTime() ?? now;
     for (let i = 1; i < seen.length; i++) {
       expect(seen[i]!.to).toEqual(seen[i - 1]!.from);
-      const span = (w: Window, upper: number) => upper - w.from!.getTime();
-      if (seen[i]!.from) expect(span(seen[i]!, seen[i]!.to!.getTime())).toBeCloseTo(4 * span(seen[i - 1]!, seen[i - 1]!.to?.getTime() ?? now), -3);
+      if (seen[i]!.from) expect(upper(seen[i]!) - seen[i]!.from!.getTime()).toBeLessThanOrEqual(4 * (upper(seen[i - 1]!) - seen[i - 1]!.from!.getTime()) + 1);
     }
+  });
+
+  it('sizes a window for what is still missing once it has seen hits', async () => {
+    const all = messages(1000, 10);
+    const seen: Window[] = [];
+    // Share right, rate wrong (the oldest chat is far older than its messages): the first window holds 2 of the 3 hits.
+    await walk(spec(1000), { share: 0.1, oldest: new Date(now - 1800 * 3_600_000) }, async (statement, window) => {
+      if (seen.length === 0) {
+        seen.push(window);
+        return [0, 10].map((i) => ({ ...all[i]!, examined: 20 })) as unknown as WindowRow[];
+      }
+      return runner(all, seen)(statement, window);
+    });
+    const span = (w: Window) => (w.to?.getTime() ?? now) - w.from!.getTime();
+    // Still missing: 1 hit at 1 in 10 of ~20 messages per first window's span: about 15 messages, not 4 windows' worth.
+    expect(span(seen[1]!)).toBeLessThan(span(seen[0]!));
   });
 
   it('ends at the oldest chat with what there is, and gives way when it reads more than it expected', async () => {

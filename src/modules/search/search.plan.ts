@@ -181,9 +181,12 @@ export function windowSql(spec: SearchSpec, window: Window): Prisma.Sql {
     LEFT JOIN LATERAL (SELECT * FROM tested WHERE "hit" ORDER BY "createdAt" DESC, "id" DESC LIMIT ${spec.limit}) h ON true`;
 }
 
-/** A walk's first window is at least this long; each next one is this many times longer. */
+/** A walk's first window is at least this long; a next one at least a second and at most this many times longer than the last. */
 const MIN_WINDOW_MS = 60_000;
+const MIN_NEXT_WINDOW_MS = 1000;
 const WINDOW_GROWTH = 4;
+/** Windows are sized for this many times the messages they should need: a second statement costs more than a few more rows. */
+const WINDOW_MARGIN = 1.5;
 /** A walk reads at least this many messages before it gives way to the index. */
 const MIN_WALK_BUDGET = 1000;
 /** Sorts before every id: "older than (t, this)" is "older than t". */
@@ -203,12 +206,14 @@ export interface WalkOptions {
 }
 
 /**
- * The walk: windows back in time from `before` (or now), each four times
- * longer than the last, the first sized to hold about what a page needs at
- * the words' share of messages, at the viewer's average rate of messages
- * since their oldest chat began. It ends with a page of hits, at the chats'
- * beginning, or when it has read four times what it expected. `run` runs a
- * window's statement ({@link windowSql}); the window is given for tests and the benchmark.
+ * The walk: windows back in time from `before` (or now), joined end to end.
+ * The first is sized to hold what a page needs at the words' share of
+ * messages (and a margin), at the viewer's average rate of messages since
+ * their oldest chat began; each next one for what is still missing, at the
+ * share and the rate the walk has seen so far, but at most four times longer
+ * than the last. It ends with a page of hits, at the chats' beginning, or
+ * when it has read four times what it expected. `run` runs a window's
+ * statement ({@link windowSql}); the window is given for tests and the benchmark.
  */
 export async function walk(spec: SearchSpec, options: WalkOptions, run: (statement: Prisma.Sql, window: Window) => Promise<WindowRow[]>): Promise<Walked> {
   const hits: MessageRecord[] = [];
@@ -218,20 +223,26 @@ export async function walk(spec: SearchSpec, options: WalkOptions, run: (stateme
   const expected = spec.limit / (options.share || 1);
   const budget = options.budget ?? Math.max(MIN_WALK_BUDGET, WINDOW_GROWTH * expected);
   const perMs = readable / Math.max(1, start.getTime() - options.oldest.getTime());
-  let span = Math.max(MIN_WINDOW_MS, perMs > 0 ? expected / perMs : 0);
+  let span = Math.max(MIN_WINDOW_MS, perMs > 0 ? (WINDOW_MARGIN * expected) / perMs : 0);
   let to: Date | null = null;
   let examined = 0;
   for (;;) {
-    const fromMs: number = (to ?? start).getTime() - span;
+    const upper = (to ?? start).getTime();
+    const fromMs: number = upper - span;
     const from: Date | null = fromMs <= options.oldest.getTime() ? null : new Date(fromMs);
     const window = { from, to };
     const rows = await run(windowSql({ ...spec, limit: spec.limit - hits.length }, window), window);
     hits.push(...hitsOf(rows));
-    examined += rows[0]?.examined ?? 0;
+    const read = rows[0]?.examined ?? 0;
+    examined += read;
     if (hits.length >= spec.limit || from === null) return { done: true, hits };
     if (examined >= budget) return { done: false, hits, stoppedAt: from };
+    // What is still missing, at the share of hits and the messages per ms seen so far (a window one hit short needs little more).
+    const seenShare = hits.length / Math.max(1, examined);
+    const seenPerMs = read / span;
+    const wanted = seenShare > 0 && seenPerMs > 0 ? (WINDOW_MARGIN * (spec.limit - hits.length)) / seenShare / seenPerMs : Number.POSITIVE_INFINITY;
+    span = Math.min(WINDOW_GROWTH * span, Math.max(MIN_NEXT_WINDOW_MS, wanted));
     to = from;
-    span *= WINDOW_GROWTH;
   }
 }
 
