@@ -9,6 +9,7 @@
  * The cases are drawn before anything is sent, from a fixed seed: a failure
  * names the operation and variables, and the same seed gives the same cases.
  */
+import { mulberry32 } from '../test/random.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,17 +47,6 @@ const CONCURRENCY = 4;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schema = buildSchema(readFileSync(path.join(root, 'schema.graphql'), 'utf8'));
 
-/** mulberry32: a small seeded PRNG, good enough to draw cases reproducibly. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (p: number) => random() < p;

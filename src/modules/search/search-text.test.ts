@@ -4,6 +4,7 @@
  * the mirror to the database's output, and the query builder to "no input is
  * a syntax error".
  */
+import { mulberry32 } from '../../test/random.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../generated/prisma/client.js';
 import { cleanSearchQuery, normalizeSearchText } from '../../lib/search-text.js';
@@ -19,18 +20,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** mulberry32, seeded: the same strings every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Letters of both scripts, everything the normalisation touches, and what tsquery syntax is made of.
 const ALPHABET = [
   ...'abcXYZ019 سلامدوستانیکهيكى۰۱٠١',
@@ -42,7 +31,7 @@ const ALPHABET = [
 ];
 
 function randomStrings(count: number, seed: number): string[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   return Array.from({ length: count }, () =>
     Array.from({ length: 1 + Math.floor(next() * 16) }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join(''),
   );
