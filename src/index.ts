@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadEnv } from './config/env.js';
 import { createLogger } from './lib/logger.js';
-import { startServer, type RunningServer } from './server/app.js';
+import type { RunningServer } from './server/app.js';
+import { startPostgresEarly } from './server/early-postgres.js';
 
 async function main(): Promise<void> {
   let env: ReturnType<typeof loadEnv>;
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   const startedAt = performance.now();
-  server = await startServer({ env, logger });
+  // Embedded PostgreSQL first, then the server's modules: the two overlap.
+  const early = await startPostgresEarly(env, logger);
+  const { startServer } = await import('./server/app.js');
+  server = await startServer({ env, logger, ...early });
   if (stopping) {
     void shutDown(server);
     return;
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
     [
       '',
       `  Payamak is listening on ${server.url}`,
+      `  Web client: open ${server.url}/ in a browser`,
       `  GraphQL (HTTP and WebSocket): ${server.url.replace('http', 'ws')}/graphql`,
       env.introspection ? `  Apollo Sandbox: open ${server.url}/graphql in a browser` : '  Apollo Sandbox: off (production)',
       `  Database: ${db}`,

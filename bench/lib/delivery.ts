@@ -20,14 +20,23 @@ export interface Member {
 
 export interface Group {
   chatId: string;
-  sender: Member;
+  /** Who sends, in turn: one fixed sender, or every member with their own token (as real groups talk). */
+  senders: Member[];
   /** Indices into the shape's receivers. */
   receivers: number[];
 }
 
+/** The sender of a group's `turn`-th message. */
+export const senderOf = (group: Group, turn: number): Member => group.senders[turn % group.senders.length]!;
+
 export interface Shape {
   name: string;
   groups: Group[];
+  /**
+   * Receivers subscribe with `newMessage(chatId:)`, as a client with one chat
+   * open does, instead of to all their chats; each receiver is then in one group.
+   */
+  filtered: boolean;
   /** Every receiving member of the shape; each holds one WebSocket. */
   receivers: Member[];
 }
@@ -43,10 +52,10 @@ export interface Transport {
   readonly name: string;
   /** The server process, for its CPU time per message. */
   readonly pid?: number;
-  /** Opens a member's socket and its subscription; resolves once connected. */
-  openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void): Promise<ReceiverHandle>;
-  /** Sends one message; resolves when the server answered it, rejects on any error. */
-  send(group: Group, text: string, clientId: string): Promise<void>;
+  /** Opens a member's socket and its subscription (to one chat when `chatId` is given); resolves once connected. */
+  openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, chatId?: string): Promise<ReceiverHandle>;
+  /** Sends one message as `sender`; resolves when the server answered it, rejects on any error. */
+  send(group: Group, sender: Member, text: string, clientId: string): Promise<void>;
 }
 
 export const MESSAGE_TEXT = 'Benchmark message: the quick brown fox jumps over the lazy dog.';
@@ -153,6 +162,8 @@ export class DeliveryBench {
     shape.groups.forEach((group, g) => {
       for (const r of group.receivers) this.#groupOfReceiver[r]!.add(g);
     });
+    if (shape.filtered && this.#groupOfReceiver.some((groups) => groups.size !== 1))
+      throw new Error(`${shape.name}: a filtered subscription follows one chat, so each receiver must be in exactly one group`);
   }
 
   /** Connects every receiver that is not connected (again, after a cut-off), then proves the subscriptions live. */
@@ -169,6 +180,7 @@ export class DeliveryBench {
               if (slot.alive) this.#cutOff++;
               slot.alive = false;
             },
+            this.shape.filtered ? this.shape.groups[[...this.#groupOfReceiver[r]!][0]!]!.chatId : undefined,
           );
           slot.alive = true;
         }),
@@ -197,7 +209,7 @@ export class DeliveryBench {
       while (probe.seen.size < this.#slots.length) {
         if (nowMs() > deadline)
           throw new Error(`${this.transport.name} ${this.shape.name}: only ${probe.seen.size} of ${this.#slots.length} subscriptions answered the probe`);
-        await Promise.all(this.shape.groups.map((group, g) => this.transport.send(group, MESSAGE_TEXT, `${probe.tag}.${round}.${g}`)));
+        await Promise.all(this.shape.groups.map((group, g) => this.transport.send(group, senderOf(group, round), MESSAGE_TEXT, `${probe.tag}.${round}.${g}`)));
         round++;
         const waitUntil = nowMs() + 1000;
         while (probe.seen.size < this.#slots.length && nowMs() < waitUntil) await sleep(10);
@@ -253,7 +265,7 @@ export class DeliveryBench {
       const group = groups[index % groups.length]!;
       sent++;
       inFlight++;
-      return this.transport.send(group, MESSAGE_TEXT, `${tag}.${index}.${scheduled.toFixed(3)}`).then(
+      return this.transport.send(group, senderOf(group, Math.floor(index / groups.length)), MESSAGE_TEXT, `${tag}.${index}.${scheduled.toFixed(3)}`).then(
         () => {
           inFlight--;
           answered++;

@@ -31,7 +31,7 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
 }
 
-const LISTENING = /listening on (http:\/\/[\d.]+:(\d+))/;
+export const LISTENING = /listening on (http:\/\/[\d.]+:(\d+))/;
 /** Printed by src/index.ts in the same write as its "listening on" line. */
 const METRICS = /Metrics \(Prometheus\): (http:\/\/\S+)/;
 

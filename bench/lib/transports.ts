@@ -11,7 +11,6 @@ interface FrameMessage {
   clientId: string;
 }
 
-/** Raw `ws` sockets and a JSON POST to bench/floor-server.ts. */
 /** A graphql-ws client as an app opens it: connect at once, token in connection_init, no retries. */
 export function benchClient(wsUrl: string, token: string | undefined, options: { onNonLazyError: (error: unknown) => void; on?: ClientOptions['on'] }): Client {
   return createClient({
@@ -24,6 +23,11 @@ export function benchClient(wsUrl: string, token: string | undefined, options: {
   });
 }
 
+/**
+ * Raw `ws` sockets and a JSON POST to bench/floor-server.ts. The floor pushes
+ * a member's chats to their socket; a filtered shape puts each member in one
+ * chat, so the floor's socket carries what the filtered subscription does.
+ */
 export function floorTransport(baseUrl: string, pid?: number): Transport {
   const wsBase = baseUrl.replace('http', 'ws');
   return {
@@ -42,8 +46,8 @@ export function floorTransport(baseUrl: string, pid?: number): Transport {
         socket.once('close', (code) => onEnd(`closed ${code}`));
       });
     },
-    async send(group: Group, text: string, clientId: string): Promise<void> {
-      const result = await postJson(`${baseUrl}/send`, { chatId: group.chatId, senderId: group.sender.userId, text, clientId });
+    async send(group: Group, sender: Member, text: string, clientId: string): Promise<void> {
+      const result = await postJson(`${baseUrl}/send`, { chatId: group.chatId, senderId: sender.userId, text, clientId });
       if (result.status !== 200) throw new Error(`floor /send: HTTP ${result.status} ${result.body.slice(0, 200)}`);
     },
   };
@@ -51,6 +55,9 @@ export function floorTransport(baseUrl: string, pid?: number): Transport {
 
 /** The scalar fields of a message: what a client needs, and what the floor sends. */
 export const NEW_MESSAGE_SUBSCRIPTION = 'subscription OnNewMessage { newMessage { id chatId seq senderId kind text clientId createdAt } }';
+/** The same fields for one chat: how a client with that chat open subscribes. */
+export const CHAT_MESSAGE_SUBSCRIPTION =
+  'subscription OnChatMessage($chatId: ID!) { newMessage(chatId: $chatId) { id chatId seq senderId kind text clientId createdAt } }';
 export const SEND_MESSAGE_MUTATION = 'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
 
 /** A documentation address (RFC 5737), as the client a proxy reports. */
@@ -62,7 +69,7 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
   return {
     name: 'ours',
     ...(pid === undefined ? {} : { pid }),
-    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void): Promise<ReceiverHandle> {
+    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, chatId?: string): Promise<ReceiverHandle> {
       return new Promise((resolve, reject) => {
         let connected = false;
         const client = benchClient(wsUrl, member.token, {
@@ -81,7 +88,7 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
           },
         });
         client.subscribe<{ newMessage: FrameMessage }>(
-          { query: NEW_MESSAGE_SUBSCRIPTION },
+          chatId ? { query: CHAT_MESSAGE_SUBSCRIPTION, variables: { chatId } } : { query: NEW_MESSAGE_SUBSCRIPTION },
           {
             next: (result) => {
               const message = result.data?.newMessage;
@@ -93,12 +100,12 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
         );
       });
     },
-    async send(group: Group, text: string, clientId: string): Promise<void> {
+    async send(group: Group, sender: Member, text: string, clientId: string): Promise<void> {
       const result = await postJson(
         `${baseUrl}/graphql`,
         { query: SEND_MESSAGE_MUTATION, variables: { input: { chatId: group.chatId, text, clientId } } },
         // What the proxy in front of production adds (TRUST_PROXY=1 in payamakEnv).
-        { authorization: `Bearer ${group.sender.token}`, 'x-forwarded-for': BENCH_CLIENT_IP },
+        { authorization: `Bearer ${sender.token}`, 'x-forwarded-for': BENCH_CLIENT_IP },
       );
       if (result.status !== 200 || result.body.includes('"errors"')) {
         throw new Error(`sendMessage: HTTP ${result.status} ${result.body.slice(0, 200)}`);

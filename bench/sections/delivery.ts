@@ -7,13 +7,16 @@ import type { BenchContext } from '../lib/context.js';
 import { DeliveryBench, deliveredExactlyOnce, sustained, type Group, type Member, type RunResult, type Shape, type Transport } from '../lib/delivery.js';
 import { postJson } from '../lib/http.js';
 import { progress } from '../lib/report.js';
-import { createGroup, insertChats, insertUsers, registerUsers } from '../lib/seed.js';
+import { createGroup, insertChats, insertUsers, registerUsers, sessionsFor } from '../lib/seed.js';
 import { fmt } from '../lib/stats.js';
 import { floorTransport, payamakTransport } from '../lib/transports.js';
 import { FANOUTS, RATES } from './floor.js';
 
 export const GRID = { groups: 20, members: 10 } as const;
 export const GRID_RATES = [500, 1000, 1500] as const;
+/** Issue 20's big group: 1,000 members, each with a socket; at `target` (20 msg/s) 20,000 deliveries a second. */
+export const BIG_GROUP = { members: 1000, rates: [5, 10, 20, 50], target: 20 } as const;
+export const BIG_GROUP_SHAPE = `1 group, ${BIG_GROUP.members.toLocaleString('en')} members`;
 
 interface ShapePlan {
   name: string;
@@ -25,6 +28,10 @@ interface ShapePlan {
   saturation: boolean;
   /** Narrow the sustained rate down between the fixed rates (the shapes the targets are about). */
   search: boolean;
+  /** Every member sends in turn, with their own token, instead of the first member alone. */
+  rotating: boolean;
+  /** Receivers subscribe to their one chat (`newMessage(chatId:)`), not to all their chats. */
+  filtered: boolean;
 }
 
 function plans(): ShapePlan[] {
@@ -35,29 +42,49 @@ function plans(): ShapePlan[] {
     rates: RATES,
     saturation: false,
     search: n === 10,
+    rotating: false,
+    filtered: false,
   }));
+  const gridGroups = Array.from({ length: GRID.groups }, (_, g) => Array.from({ length: GRID.members }, (_, k) => 1 + g * GRID.members + k));
   const grid: ShapePlan = {
     name: `${GRID.groups} groups × ${GRID.members} members`,
-    groups: Array.from({ length: GRID.groups }, (_, g) => Array.from({ length: GRID.members }, (_, k) => 1 + g * GRID.members + k)),
+    groups: gridGroups,
     senderReceives: true,
     rates: GRID_RATES,
     saturation: true,
     search: true,
+    rotating: false,
+    filtered: false,
   };
-  return [...singles, grid];
+  // The shapes users make: everyone in a group talks, and an app with a chat open subscribes to that chat.
+  const talking: ShapePlan = { ...grid, name: `${grid.name}, every member sends`, rates: [GRID_RATES[0]], search: false, rotating: true };
+  const chatOpen: ShapePlan = { ...talking, name: `${grid.name}, every member sends, subscribed by chatId`, filtered: true };
+  // Its members come after the grid's (SQL rows with sessions, not registrations: argon2 for 1,000 would dominate).
+  const big: ShapePlan = {
+    name: BIG_GROUP_SHAPE,
+    groups: [Array.from({ length: BIG_GROUP.members }, (_, k) => REGISTERED + k)],
+    senderReceives: true,
+    rates: BIG_GROUP.rates,
+    saturation: false,
+    search: true,
+    rotating: false,
+    filtered: false,
+  };
+  return [...singles, grid, talking, chatOpen, big];
 }
 
-/** Users needed: index 0 sends to the single groups; 1…200 are the grid's members and the single groups' subscribers. */
-const USER_COUNT = 1 + GRID.groups * GRID.members;
+/** Registered through the API: index 0 sends to the single groups; 1…200 are the grid's members and the single groups' subscribers. */
+const REGISTERED = 1 + GRID.groups * GRID.members;
 
 function shapeFor(plan: ShapePlan, users: Member[], chatIds: string[]): Shape {
   const receivers: Member[] = [];
   const groups: Group[] = plan.groups.map((memberIdx, g) => {
     const receiving = plan.senderReceives ? memberIdx : memberIdx.slice(1);
     const indices = receiving.map((u) => receivers.push(users[u]!) - 1);
-    return { chatId: chatIds[g]!, sender: users[memberIdx[0]!]!, receivers: indices };
+    const senders = (plan.rotating ? memberIdx : memberIdx.slice(0, 1)).map((u) => users[u]!);
+    return { chatId: chatIds[g]!, senders, receivers: indices };
   });
-  return { name: plan.name, groups, receivers };
+  return { name: plan.name, groups, receivers, filtered: plan.filtered };
 }
 
 export interface Sustained {
@@ -92,8 +119,12 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
   const all = plans()
     .filter((plan) => ctx.options.shape === undefined || plan.name.includes(ctx.options.shape))
     .map((plan) => (ctx.options.rates ? { ...plan, rates: ctx.options.rates, saturation: plan.saturation && ctx.options.saturation } : plan));
-  progress(`delivery: registering ${USER_COUNT} users through the API (argon2) and creating groups`);
-  const users = await registerUsers(ctx.ours.url, USER_COUNT, `b${Date.now().toString(36)}_`);
+  const userCount = Math.max(REGISTERED, ...all.flatMap((plan) => plan.groups.flat().map((u) => u + 1)));
+  progress(`delivery: registering ${REGISTERED} users through the API (argon2), seeding ${userCount - REGISTERED} more, creating groups`);
+  const users = await registerUsers(ctx.ours.url, REGISTERED, `b${Date.now().toString(36)}_`);
+  if (userCount > REGISTERED) {
+    users.push(...(await sessionsFor(ctx.pool, await insertUsers(ctx.pool, userCount - REGISTERED, `bb${Date.now().toString(36)}_`), ctx.jwtSecret)));
+  }
   const oursChats = new Map<ShapePlan, string[]>();
   for (const plan of all) {
     const ids: string[] = [];
@@ -111,7 +142,7 @@ export async function deliverySection(ctx: BenchContext): Promise<DeliveryResult
   }
 
   // The floor's own users and chats, in the same tables; membership lives in its memory.
-  const floorUsers = (await insertUsers(ctx.pool, USER_COUNT, `floor${Date.now().toString(36)}_`)).map((userId) => ({ userId }));
+  const floorUsers = (await insertUsers(ctx.pool, userCount, `floor${Date.now().toString(36)}_`)).map((userId) => ({ userId }));
   const floorChats = new Map<ShapePlan, string[]>();
   const membership: Record<string, string[]> = {};
   for (const plan of all) {

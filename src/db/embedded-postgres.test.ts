@@ -74,6 +74,22 @@ describe('startEmbeddedPostgres', () => {
     }
   });
 
+  it("runs PostgreSQL in a process group of its own: a signal to Node's group (Ctrl-C, systemd) reaches Node alone", async () => {
+    // The process group is the fifth field of /proc/<pid>/stat, after the parenthesised command name.
+    const groupOf = async (pid: number | 'self') => Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[2]);
+    const server = await startEmbeddedPostgres({ dataDir, logger });
+    let pid = 0;
+    try {
+      pid = await postmasterPid();
+      expect(await groupOf(pid)).toBe(pid);
+      expect(await groupOf('self')).not.toBe(pid);
+    } finally {
+      await server.stop();
+    }
+    // Still stopped by its stop(), out of Node's group or not.
+    expect(isAlive(pid)).toBe(false);
+  });
+
   it('refuses a data folder whose server belongs to a live process', async () => {
     const server = await startEmbeddedPostgres({ dataDir, logger });
     try {

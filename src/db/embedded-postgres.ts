@@ -24,10 +24,14 @@ import { clusterDirOutsideRoot, readOrCreatePassword, SUPERUSER } from './embedd
 import {
   DEFAULT_ROOT_STATE_DIR,
   isClusterInitialised,
+  packagedDistribution,
   placeForPostgresUser,
   POSTGRES_OS_USER,
   postgresUserProcesses,
+  startPostmaster,
+  type ClusterInvocation,
   type ClusterProcesses,
+  type PostgresUserIds,
 } from './embedded-postgres-as-root.js';
 import { type DataDirInUseError, stopOrphanedServer, stopRunningServersNow, trackServer } from './postgres-processes.js';
 
@@ -130,7 +134,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     };
     const processes: ClusterProcesses =
       placement?.binDir === undefined
-        ? libraryProcesses(EmbeddedPostgresClass, baseOptions)
+        ? libraryProcesses(EmbeddedPostgresClass, baseOptions, path.join((await packagedDistribution()).dir, 'bin'), placement?.ids)
         : postgresUserProcesses(placement.binDir, placement.ids, baseOptions);
 
     if (!initialised) {
@@ -215,28 +219,21 @@ function releaseLibraryExitHooks(): void {
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 }
 
-/** embedded-postgres' own initialise() and start(), for when the OS user running PostgreSQL can reach its binaries. */
+/**
+ * embedded-postgres' own initialise(), for when the OS user running PostgreSQL can reach its binaries (it makes
+ * that user when Node runs as root). The server is started as on every path (startPostmaster): the library's
+ * start() would put it in Node's process group.
+ */
 function libraryProcesses(
   EmbeddedPostgresClass: typeof EmbeddedPostgresServer,
-  options: ConstructorParameters<typeof EmbeddedPostgresServer>[0],
+  options: ConstructorParameters<typeof EmbeddedPostgresServer>[0] & ClusterInvocation,
+  binDir: string,
+  ids: PostgresUserIds | undefined,
 ): ClusterProcesses {
   return {
     initialise: () => new EmbeddedPostgresClass(options).initialise(),
-    async start(port) {
-      const server = new EmbeddedPostgresClass({ ...options, port });
-      await server.start();
-      return childOf(server);
-    },
+    start: (port) => startPostmaster(binDir, ids, options, port),
   };
-}
-
-/** The spawned postmaster; embedded-postgres keeps it private but its stop() hangs if the server already died. */
-function childOf(server: EmbeddedPostgresServer): ChildProcess {
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  if (child?.pid === undefined) {
-    throw new Error('embedded-postgres no longer exposes its server process; src/db/embedded-postgres.ts needs updating');
-  }
-  return child;
 }
 
 /** As root, embedded-postgres runs PostgreSQL as the `postgres` user (createPostgresUser). */

@@ -41,6 +41,8 @@ export interface Context {
   requestId: string;
   /** The caller's address (X-Forwarded-For is believed only with TRUST_PROXY). */
   clientIp: string;
+  /** The request's User-Agent header (the upgrade request's, over WebSocket); null when none was sent. Kept on sessions started here. */
+  userAgent: string | null;
   /** `scheme://host[:port]` the client reached us at; absolute URLs (signed file URLs) start with it. Null when unknown. */
   origin: string | null;
 }

@@ -1,6 +1,7 @@
 import { defaultFieldResolver, getNullableType, isListType, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { queryTooComplex } from '../lib/errors.js';
 import type { Context } from './context.js';
+import { isPromiseLike } from '../lib/promises.js';
 
 /** What the wrappers read and write on the context. */
 type Budget = Pick<Context, 'responseNodesLeft' | 'maxResponseNodes'>;
@@ -66,8 +67,4 @@ function responseTooLarge(context: Budget) {
   return queryTooComplex(`Response is too large: it would carry more than ${context.maxResponseNodes} list items. Ask for fewer items or fields.`, {
     maxResponseNodes: context.maxResponseNodes,
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

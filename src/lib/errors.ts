@@ -28,8 +28,41 @@ export class AppError extends GraphQLError {
   }
 }
 
-export const unauthenticated = (message = 'Sign in to do this') => new AppError(ErrorCode.UNAUTHENTICATED, message);
-export const forbidden = (message = 'You are not allowed to do this') => new AppError(ErrorCode.FORBIDDEN, message);
+/**
+ * `extensions.reason` of every UNAUTHENTICATED error (docs/api-contract.md,
+ * "Wave 2, mobile apps"), so a client decides what to do without reading the
+ * message: TOKEN_EXPIRED refresh and retry; TOKEN_INVALID (none sent, or not
+ * one of ours) refresh once, else sign in; SESSION_REVOKED, REFRESH_REUSED and
+ * ACCOUNT_DEACTIVATED sign in (the last is refused until an admin reactivates
+ * the account). INVALID_CREDENTIALS, beside the contract's five, is a wrong
+ * username, password or recovery code at sign-in: show the form again.
+ */
+export const AuthReason = {
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  SESSION_REVOKED: 'SESSION_REVOKED',
+  REFRESH_REUSED: 'REFRESH_REUSED',
+  ACCOUNT_DEACTIVATED: 'ACCOUNT_DEACTIVATED',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+} as const;
+export type AuthReason = (typeof AuthReason)[keyof typeof AuthReason];
+
+const AUTH_REASON_MESSAGES: Record<AuthReason, string> = {
+  TOKEN_EXPIRED: 'Access token expired; refresh it',
+  TOKEN_INVALID: 'Sign in to do this',
+  SESSION_REVOKED: 'This session has ended; sign in again',
+  REFRESH_REUSED: 'Refresh token was already used; the session has been ended',
+  ACCOUNT_DEACTIVATED: 'This account is deactivated',
+  INVALID_CREDENTIALS: 'Wrong username or password',
+};
+
+/** UNAUTHENTICATED always says why (`extensions.reason`): the type makes every caller name one. */
+export const unauthenticated = (reason: AuthReason, message = AUTH_REASON_MESSAGES[reason]) => new AppError(ErrorCode.UNAUTHENTICATED, message, { reason });
+export const forbidden = (message = 'You are not allowed to do this', extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.FORBIDDEN, message, extensions);
+
+/** `extensions.reason` of the FORBIDDEN answered while an admin's temporary password awaits changePassword. */
+export const PASSWORD_CHANGE_REQUIRED = 'PASSWORD_CHANGE_REQUIRED';
 /** `field` names the argument or input field at fault, so a form can show the error beside it. */
 export const badInput = (message: string, field?: string) => new AppError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { field });
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);

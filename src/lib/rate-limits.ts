@@ -13,18 +13,23 @@ export interface LimitState {
 
 /**
  * One budget (N operations per window per key). `consume` throws RATE_LIMITED
- * with retryAfterSeconds when the budget is spent. A limit configured as `0`
- * is off: consume always passes and reports nothing.
+ * with retryAfterSeconds, and `extensions.policy` naming the budget, when it is
+ * spent. A limit configured as `0` is off: consume always passes and reports nothing.
  */
 export class Limiter {
   readonly #limiter: RateLimiterAbstract | null;
 
+  /**
+   * @param policy `extensions.policy` of its refusals: the name of its
+   *   variable without `RATE_LIMIT_` (`API`, `SIGNALS`, `INVITES_IP`); the
+   *   counters' key prefix is made from it too.
+   */
   constructor(
     readonly config: RateLimit | null,
-    name: string,
+    readonly policy: string,
     redis?: Redis,
   ) {
-    this.#limiter = config ? createLimiter(`rl:${name}`, config.points, config.durationSeconds, redis) : null;
+    this.#limiter = config ? createLimiter(`rl:${policy.toLowerCase().replaceAll('_', '-')}`, config.points, config.durationSeconds, redis) : null;
   }
 
   async consume(key: string, points = 1): Promise<LimitState | null> {
@@ -33,7 +38,7 @@ export class Limiter {
       const result = await this.#limiter.consume(key, points);
       return stateOf(this.config, result);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+      if (error instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)), this.policy);
       throw error;
     }
   }
@@ -44,7 +49,7 @@ export class Limiter {
    * spend the rest of the window. (Two racing calls may both fit: a budget,
    * not a lock.)
    */
-  async takeAll(key: string, points: number, policy: string): Promise<void> {
+  async takeAll(key: string, points: number, policy = this.policy): Promise<void> {
     if (!this.#limiter || !this.config || points <= 0) return;
     const state = await this.#limiter.get(key);
     const used = state?.consumedPoints ?? 0;
@@ -73,6 +78,8 @@ export class LoginLockout {
   readonly #failures: RateLimiterAbstract;
   readonly #lockouts: RateLimiterAbstract;
   static readonly attempts = 5;
+  /** `extensions.policy` while an account is locked. */
+  static readonly policy = 'LOGIN_LOCKOUT';
 
   constructor(redis?: Redis) {
     this.#failures = createLimiter('rl:login-failures', LoginLockout.attempts, 15 * 60, redis);
@@ -83,7 +90,7 @@ export class LoginLockout {
   async check(username: string): Promise<void> {
     const state = await this.#failures.get(username);
     if (state && state.consumedPoints > LoginLockout.attempts) {
-      throw rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+      throw rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)), LoginLockout.policy);
     }
   }
 
@@ -124,20 +131,29 @@ export class RateLimits {
   readonly invitesIp: Limiter;
   /** reportMessage and reportUser per user (RATE_LIMIT_REPORTS). */
   readonly reports: Limiter;
+  /** Typing and receipts per user (RATE_LIMIT_SIGNALS), spent instead of `api`. */
+  readonly signals: Limiter;
+  /** Refreshes per session, with a token we know (RATE_LIMIT_REFRESH). */
+  readonly refresh: Limiter;
+  /** Link previews fetched per sender (RATE_LIMIT_LINK_PREVIEWS); past it a message simply has none. */
+  readonly linkPreviews: Limiter;
   readonly logins: LoginLockout;
 
   constructor(config: Env['rateLimits'], redis?: Redis) {
-    this.api = new Limiter(config.api, 'api', redis);
-    this.auth = new Limiter(config.auth, 'auth', redis);
-    this.messages = new Limiter(config.messages, 'messages', redis);
-    this.uploads = new Limiter(config.uploads, 'uploads', redis);
-    this.groupAdds = new Limiter(config.groupAdds, 'group-adds', redis);
-    this.connect = new Limiter(config.connect, 'connect', redis);
-    this.userSearch = new Limiter(config.userSearch, 'user-search', redis);
-    this.dataExport = new Limiter(config.dataExport, 'data-export', redis);
-    this.invites = new Limiter(config.invites, 'invites', redis);
-    this.invitesIp = new Limiter(config.invitesIp, 'invites-ip', redis);
-    this.reports = new Limiter(config.reports, 'reports', redis);
+    this.api = new Limiter(config.api, 'API', redis);
+    this.auth = new Limiter(config.auth, 'AUTH', redis);
+    this.messages = new Limiter(config.messages, 'MESSAGES', redis);
+    this.uploads = new Limiter(config.uploads, 'UPLOADS', redis);
+    this.groupAdds = new Limiter(config.groupAdds, 'GROUP_ADDS', redis);
+    this.connect = new Limiter(config.connect, 'CONNECT', redis);
+    this.userSearch = new Limiter(config.userSearch, 'USER_SEARCH', redis);
+    this.dataExport = new Limiter(config.dataExport, 'DATA_EXPORT', redis);
+    this.invites = new Limiter(config.invites, 'INVITES', redis);
+    this.invitesIp = new Limiter(config.invitesIp, 'INVITES_IP', redis);
+    this.reports = new Limiter(config.reports, 'REPORTS', redis);
+    this.signals = new Limiter(config.signals, 'SIGNALS', redis);
+    this.refresh = new Limiter(config.refresh, 'REFRESH', redis);
+    this.linkPreviews = new Limiter(config.linkPreviews, 'LINK_PREVIEWS', redis);
     this.logins = new LoginLockout(redis);
   }
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { encode as encodeBlurhash } from 'blurhash';
 import sharp, { type FormatEnum, type Metadata, type Sharp } from 'sharp';
 import { badInput, rateLimited } from '../lib/errors.js';
 import type { DetectedType } from './file-type.js';
@@ -17,10 +18,12 @@ export interface EncodedImage {
   height: number;
 }
 
-/** An image ready to store: the re-encoded picture and its webp thumbnail. */
+/** An image ready to store: the re-encoded picture, its webp thumbnail, and a BlurHash of the thumbnail. */
 export interface ProcessedImage {
   main: EncodedImage & { mime: string };
   thumbnail: EncodedImage;
+  /** See {@link blurhashOf}. */
+  blurhash: string;
 }
 
 /** Options for {@link ImageProcessor}. Defaults are {@link MediaLimits}. */
@@ -112,7 +115,7 @@ export class ImageProcessor {
               : main.gif();
       const mainInfo = await this.#write(main, out.main);
       const thumbnail = await this.#write(this.#thumbnail(input, this.#thumbnailSide), out.thumbnail);
-      return { main: { ...mainInfo, mime: type.mime }, thumbnail };
+      return { main: { ...mainInfo, mime: type.mime }, thumbnail, blurhash: await blurhashOf(out.thumbnail) };
     });
   }
 
@@ -128,7 +131,19 @@ export class ImageProcessor {
         .webp({ quality: 85 });
       const mainInfo = await this.#write(main, out.main);
       const thumbnail = await this.#write(this.#thumbnail(out.main, this.#avatarThumbnailSide), out.thumbnail);
-      return { main: { ...mainInfo, mime: 'image/webp' }, thumbnail };
+      return { main: { ...mainInfo, mime: 'image/webp' }, thumbnail, blurhash: await blurhashOf(out.thumbnail) };
+    });
+  }
+
+  /**
+   * A picture from elsewhere (a link preview's og:image): its thumbnail alone,
+   * webp, long side ≤ thumbnailSide, with the checks of {@link process}.
+   * Queued like {@link process}.
+   */
+  thumbnail(input: string, type: DetectedType, out: string, owner: string): Promise<EncodedImage> {
+    return this.#jobs.run(owner, async () => {
+      await this.#inspect(input, type);
+      return this.#write(this.#thumbnail(input, this.#thumbnailSide), out);
     });
   }
 
@@ -179,6 +194,27 @@ export class ImageProcessor {
       throw badInput('The image could not be read; it may be damaged', 'file');
     }
   }
+}
+
+/** The long side of the pixels a BlurHash is computed from: it keeps only the lowest frequencies, so more would only cost time. */
+const BLURHASH_SIDE = 32;
+
+/**
+ * A BlurHash (https://blurha.sh) of a thumbnail we wrote: 4 × 3 components
+ * for a landscape or square picture, 3 × 4 for a portrait one, so the
+ * placeholder has detail along the long side; 28 characters either way.
+ * Computed from sharp's raw RGBA pixels of the thumbnail scaled to
+ * {@link BLURHASH_SIDE} on its long side; a client decodes it at the size it
+ * shows the picture (width/height give the aspect).
+ */
+export async function blurhashOf(thumbnail: string): Promise<string> {
+  const { data, info } = await sharp(thumbnail, { pages: 1 })
+    .resize({ width: BLURHASH_SIDE, height: BLURHASH_SIDE, fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const portrait = info.height > info.width;
+  return encodeBlurhash(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, portrait ? 3 : 4, portrait ? 4 : 3);
 }
 
 const megapixels = (pixels: number) => String(Math.round(pixels / 100_000) / 10);

@@ -26,4 +26,9 @@ export const MediaLimits = {
   avatarSide: 512,
   /** …with a thumbnail of this side. */
   avatarThumbnailSide: 128,
+  /**
+   * The longest audio or video accepted as lasting (24 h): a container saying
+   * more is made up, and is taken as saying nothing; a client's durationMs beyond it is refused.
+   */
+  durationMs: 24 * 3600 * 1000,
 } as const;

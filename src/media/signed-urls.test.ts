@@ -72,6 +72,21 @@ describe('UrlSigner', () => {
     expect(signer.verifyLink('export', id, exp, link.sig)).toBe('expired');
   });
 
+  it('signs a poster apart, and with one exp the URLs of a file expire together at expiry()', () => {
+    let now = Date.UTC(2026, 10, 25, 9, 4, 59, 900);
+    const signer = new UrlSigner({ secret, ttlSeconds: 3600, bucketSeconds: 300, now: () => now });
+    const exp = signer.expiry();
+    expect(exp).toBe(Date.UTC(2026, 10, 25, 10, 5, 0) / 1000);
+    const poster = parts(signer.path(id, 'poster', exp));
+    expect(poster.pathname).toBe(`/files/${id}/poster`);
+    expect(signer.verify(id, 'poster', poster.exp, poster.sig)).toBe('valid');
+    expect(signer.verify(id, 'thumbnail', poster.exp, poster.sig)).toBe('invalid');
+    // Past the bucket's boundary a new URL would expire later; one made with the same exp does not.
+    now += 1200;
+    expect(signer.expiry()).toBe(exp + 300);
+    expect(Number(parts(signer.path(id, 'original', exp)).exp)).toBe(exp);
+  });
+
   it('wants a secret of at least 32 bytes', () => {
     expect(() => new UrlSigner({ secret: 'short' })).toThrow(/32 bytes/);
   });

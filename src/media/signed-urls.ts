@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Which bytes of a file a URL serves. */
-export type FileVariant = 'original' | 'thumbnail';
+/** Which bytes of a file a URL serves: the file, its thumbnail, a video's poster. */
+export type FileVariant = 'original' | 'thumbnail' | 'poster';
 
 /** Options for {@link UrlSigner}. */
 export interface UrlSignerOptions {
@@ -40,11 +40,19 @@ export class UrlSigner {
     this.#now = options.now ?? Date.now;
   }
 
-  /** `/files/<id>` or `/files/<id>/thumbnail`, with `exp` (Unix seconds) and `sig`. */
-  path(id: string, variant: FileVariant): string {
+  /** When a URL made now stops working, in Unix seconds: ttlSeconds from now, rounded up to bucketSeconds. */
+  expiry(): number {
     const seconds = Math.floor(this.#now() / 1000) + this.#ttl;
-    const exp = Math.ceil(seconds / this.#bucket) * this.#bucket;
-    const route = variant === 'thumbnail' ? `/files/${encodeURIComponent(id)}/thumbnail` : `/files/${encodeURIComponent(id)}`;
+    return Math.ceil(seconds / this.#bucket) * this.#bucket;
+  }
+
+  /**
+   * `/files/<id>`, `/files/<id>/thumbnail` or `/files/<id>/poster`, with `exp`
+   * (Unix seconds; default {@link expiry}) and `sig`. Pass the same `exp` for
+   * the URLs of one file that a client is told expire together.
+   */
+  path(id: string, variant: FileVariant, exp: number = this.expiry()): string {
+    const route = variant === 'original' ? `/files/${encodeURIComponent(id)}` : `/files/${encodeURIComponent(id)}/${variant}`;
     return `${route}?exp=${exp}&sig=${this.#sign(id, variant, exp).toString('base64url')}`;
   }
 

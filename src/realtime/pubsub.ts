@@ -24,7 +24,7 @@ export interface PubSub {
   publish<P>(topic: Topic<P>, userId: string, payload: P): void;
   /** Publishes the same payload to several users' topics. */
   publishMany<P>(topic: Topic<P>, userIds: Iterable<string>, payload: P): void;
-  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P>;
+  subscribe<P>(topic: Topic<P>, userId: string, options?: SubscribeOptions<P>): AsyncIterableIterator<P>;
   /**
    * Calls `listener` with each event of the topic, synchronously, until the
    * returned function is called. For internal watchers: no queue, no iterator.
@@ -36,6 +36,18 @@ export interface PubSub {
   /** Round trip to the transport in ms; rejects when it is down. */
   ping(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * What a subscriber decides without a stage of its own in the stream: a stage
+ * would cost a promise per event per subscriber, and a group's message is
+ * one event per member.
+ */
+export interface SubscribeOptions<P> {
+  /** Asked as an event arrives and again as it is handed over: false drops it. */
+  accepts?(payload: P): boolean;
+  /** Called once when the subscription ends, however it ends. */
+  ended?(): void;
 }
 
 /** Options for {@link InProcessPubSub}. */
@@ -76,8 +88,8 @@ export class InProcessPubSub implements PubSub {
     for (const userId of userIds) this.publish(topic, userId, payload);
   }
 
-  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P> {
-    return queueOf(this, topic, userId, this.#maxQueue);
+  subscribe<P>(topic: Topic<P>, userId: string, options?: SubscribeOptions<P>): AsyncIterableIterator<P> {
+    return queueOf(this, topic, userId, this.#maxQueue, options);
   }
 
   listen<P>(topic: Topic<P>, userId: string, listener: (payload: P) => void): () => void {
@@ -115,9 +127,16 @@ export class InProcessPubSub implements PubSub {
 const key = (topic: string, userId: string) => `${topic}:${userId}`;
 
 /** A subscription as an async iterator over {@link PubSub.listen}, with a bounded queue. */
-export function queueOf<P>(pubsub: Pick<PubSub, 'listen'>, topic: Topic<P>, userId: string, maxQueue: number): QueueIterator<P> {
+export function queueOf<P>(pubsub: Pick<PubSub, 'listen'>, topic: Topic<P>, userId: string, maxQueue: number, options?: SubscribeOptions<P>): QueueIterator<P> {
   let stop = (): void => undefined;
-  const iterator = new QueueIterator<P>(maxQueue, () => stop());
+  const iterator = new QueueIterator<P>(
+    maxQueue,
+    () => {
+      stop();
+      options?.ended?.();
+    },
+    options?.accepts ? options : undefined,
+  );
   stop = pubsub.listen(
     topic,
     userId,
@@ -138,10 +157,12 @@ export class QueueIterator<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly maxQueue: number,
     private readonly onEnd: () => void,
+    private readonly filter?: Pick<SubscribeOptions<T>, 'accepts'>,
   ) {}
 
   push(value: T): void {
     if (this.#done || this.#error) return;
+    if (this.filter?.accepts && !this.filter.accepts(value)) return;
     if (this.#waiting) {
       const resolve = this.#waiting;
       this.#waiting = this.#failWaiting = undefined;
@@ -169,7 +190,11 @@ export class QueueIterator<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.#queue.length > 0) return Promise.resolve({ value: this.#queue.shift()!, done: false });
+    while (this.#queue.length > 0) {
+      const value = this.#queue.shift()!;
+      // Asked again: what was true when it arrived may not be now (a chat left meanwhile).
+      if (!this.filter?.accepts || this.filter.accepts(value)) return Promise.resolve({ value, done: false });
+    }
     if (this.#error) {
       this.#done = true;
       return Promise.reject(this.#error);

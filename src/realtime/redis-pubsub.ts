@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { flatString } from '../lib/text.js';
-import { queueOf, type PubSub, type Topic } from './pubsub.js';
+import { queueOf, type PubSub, type SubscribeOptions, type Topic } from './pubsub.js';
 
 /** Options for {@link RedisPubSub}. */
 export interface RedisPubSubOptions {
@@ -74,8 +74,8 @@ export class RedisPubSub implements PubSub {
     for (const userId of userIds) this.#publish(this.#channel(topic, userId), message);
   }
 
-  subscribe<P>(topic: Topic<P>, userId: string): AsyncIterableIterator<P> {
-    return queueOf(this, topic, userId, this.#maxQueue);
+  subscribe<P>(topic: Topic<P>, userId: string, options?: SubscribeOptions<P>): AsyncIterableIterator<P> {
+    return queueOf(this, topic, userId, this.#maxQueue, options);
   }
 
   listen<P>(topic: Topic<P>, userId: string, listener: (payload: P) => void, onError?: (error: Error) => void): () => void {

@@ -155,17 +155,25 @@ describe('floods are rate limited', () => {
     expect(refused.status).toBe(429);
     const error = expectErrorCode(refused, 'RATE_LIMITED');
     expect(error.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+    expect(error.extensions?.['policy']).toBe('API');
     expect(error.extensions?.['http']).toBeUndefined();
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  it('sign-ups, sign-ins and refreshes share one budget per IP', async () => {
+  it('sign-ups, sign-ins and refreshes with unknown tokens share one budget per IP', async () => {
     const account = await registerUser(limited); // 1 of 4
-    expectNoErrors(await gql(limited, RefreshTokenDocument, { refreshToken: account.refreshToken })); // 2
+    // A token we know spends its session's budget (RATE_LIMIT_REFRESH), not the address's.
+    let { refreshToken } = expectNoErrors(await gql(limited, RefreshTokenDocument, { refreshToken: account.refreshToken })).refreshToken;
+    ({ refreshToken } = expectNoErrors(await gql(limited, RefreshTokenDocument, { refreshToken })).refreshToken);
+    expectErrorCode(await gql(limited, RefreshTokenDocument, { refreshToken: 'made-up' }), 'UNAUTHENTICATED'); // 2
     const login = (username: string) => gql(limited, LoginDocument, { input: { username, password: 'wrong password!' } });
-    for (const name of ['nobody1', 'nobody2']) expectErrorCode(await login(name), 'UNAUTHENTICATED'); // 3, 4
+    expectErrorCode(await login('nobody1'), 'UNAUTHENTICATED'); // 3
+    expectErrorCode(await gql(limited, RefreshTokenDocument, { refreshToken: 'made-up-too' }), 'UNAUTHENTICATED'); // 4
     const refused = expectErrorCode(await login('nobody3'), 'RATE_LIMITED');
     expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+    expect(refused.extensions?.['policy']).toBe('AUTH');
+    expect(expectErrorCode(await gql(limited, RefreshTokenDocument, { refreshToken: 'made-up-again' }), 'RATE_LIMITED').extensions?.['policy']).toBe('AUTH');
+    expectNoErrors(await gql(limited, RefreshTokenDocument, { refreshToken }));
     expectErrorCode(
       await gql(limited, RegisterDocument, { input: { username: uniqueUsername(), password: 'correct horse battery', displayName: 'Late' } }),
       'RATE_LIMITED',
@@ -180,7 +188,9 @@ describe('floods are rate limited', () => {
       const sends = [];
       for (let i = 0; i < 4; i++) sends.push(await gql(other, SendMessageDocument, { input: { chatId, text: `m${i}` } }, { token: a.accessToken }));
       expect(sends.slice(0, 3).every((r) => r.errors === undefined)).toBe(true);
-      expect(expectErrorCode(sends[3]!, 'RATE_LIMITED').extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+      const refused = expectErrorCode(sends[3]!, 'RATE_LIMITED');
+      expect(refused.extensions?.['retryAfterSeconds']).toBeGreaterThan(0);
+      expect(refused.extensions?.['policy']).toBe('MESSAGES');
       expect(await other.database.prisma.message.count({ where: { chatId } })).toBe(3);
     } finally {
       await other.close();

@@ -63,13 +63,17 @@ const MATRIX: Record<string, Rule> = {
   unreadNotificationCount: { access: 'self' },
   pushPublicKey: { access: 'self' },
   file: { access: 'chat', member: 'OK' },
+  // Not an error for a stranger: the victims' file id comes back as null, as a missing id does (media.test.ts).
+  files: { access: 'self' },
   adminStats: { access: 'admin' },
   adminUsers: { access: 'admin' },
   adminMessages: { access: 'admin' },
   adminHealth: { access: 'admin' },
+  adminActivity: { access: 'admin' },
   adminAuditLog: { access: 'admin' },
   myReports: { access: 'self' },
   adminReports: { access: 'admin' },
+  mySessions: { access: 'self' },
   // Mutation
   register: { access: 'public' },
   login: { access: 'public' },
@@ -80,6 +84,12 @@ const MATRIX: Record<string, Rule> = {
   blockUser: { access: 'self' },
   unblockUser: { access: 'self' },
   changePassword: { access: 'self' },
+  // The probe passes the owner's session: a stranger gets NOT_FOUND.
+  revokeSession: { access: 'chat', member: 'OK' },
+  createRecoveryCodes: { access: 'self' },
+  // Signed out on purpose; a wrong code is UNAUTHENTICATED (INVALID_CREDENTIALS), never "Sign in".
+  resetPasswordWithRecoveryCode: { access: 'public' },
+  adminResetPassword: { access: 'admin' },
   createPrivateChat: { access: 'self' },
   createGroupChat: { access: 'self' },
   addGroupMembers: { access: 'chat', member: 'FORBIDDEN' },
@@ -123,8 +133,14 @@ const MATRIX: Record<string, Rule> = {
   uploadAvatar: { access: 'self' },
   removeAvatar: { access: 'self' },
   sendMediaMessage: { access: 'chat', member: 'OK' },
+  // Only the viewer's own uploads: a stranger's upload id is NOT_FOUND (uploads.test.ts), as is the victims' chat.
+  sendAttachments: { access: 'chat', member: 'OK' },
+  createUpload: { access: 'self' },
   deleteFile: { access: 'chat', member: 'FORBIDDEN' },
   unregisterPushSubscription: { access: 'self' },
+  registerDevice: { access: 'self' },
+  // The probe passes another user's device: NOT_FOUND, and it stays registered.
+  unregisterDevice: { access: 'chat', member: 'OK' },
   clearChat: { access: 'chat', member: 'OK' },
   deleteChat: { access: 'chat', member: 'OK' },
   deleteAccount: { access: 'self' },
@@ -155,7 +171,18 @@ let server: TestServer;
 let owner: TestUser;
 let member: TestUser;
 let stranger: TestUser;
-let ids: { chat: string; message: string; notification: string; file: string; code: string; openCode: string; request: string; scheduled: string };
+let ids: {
+  chat: string;
+  message: string;
+  notification: string;
+  file: string;
+  code: string;
+  openCode: string;
+  request: string;
+  scheduled: string;
+  session: string;
+  device: string;
+};
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -188,7 +215,15 @@ beforeAll(async () => {
       data: { chatId: chat, senderId: owner.user.id, text: 'later', sendAt: new Date(Date.now() + 3600_000) },
     })
   ).id;
-  ids = { chat, message, notification, file, code, openCode, request, scheduled };
+  // The member's phone, for the stranger to try to unregister.
+  const memberSession = await server.database.prisma.session.findFirstOrThrow({ where: { userId: member.user.id } });
+  const device = (
+    await server.database.prisma.device.create({
+      data: { userId: member.user.id, sessionId: memberSession.id, platform: 'APNS', token: 'ab'.repeat(32), tokenHash: 'ab'.repeat(32) },
+    })
+  ).id;
+  const session = (await server.database.prisma.session.findFirstOrThrow({ where: { userId: owner.user.id } })).id;
+  ids = { chat, message, notification, file, code, openCode, request, scheduled, session, device };
 });
 afterAll(async () => {
   await server?.close();
@@ -207,6 +242,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return fieldName === 'removeGroupMember' ? member.user.id : stranger.user.id;
       case 'userIds':
         return stranger.user.id;
+      case 'ids':
+        return ids.file;
       case 'messageId':
       case 'upToMessageId':
         return ids.message;
@@ -216,6 +253,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         if (fieldName.toLowerCase().includes('notification')) return ids.notification;
         if (fieldName.toLowerCase().includes('scheduled')) return ids.scheduled;
         if (fieldName === 'file' || fieldName === 'deleteFile') return ids.file;
+        if (fieldName === 'revokeSession') return ids.session;
+        if (fieldName === 'unregisterDevice') return ids.device;
         return fieldName === 'user' ? owner.user.id : ids.chat;
       case 'endpoint':
         return 'https://push.example/device';
@@ -225,6 +264,8 @@ function argumentValue(fieldName: string, arg: GraphQLArgument | { name: string;
         return Buffer.alloc(16, 2).toString('base64url');
       case 'refreshToken':
         return 'not-a-real-token';
+      case 'token':
+        return 'cd'.repeat(32); // platform APNS, the enum's first value
       case 'code':
         return fieldName === 'joinChatByInvite' ? ids.openCode : ids.code;
       case 'requestId':
@@ -349,6 +390,9 @@ describe('authorization matrix', () => {
     expect(await server.database.prisma.chatInvite.findUniqueOrThrow({ where: { code: ids.code } })).toMatchObject({ revokedAt: null, uses: 0 });
     expect(await server.database.prisma.chatInvite.count({ where: { chatId: ids.chat } })).toBe(1);
     expect(await server.database.prisma.chatJoinRequest.count({ where: { id: ids.request } })).toBe(1);
+    expect(await server.database.prisma.session.findUniqueOrThrow({ where: { id: ids.session } })).toMatchObject({ revokedAt: null });
+    expect((await server.database.prisma.user.findUniqueOrThrow({ where: { id: stranger.user.id } })).mustChangePassword).toBe(false);
+    expect(await server.database.prisma.device.findUniqueOrThrow({ where: { id: ids.device } })).toMatchObject({ userId: member.user.id });
   });
 
   const subscriptionFields = rootFields.filter(({ typeName }) => typeName === 'Subscription');

@@ -36,12 +36,13 @@ import { createUser, type TestUser } from '../test/factories.js';
 import { createPrivateChat, createGroup } from '../test/chats.js';
 import { SendMessageDocument } from '../test/generated/graphql.js';
 import { expectNoErrors, gql, startTestServer, type TestServer } from '../test/server.js';
+import { uploadResumable } from '../test/tus.js';
 
 const SEED = 0x5eed_2026;
 /** Cases per operation and transport; argon2 operations (sign-in, sign-up, password) get fewer. */
 const CASES_PER_OPERATION = 24;
 const CASES_PER_SLOW_OPERATION = 6;
-const SLOW_OPERATIONS = new Set(['register', 'login', 'changePassword', 'deleteAccount']);
+const SLOW_OPERATIONS = new Set(['register', 'login', 'changePassword', 'deleteAccount', 'createRecoveryCodes']);
 const CONCURRENCY = 4;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -97,7 +98,9 @@ beforeAll(async () => {
   const message = expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId: group, text: 'hello' } }, { token: other.accessToken })).sendMessage
     .id;
   const notification = (await server.database.prisma.notification.findFirstOrThrow({ where: { userId: viewer.user.id } })).id;
-  named = { group, own, direct, message, notification, viewer: viewer.user.id, other: other.user.id };
+  // A finished resumable upload of the viewer's, so sendAttachments' cases reach past the id check.
+  const upload = await uploadResumable(server, viewer.accessToken, Buffer.from('fuzz upload\n'));
+  named = { group, own, direct, message, notification, upload, viewer: viewer.user.id, other: other.user.id };
   ids = [...Object.values(named), '8f14e45f-ceea-467a-9af0-fd0a2b4a9c1e', 'not-a-uuid', '', '1'];
 });
 afterAll(async () => {
@@ -111,6 +114,7 @@ function validId(name: string): string {
   if (/message/i.test(name)) return named.message!;
   if (/user|member|sender/i.test(name)) return pick([named.other!, named.viewer!]);
   if (/notification/i.test(name)) return named.notification!;
+  if (/upload/i.test(name)) return named.upload!;
   return pick(ids);
 }
 
@@ -120,6 +124,10 @@ function validString(name: string): string {
   if (name === 'endpoint') return 'https://push.example/device';
   if (name === 'p256dh') return Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
   if (name === 'auth') return Buffer.alloc(16, 2).toString('base64url');
+  // registerDevice: an APNS token, an FCM one, or a Web Push endpoint (whichever the platform drawn with it is).
+  if (name === 'token') return pick(['ab'.repeat(32), `fcm:${'A'.repeat(140)}`, 'https://push.example/device']);
+  if (name === 'appId') return pick(['com.example.chat', 'org.payamak.app']);
+  if (name === 'locale') return pick(['en', 'fa-IR']);
   if (/after|cursor|token/i.test(name)) return pick(['', 'abc', Buffer.from('{"k":1}').toString('base64url')]);
   return pick(['hello', 'Fuzz group', 'a', 'سلام']);
 }
@@ -487,5 +495,5 @@ describe('fuzzing every operation of schema.graphql', () => {
     } finally {
       await client.dispose();
     }
-  }, 120_000); // grows with the schema: about 45 requests per operation
+  }, 300_000); // a guard against a hang, not a speed check: about 45 requests per operation, slow on a loaded machine
 });

@@ -5,7 +5,8 @@ import { isClientError } from '../graphql/errors.js';
 import { checkCost, checkVariables } from '../graphql/limits.js';
 import { AppError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { rateLimitHeaders, type Limiter } from '../lib/rate-limits.js';
+import { rateLimitHeaders, type RateLimits } from '../lib/rate-limits.js';
+import { spendBudget } from './budgets.js';
 import type { Metrics } from './metrics.js';
 
 /** The first root field of an operation: a bounded label for logs and metrics. */
@@ -129,24 +130,25 @@ export function clientErrorStatusPlugin(): ApolloServerPlugin<Context> {
 }
 
 /**
- * RATE_LIMIT_API: every operation counts against the viewer's budget (or the
- * IP's when signed out). Answers carry RateLimit headers; a refusal is HTTP 429
- * with Retry-After.
+ * Every operation spends a budget (budgets.ts: RATE_LIMIT_API, or
+ * RATE_LIMIT_SIGNALS for typing and receipts) of the viewer, or of the IP when
+ * signed out. Answers carry RateLimit headers; a refusal is HTTP 429 with
+ * Retry-After and `extensions.policy`.
  */
-export function rateLimitPlugin(limiter: Limiter): ApolloServerPlugin<Context> {
+export function rateLimitPlugin(limits: Pick<RateLimits, 'api' | 'signals'>): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, response }) {
-          const key = contextValue.viewer ? `user:${contextValue.viewer.id}` : `ip:${contextValue.clientIp}`;
+        async didResolveOperation({ contextValue, response, operation }) {
           try {
-            const state = await limiter.consume(key);
+            const state = await spendBudget(limits, operation, { userId: contextValue.viewer?.id ?? null, ip: contextValue.clientIp });
             if (state) for (const [name, value] of Object.entries(rateLimitHeaders(state))) response.http.headers.set(name, value);
           } catch (error) {
             if (error instanceof AppError && error.code === 'RATE_LIMITED') {
               const retryAfter = String(error.extensions['retryAfterSeconds']);
               response.http.headers.set('Retry-After', retryAfter);
-              throw new AppError('RATE_LIMITED', error.message, { retryAfterSeconds: error.extensions['retryAfterSeconds'], http: { status: 429 } });
+              const { code: _code, ...extensions } = error.extensions;
+              throw new AppError('RATE_LIMITED', error.message, { ...extensions, http: { status: 429 } });
             }
             throw error;
           }

@@ -12,10 +12,11 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
+import type { EmbeddedPostgres } from '../db/embedded-postgres.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { findRepoRoot } from '../db/migration-files.js';
 import type { Context } from '../graphql/context.js';
-import { authenticate, bearerToken, createContext } from './context.js';
+import { authenticate, bearerToken, createContext, type RequestInfo } from './context.js';
 import { formatError } from '../graphql/errors.js';
 import { QUERY_LIMITS, limitRules } from '../graphql/limits.js';
 import { getSchema } from './schema.js';
@@ -24,11 +25,13 @@ import { RateLimits } from '../lib/rate-limits.js';
 import { loadOrCreateSecret } from '../lib/secrets.js';
 import { LocalFileStore } from '../media/file-store.js';
 import { UrlSigner } from '../media/signed-urls.js';
+import { ResumableStore } from '../media/resumable-store.js';
 import { TempDir } from '../media/temp-file.js';
 import type { Services } from '../graphql/context.js';
 import { createServices } from './services.js';
-import { loadVapidKeys } from '../modules/notifications/index.js';
+import { loadNativeSenders, loadVapidKeys } from '../modules/devices/index.js';
 import type { SearchServiceOptions } from '../modules/search/index.js';
+import type { LinkPreviewsOptions } from '../modules/link-previews/index.js';
 import { ConnectionRegistry } from '../realtime/connections.js';
 import { LocalPresence, RedisPresence, type PresenceStore } from '../realtime/presence.js';
 import { InProcessPubSub, type PubSub } from '../realtime/pubsub.js';
@@ -38,8 +41,11 @@ import { httpErrorOf, sendHttpError } from './http-errors.js';
 import { clientErrorStatusPlugin, operationLogPlugin, queryLimitsPlugin, rateLimitPlugin, subscriptionsOverWebSocketPlugin } from './apollo-plugins.js';
 import { fileRoutes } from './file-routes.js';
 import { exportRoutes } from './export-routes.js';
+import { webRoutes } from './web-routes.js';
 import { createMetrics, serveMetrics, type Metrics } from './metrics.js';
 import { multipartUploads } from './uploads.js';
+import { PgAdvisoryLocker } from './tus-locker.js';
+import { TUS_EXPOSED_HEADERS, tusRoutes } from './tus-routes.js';
 import { attachWebSocketServer } from './websocket.js';
 import { timedProbe, type ProbeResult } from '../lib/probe.js';
 import { SocketClose } from './close-codes.js';
@@ -76,6 +82,11 @@ export interface StartOptions {
     typingTtlMs?: number;
     presenceGraceMs?: number;
     pushRetryDelaysMs?: number[];
+    /**
+     * TEST ONLY: an extra CA (PEM) the APNs sender trusts, so tests can run a
+     * local HTTP/2 fake with a self-signed certificate. Never set in production.
+     */
+    pushTestCa?: string;
     /** How often the job queue looks for jobs that came due (1,000 ms). */
     jobPollIntervalMs?: number;
     /** Jobs this instance runs at once (6); each holds a database connection of the queue's pool. */
@@ -88,6 +99,11 @@ export interface StartOptions {
     /** Message search's plan, pinned (tests run both); default: chosen per query. */
     search?: SearchServiceOptions;
     /**
+     * TEST ONLY: link previews that may reach the tests' local pages
+     * (`allowLoopback`, a `lookup` override). The timeout comes from LINK_PREVIEW_TIMEOUT_MS.
+     */
+    linkPreviews?: Pick<LinkPreviewsOptions, 'allowLoopback' | 'lookup' | 'limits'>;
+    /**
      * How long shutdown waits for HTTP requests and WebSocket operations in
      * progress, in ms; what still runs then is cut off (sockets 1001, HTTP
      * connections closed). Keep it below the orchestrator's grace period
@@ -98,6 +114,8 @@ export interface StartOptions {
   };
   /** Called once per SQL statement (tests count statements per request). */
   onQuery?: () => void;
+  /** Embedded PostgreSQL, already starting: src/index.ts starts it before loading this module (openDatabase's `embedded`). */
+  embeddedPostgres?: Promise<EmbeddedPostgres>;
 }
 
 const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -121,8 +139,17 @@ function recordHeaders(middleware: (req: Request, res: Response, next: (error?: 
   return { set, removed };
 }
 
-export async function startServer({ env, logger, tuning = {}, onQuery }: StartOptions): Promise<RunningServer> {
-  const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, logger: logger.child({ module: 'db' }), onQuery });
+export async function startServer({ env, logger, tuning = {}, onQuery, embeddedPostgres }: StartOptions): Promise<RunningServer> {
+  // Built while the database opens (mostly waiting on PostgreSQL, another process): a fifth of a second of
+  // start-up otherwise spent after it. startOnDatabase awaits it; a failure is reported there.
+  getSchema().catch(() => undefined);
+  const database = await openDatabase({
+    databaseUrl: env.databaseUrl,
+    dataDir: env.dataDir,
+    logger: logger.child({ module: 'db' }),
+    onQuery,
+    embedded: embeddedPostgres,
+  });
   try {
     return await startOnDatabase(env, logger, database, tuning);
   } catch (error) {
@@ -133,7 +160,7 @@ export async function startServer({ env, logger, tuning = {}, onQuery }: StartOp
 
 async function startOnDatabase(env: Env, logger: Logger, database: Database, tuning: NonNullable<StartOptions['tuning']>): Promise<RunningServer> {
   const { prisma } = database;
-  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, jobConcurrency, ...serviceTuning } = tuning;
+  const { disableDataLoaders, drainTimeoutMs = 10_000, jobPollIntervalMs, jobConcurrency, pushTestCa, ...serviceTuning } = tuning;
   const loaderOptions = disableDataLoaders ? { batch: false } : undefined;
   const jwtSecret = env.jwtSecret ?? (await loadOrCreateSecret(env.dataDir, 'jwt-secret'));
   const connections = new ConnectionRegistry();
@@ -142,8 +169,12 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const presence: PresenceStore = shared?.presence ?? new LocalPresence();
   const limits = new RateLimits(env.rateLimits, shared?.pubsub.publisher);
   const vapid = await loadVapidKeys(env.vapid, env.dataDir);
+  const nativeSenders = await loadNativeSenders(env.push, pushTestCa ? { ca: pushTestCa } : {});
   const temp = new TempDir(path.join(env.uploadDir, '.tmp'));
   await temp.init();
+  const resumableStore = new ResumableStore(path.join(env.uploadDir, '.tus'));
+  await resumableStore.init();
+  const tusLocker = new PgAdvisoryLocker({ databaseUrl: database.url, logger: logger.child({ module: 'tus' }) });
   const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs, concurrency: jobConcurrency });
   const services = createServices({
     prisma,
@@ -153,8 +184,11 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     logger,
     jwtSecret,
     limits,
+    refreshGraceSeconds: env.refreshGraceSeconds,
     vapid,
     allowInsecurePushEndpoints: !env.isProduction,
+    nativeSenders,
+    pushCoalesceMs: env.push.coalesceMs,
     admin: {
       pingDatabase: () => database.ping(),
       databaseMode: database.embedded ? 'embedded' : 'external',
@@ -171,11 +205,13 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       publicUrl: env.publicUrl,
       uploadLimiter: { consume: async (userId: string) => void (await limits.uploads.consume(userId)) },
       storageQuota: env.userStorageQuota,
+      resumable: { store: resumableStore, maxUnfinished: env.maxUnfinishedUploads, maxUnfinishedBytes: env.maxUnfinishedUploadBytes },
     },
     messageWindows: { editSeconds: env.messageEditWindowSeconds, deleteSeconds: env.messageDeleteWindowSeconds },
     maxGroupMembers: env.maxGroupMembers,
     scheduleMinLeadSeconds: env.scheduleMinLeadSeconds,
     ...serviceTuning,
+    linkPreviews: { timeoutMs: env.linkPreviewTimeoutMs, ...serviceTuning.linkPreviews },
   });
   if (env.adminUsername !== undefined && env.adminPassword !== undefined) {
     await services.auth.ensureAdmin(env.adminUsername, env.adminPassword);
@@ -255,14 +291,14 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       operationLogPlugin(metrics, logger),
       subscriptionsOverWebSocketPlugin(),
       queryLimitsPlugin(),
-      rateLimitPlugin(limits.api),
+      rateLimitPlugin(limits),
       clientErrorStatusPlugin(),
       env.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
   const contextDeps = { services, prisma, logger, maxResponseNodes: env.maxResponseNodes, ...(loaderOptions ? { loaderOptions } : {}) };
-  const graphqlContext = async (authorization: string | undefined, request: { requestId: string; clientIp: string; origin: string | null }) =>
+  const graphqlContext = async (authorization: string | undefined, request: RequestInfo) =>
     createContext(contextDeps, await authenticate(services, bearerToken(authorization)), request);
 
   // A signed file URL is a capability meant for <img src> on the client's own origin, which is not ours.
@@ -272,6 +308,17 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   });
   app.use(fileRoutes(services.files, logger.child({ module: 'files' })));
   app.use(exportRoutes(services.account, logger.child({ module: 'account' })));
+  app.use(
+    tusRoutes({
+      files: services.files,
+      authenticate: async (authorization) => (await authenticate(services, bearerToken(authorization))).viewer,
+      locker: tusLocker,
+      corsOrigins: env.corsOrigins,
+      maxSize: services.files.maxUploadBytes,
+      logger: logger.child({ module: 'tus' }),
+    }),
+  );
+  app.use(webRoutes({ root: path.join(findRepoRoot(), 'dist', 'web'), publicUrl: env.publicUrl }));
   // graphql-upload reads multipart bodies on Express; every other GraphQL request stays in the pipeline and never comes here.
   app.post('/graphql', multipartUploads({ maxFileSize: services.files.maxUploadBytes }), (req, res, next) =>
     req.body === undefined ? next() : http.execute(req, res, req.body),
@@ -287,9 +334,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     apollo,
     securityHeaders,
     corsOrigins: env.corsOrigins,
+    corsExposedHeaders: TUS_EXPOSED_HEADERS,
     trustProxy: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
     maxBodyBytes: JSON_BODY_LIMIT_BYTES,
-    context: (req, request) => graphqlContext(req.headers.authorization, request),
+    context: (req, request) => graphqlContext(req.headers.authorization, { ...request, userAgent: req.headers['user-agent'] ?? null }),
     fallback: app,
     metrics,
     logger,
@@ -329,9 +377,10 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
       await jobs.stop(); // takes no new jobs, lets running ones finish; the rest wait in the table for the next instance
       services.chats.close(); // typing expiries
       await services.presence.flush(); // lastSeenAt of users still in their offline grace period
-      services.notifications.close(); // push services' connections
+      services.devices.close(); // push services' connections
       await presence.close();
       await pubsub.close();
+      await tusLocker.close();
       // 6. The database last: Prisma (its pool waits for statements still running), then embedded PostgreSQL.
       await database.close();
       logger.info({ ms: Math.round(performance.now() - startedAt), drained }, 'shut down');

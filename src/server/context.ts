@@ -39,12 +39,16 @@ export async function authenticate(services: Services, token: string | null): Pr
   }
 }
 
+/** What the context knows of the request (or the socket's upgrade request). */
+export interface RequestInfo {
+  requestId?: string;
+  clientIp: string;
+  origin?: string | null;
+  userAgent?: string | null;
+}
+
 /** A fresh context: new loaders every time, so nothing is cached across requests or events. */
-export function createContext(
-  deps: ContextFactoryDeps,
-  auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
-  request: { requestId?: string; clientIp: string; origin?: string | null },
-): Context {
+export function createContext(deps: ContextFactoryDeps, auth: { viewer: Viewer | null; authFailure: AuthFailure | null }, request: RequestInfo): Context {
   return new RequestContext(deps, auth, request);
 }
 
@@ -60,6 +64,7 @@ class RequestContext implements Context {
   readonly requestId: string;
   readonly clientIp: string;
   readonly origin: string | null;
+  readonly userAgent: string | null;
   responseNodesLeft: number;
   private madeLoaders: Loaders | undefined;
   private madeLogger: Logger | undefined;
@@ -67,7 +72,7 @@ class RequestContext implements Context {
   constructor(
     private readonly deps: ContextFactoryDeps,
     auth: { viewer: Viewer | null; authFailure: AuthFailure | null },
-    request: { requestId?: string; clientIp: string; origin?: string | null },
+    request: RequestInfo,
   ) {
     this.viewer = auth.viewer;
     this.authFailure = auth.authFailure;
@@ -75,6 +80,7 @@ class RequestContext implements Context {
     this.requestId = request.requestId ?? flatString(randomUUID());
     this.clientIp = request.clientIp;
     this.origin = request.origin ?? null;
+    this.userAgent = request.userAgent ?? null;
     this.responseNodesLeft = this.maxResponseNodes || Infinity;
   }
 

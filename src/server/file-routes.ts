@@ -6,8 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Download, FilesService } from '../modules/files/index.js';
 
 /**
- * `GET /files/:id` and `GET /files/:id/thumbnail` with a signed URL from
- * `File.url` / `File.thumbnailUrl`: 403 for a missing, forged or expired
+ * `GET /files/:id`, `GET /files/:id/thumbnail` and `GET /files/:id/poster`
+ * with a signed URL from `File.url` / `thumbnailUrl` / `posterUrl`: 403 for a missing, forged or expired
  * signature, 404 for a file that does not exist (any more). Bytes are streamed
  * from the store, with single byte ranges (206, 416) so audio and video can be
  * scrubbed, and conditional requests (304).
@@ -25,6 +25,7 @@ export function fileRoutes(files: FilesService, logger: Logger): Router {
   };
   router.get('/files/:id', serve('original'));
   router.get('/files/:id/thumbnail', serve('thumbnail'));
+  router.get('/files/:id/poster', serve('poster'));
   return router;
 }
 

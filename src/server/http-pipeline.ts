@@ -26,6 +26,8 @@ export interface HttpPipelineOptions {
   securityHeaders: { readonly set: readonly (readonly [string, string])[]; readonly removed: readonly string[] };
   /** CORS_ORIGINS: browsers on these origins may call, preflight included; with none (the default) no CORS header is sent. */
   corsOrigins: readonly string[];
+  /** Response headers those browsers may read (Access-Control-Expose-Headers), e.g. tus's Upload-Offset and Location; default none. */
+  corsExposedHeaders?: readonly string[];
   /** TRUST_PROXY compiled, as Express holds it (`app.get('trust proxy fn')`): which peers' X-Forwarded-* are believed. */
   trustProxy: (address: string, hop: number) => boolean;
   /** Largest JSON body accepted, in bytes (after Content-Encoding is undone); larger is 413. */
@@ -69,7 +71,10 @@ const DECODERS: Record<string, () => Transform> = { gzip: createGunzip, deflate:
  */
 export function httpPipeline(options: HttpPipelineOptions): HttpPipeline {
   const { apollo, securityHeaders, trustProxy, maxBodyBytes, metrics, logger } = options;
-  const corsHandler = options.corsOrigins.length > 0 ? cors({ origin: [...options.corsOrigins], maxAge: 600 }) : undefined;
+  const corsHandler =
+    options.corsOrigins.length > 0
+      ? cors({ origin: [...options.corsOrigins], maxAge: 600, ...(options.corsExposedHeaders ? { exposedHeaders: [...options.corsExposedHeaders] } : {}) })
+      : undefined;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const startedAt = performance.now();
@@ -235,5 +240,8 @@ function originOf(req: IncomingMessage, trust: (address: string, hop: number) =>
 function routeLabel(path: string): string {
   if (path === '/graphql' || path === '/healthz' || path === '/readyz') return path;
   if (path.startsWith('/files/')) return '/files/:id';
+  if (path === '/') return '/';
+  if (path.startsWith('/assets/')) return '/assets/:file';
+  if (path.startsWith('/uploads/tus')) return '/uploads/tus/:id';
   return 'other';
 }

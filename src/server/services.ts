@@ -27,6 +27,7 @@ import {
   MessageFileResolver,
   UserAvatarResolver,
   createFileLoaders,
+  defineFileJobs,
   type FilesServiceOptions,
 } from '../modules/files/index.js';
 import {
@@ -45,6 +46,7 @@ import {
   type MessageWindows,
 } from '../modules/messages/index.js';
 import { ForwardingResolver, ForwardingService } from '../modules/forwarding/index.js';
+import { LinkPreviewsService, MessageLinkPreviewResolver, defineLinkPreviewJobs, type LinkPreviewsOptions } from '../modules/link-previews/index.js';
 import { MessageTimersResolver, MessageTimersService, defineMessageTimerJobs } from '../modules/message-timers/index.js';
 import {
   ChatInvitePreviewResolver,
@@ -56,15 +58,21 @@ import {
   createInviteLoaders,
 } from '../modules/invites/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
+import { NotificationsResolver, NotificationsService, defineNotificationJobs } from '../modules/notifications/index.js';
 import {
-  NotificationsResolver,
-  NotificationsService,
-  PushDispatcher,
+  DevicesResolver,
+  DevicesService,
+  SessionDevicesResolver,
+  createDeviceLoaders,
+  PushDelivery,
+  PushEndpointGuard,
+  WebPushPlatform,
   WebPushSender,
-  defineNotificationJobs,
-  queuedPushRetries,
+  defineDeviceJobs,
+  queuedPushJobs,
+  type PlatformSender,
   type VapidKeys,
-} from '../modules/notifications/index.js';
+} from '../modules/devices/index.js';
 import { ReactionGroupResolver, ReactionsResolver, ReactionsService, createReactionLoaders } from '../modules/reactions/index.js';
 import { PresenceService, PrivacyResolver, PrivacyService, UsersResolver, UsersService, createUserLoaders } from '../modules/users/index.js';
 import { ReportedFileResolver, ReportsResolver, ReportsService } from '../modules/reports/index.js';
@@ -93,6 +101,8 @@ export const resolvers = [
   ReactionsResolver,
   ReactionGroupResolver,
   NotificationsResolver,
+  DevicesResolver,
+  SessionDevicesResolver,
   AdminResolver,
   BlockingResolver,
   InvitesResolver,
@@ -101,6 +111,7 @@ export const resolvers = [
   ChatInvitePreviewResolver,
   FilesResolver,
   MessageFileResolver,
+  MessageLinkPreviewResolver,
   UserAvatarResolver,
   AccountResolver,
   UserDeletedResolver,
@@ -122,9 +133,15 @@ export interface ServiceDeps {
   logger: Logger;
   jwtSecret: string;
   limits: RateLimits;
+  /** REFRESH_GRACE_SECONDS; default 30. */
+  refreshGraceSeconds?: number;
   vapid: VapidKeys;
-  /** The running server, as admins see it; presence comes from the services. */
-  admin: Omit<AdminEnvironment, 'onlineCount' | 'jobCounts'>;
+  /** The running server, as admins see it; presence, jobs and pushes come from the services. */
+  admin: Omit<AdminEnvironment, 'onlineCount' | 'jobCounts' | 'pushStats'>;
+  /** The native senders configured (APNS_*, FCM_*: loadNativeSenders); Web Push is always on. */
+  nativeSenders?: { APNS?: PlatformSender; FCM?: PlatformSender };
+  /** PUSH_COALESCE_MS; default 3,000. */
+  pushCoalesceMs?: number;
   /** Accept http:// and loopback push endpoints; only outside production. */
   allowInsecurePushEndpoints: boolean;
   /** How long `typing: true` lasts without a refresh; default 6,000 ms. */
@@ -143,6 +160,8 @@ export interface ServiceDeps {
   scheduleMinLeadSeconds?: number;
   /** Message search; tests pin its plan. */
   search?: SearchServiceOptions;
+  /** Link previews: LINK_PREVIEW_TIMEOUT_MS; tests also let them reach their local pages (allowLoopback, lookup). */
+  linkPreviews?: LinkPreviewsOptions;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -153,20 +172,40 @@ export function createServices(deps: ServiceDeps): Services {
     offlineGraceMs: deps.presenceGraceMs,
   });
   const { jobs } = deps;
-  const push = new PushDispatcher(prisma, new WebPushSender(deps.vapid), logger.child({ module: 'push' }), {
+  // One policy for the endpoints registration accepts and those a push may go to.
+  const endpoints = new PushEndpointGuard({ allowInsecure: deps.allowInsecurePushEndpoints });
+  const pushLogger = logger.child({ module: 'push' });
+  const push = new PushDelivery(prisma, pushLogger, {
+    senders: { WEB_PUSH: new WebPushPlatform(new WebPushSender(deps.vapid), endpoints), ...deps.nativeSenders },
+    sessionsOnline: (sessionIds) => presence.sessionsOnline(sessionIds),
+    // `unread` is made below; a push asks for the badge only once the services exist.
+    badge: async (userId) => (await unread.totals(userId)).messages,
+    jobs: queuedPushJobs(jobs),
     retryDelaysMs: deps.pushRetryDelaysMs,
-    retries: queuedPushRetries(jobs),
+    coalesceMs: deps.pushCoalesceMs,
   });
-  const notifications = new NotificationsService(prisma, pubsub, push, logger.child({ module: 'notifications' }), {
+  const devices = new DevicesService(prisma, push, endpoints, pushLogger);
+  defineDeviceJobs(jobs, devices);
+  const notifications = new NotificationsService(prisma, pubsub, devices, logger.child({ module: 'notifications' }), {
     online: (userIds) => presence.online(userIds),
-    allowInsecurePushEndpoints: deps.allowInsecurePushEndpoints,
   });
   events.on(notifications);
-  defineNotificationJobs(jobs, notifications, push);
+  defineNotificationJobs(jobs, notifications);
   const blocking = new BlockingService(prisma);
   const groups = new GroupsService(prisma, log, pubsub, events);
-  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups }, events);
+  const linkPreviews = new LinkPreviewsService(
+    prisma,
+    log,
+    jobs,
+    deps.limits.linkPreviews,
+    { store: deps.files.store, temp: deps.files.temp },
+    logger.child({ module: 'link-previews' }),
+    deps.linkPreviews,
+  );
+  defineLinkPreviewJobs(jobs, linkPreviews);
+  const files = new FilesService(prisma, log, logger.child({ module: 'files' }), { ...deps.files, groups, linkPreviews }, events);
   const messages = new MessagesService(prisma, log, pubsub, events, deps.limits);
+  messages.connect({ linkPreviews });
   const messageChanges = new MessageChangesService(prisma, log, pubsub, events, deps.messageWindows);
   messageChanges.connect({ attachments: files, hooks: mentionHooks(events) });
   const chats = new ChatsService(prisma, log, pubsub, events, logger.child({ module: 'chats' }), {
@@ -178,9 +217,13 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const messageTimers = new MessageTimersService(prisma, log, messageChanges, pubsub, logger.child({ module: 'message-timers' }));
   defineMessageTimerJobs(jobs, messageTimers);
+  defineFileJobs(jobs, files);
   const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
-  const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub);
+  const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub, {
+    refreshGraceSeconds: deps.refreshGraceSeconds,
+  });
   const accountLogger = logger.child({ module: 'account' });
+  const unread = new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' }));
   return {
     auth,
     account: new AccountService(
@@ -206,13 +249,18 @@ export function createServices(deps: ServiceDeps): Services {
     forwarding: new ForwardingService(prisma, log, files, deps.limits),
     reactions: new ReactionsService(prisma, log, events),
     notifications,
-    admin: new AdminService(prisma, { ...deps.admin, onlineCount: () => deps.presence.localCount, jobCounts: () => jobs.counts() }, accounts),
+    devices,
+    admin: new AdminService(
+      prisma,
+      { ...deps.admin, onlineCount: () => deps.presence.localCount, jobCounts: () => jobs.counts(), pushStats: () => push.stats() },
+      accounts,
+    ),
     reports: new ReportsService(prisma, files, messageChanges, accounts, deps.limits),
     files,
     blocking,
     invites: new InvitesService(prisma, chats, notifications, { perUser: deps.limits.invites, perIp: deps.limits.invitesIp }),
     vapidPublicKey: deps.vapid.publicKey,
-    unread: new UnreadService(prisma, pubsub, messages, logger.child({ module: 'unread' })),
+    unread,
     search: new SearchService(prisma, chats, deps.search),
     scheduledMessages: new ScheduledMessagesService(prisma, jobs, messages, notifications, logger.child({ module: 'scheduling' }), {
       minLeadSeconds: deps.scheduleMinLeadSeconds ?? 60,
@@ -242,5 +290,6 @@ export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'pr
     ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
     ...createFileLoaders(prisma),
     ...createInviteLoaders(prisma, tuning),
+    ...createDeviceLoaders(prisma, tuning),
   };
 }

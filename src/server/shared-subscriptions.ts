@@ -14,6 +14,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
+import { isPromiseLike } from '../lib/promises.js';
 
 /**
  * graphql-ws' `subscribe` (graphql-js' own, plus two things). It renders each
@@ -36,10 +37,16 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
     // and the response budget (MAX_RESPONSE_NODES) is refilled: it counts per event.
     dropLoaders(args.contextValue);
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
-    return new MappedIterator(stream, async (payload) => {
-      const result = await (shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args));
-      dropLoaders(args.contextValue);
-      return result;
+    return new MappedIterator(stream, (payload) => {
+      const result = shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args);
+      if (!isPromiseLike(result)) {
+        dropLoaders(args.contextValue);
+        return result;
+      }
+      return result.then((settled) => {
+        dropLoaders(args.contextValue);
+        return settled;
+      });
     });
   })();
 }
@@ -127,20 +134,23 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 /**
  * As graphql-js maps a source stream to results: return and throw reach the
  * source. A class with promise chains, not closures and async functions: an
- * idle subscription holds one small object and one pending promise.
+ * idle subscription holds one small object and one pending promise. An event
+ * rendered already (a group's message, for every member after the first) is
+ * mapped without a promise of its own.
  */
 class MappedIterator<T, U> implements AsyncIterableIterator<U> {
   readonly #source: AsyncIterator<T>;
+  readonly #onResult = (result: IteratorResult<T>) => this.#mapResult(result);
 
   constructor(
     source: AsyncIterable<T>,
-    private readonly map: (value: T) => Promise<U>,
+    private readonly map: (value: T) => U | Promise<U>,
   ) {
     this.#source = source[Symbol.asyncIterator]();
   }
 
   next(): Promise<IteratorResult<U>> {
-    return this.#source.next().then((result) => this.#mapResult(result));
+    return this.#source.next().then(this.#onResult);
   }
 
   async return(): Promise<IteratorResult<U>> {
@@ -160,13 +170,23 @@ class MappedIterator<T, U> implements AsyncIterableIterator<U> {
 
   #mapResult(result: IteratorResult<T>): Promise<IteratorResult<U>> | IteratorResult<U> {
     if (result.done) return { value: undefined, done: true };
-    return this.map(result.value).then(
+    let mapped: U | Promise<U>;
+    try {
+      mapped = this.map(result.value);
+    } catch (error) {
+      return this.#failed(error);
+    }
+    if (!isPromiseLike(mapped)) return { value: mapped, done: false };
+    return mapped.then(
       (value) => ({ value, done: false }),
-      (error: unknown) =>
-        this.return().then(
-          () => Promise.reject(error),
-          () => Promise.reject(error),
-        ),
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  #failed(error: unknown): Promise<never> {
+    return this.return().then(
+      () => Promise.reject(error),
+      () => Promise.reject(error),
     );
   }
 }

@@ -4,12 +4,13 @@ import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../graphql/context.js';
 import { authenticate, bearerToken, createContext, type ContextFactoryDeps } from './context.js';
-import type { AuthFailure } from '../lib/viewer.js';
+import { REASON_OF_FAILURE } from '../lib/viewer.js';
 import { AuthFailureError } from '../modules/auth/index.js';
 import { formatError, isClientError, withoutSuggestions } from '../graphql/errors.js';
 import { QUERY_LIMITS, checkCost, checkVariables, limitRules, tooManyTokens } from '../graphql/limits.js';
-import { AppError, ErrorCode } from '../lib/errors.js';
-import type { Limiter } from '../lib/rate-limits.js';
+import { AppError, ErrorCode, unauthenticated } from '../lib/errors.js';
+import type { RateLimits } from '../lib/rate-limits.js';
+import { spendBudget } from './budgets.js';
 import { flatString } from '../lib/text.js';
 import type { Viewer } from '../lib/viewer.js';
 import type { ConnectionRegistry } from '../realtime/connections.js';
@@ -27,6 +28,8 @@ type ConnectionState = {
   viewer?: Viewer;
   /** Read from the upgrade request in onConnect; the request itself is not kept. */
   clientIp?: string;
+  /** The upgrade request's User-Agent (at most 256 characters), for sessions started over the socket. */
+  userAgent?: string | null;
   origin?: string | null;
   /** Names this socket in presence, which counts connections, not users. */
   connectionId?: string;
@@ -42,8 +45,8 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   schema: GraphQLSchema;
   metrics: Metrics;
   connections: ConnectionRegistry;
-  /** RATE_LIMIT_API: every operation over the socket counts, as over HTTP. RATE_LIMIT_CONNECT: accepted connections per user. */
-  limits: { api: Limiter; connect: Limiter };
+  /** RATE_LIMIT_API (or RATE_LIMIT_SIGNALS, budgets.ts): every operation over the socket counts, as over HTTP. RATE_LIMIT_CONNECT: accepted connections per user. */
+  limits: Pick<RateLimits, 'api' | 'signals' | 'connect'>;
   /** Carries the sockets to close when sessions end anywhere ({@link AuthTopic.SocketsToClose}). */
   pubsub: PubSub;
   /** Sockets one IP address may hold open before `connection_init` (WS_MAX_PENDING_PER_IP, 50); 0 is no cap. */
@@ -71,14 +74,6 @@ export interface WebSocketOptions extends ContextFactoryDeps {
   /** Drops "Did you mean …?" (schema names) from validation errors, as Apollo's `hideSchemaDetailsFromClientErrors` (false). */
   hideSchemaDetails?: boolean;
 }
-
-const CLOSE_REASON: Record<AuthFailure, string> = {
-  revoked: 'SESSION_REVOKED',
-  deactivated: 'ACCOUNT_DEACTIVATED',
-  // Not used on sockets (the token is checked once, at connection_init), listed for completeness.
-  expired: 'TOKEN_EXPIRED',
-  invalid: 'TOKEN_INVALID',
-};
 
 /**
  * graphql-ws on `/graphql`, sharing the HTTP server's port. Authentication happens
@@ -123,9 +118,11 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         const token = bearerToken(ctx.connectionParams?.['authorization'] ?? ctx.connectionParams?.['Authorization']);
         const { viewer, authFailure } = await authenticate(services, token);
         if (!viewer) {
-          if (authFailure === 'deactivated') return false; // graphql-ws closes with 4403 Forbidden
+          // The close reason is the UNAUTHENTICATED reason HTTP would give (TOKEN_INVALID when none was sent).
+          const reason = REASON_OF_FAILURE[authFailure ?? 'invalid'];
           // Closing first makes graphql-ws's own close (4403) a no-op: ws sends one close frame.
-          ctx.extra.socket.close(SocketClose.Unauthorized, 'Unauthorized');
+          // Deactivated: 4403, as before; the rest 4401, final for graphql-ws' client: refresh or sign in, then connect again.
+          ctx.extra.socket.close(authFailure === 'deactivated' ? SocketClose.Forbidden : SocketClose.Unauthorized, reason);
           return false;
         }
         try {
@@ -138,6 +135,8 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         ctx.extra.viewer = viewer;
         const request = ctx.extra.request!;
         ctx.extra.clientIp = ipOf(request);
+        const userAgent = request.headers['user-agent'];
+        ctx.extra.userAgent = userAgent === undefined ? null : flatString(userAgent.slice(0, 256));
         const origin = originOf(request);
         ctx.extra.origin = origin === null ? null : flatString(origin);
         // Kept for the socket's life otherwise: ~1.5 KB of headers and the bearer token per idle socket.
@@ -149,7 +148,7 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         for (const { socket } of evicted) socket.close(SocketClose.TooManyConnections, 'Too many connections for this user');
         metrics.websocketConnections.inc();
         metrics.websocketConnectionsTotal.inc();
-        services.presence.connected(viewer.id, ctx.extra.connectionId);
+        services.presence.connected(viewer.id, ctx.extra.connectionId, viewer.sessionId);
         return true;
       },
       onDisconnect(ctx) {
@@ -157,7 +156,7 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         if (!viewer) return;
         connections.remove(viewer.id, ctx.extra.socket);
         metrics.websocketConnections.dec();
-        services.presence.disconnected(viewer.id, ctx.extra.connectionId!);
+        services.presence.disconnected(viewer.id, ctx.extra.connectionId!, viewer.sessionId);
       },
       async onSubscribe(ctx, id, payload) {
         // Refused before its operation is known (rate limit, syntax, validation): "invalid", as Apollo labels it.
@@ -168,13 +167,23 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         // graphql-ws keeps the payload for the operation's life; the cache's copy of the
         // text lets the received message (which the parsed text may point into) go.
         if (cached) (payload as { query: string }).query = cached.query;
-        let document: DocumentNode;
+        // Parsed before the budget is spent, to know which budget (budgets.ts); one
+        // that does not parse spends the API budget all the same.
+        let document: DocumentNode | undefined = cached?.document;
+        let unparsable: unknown;
+        if (!document) {
+          try {
+            document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          } catch (error) {
+            unparsable = error;
+          }
+        }
         try {
-          await options.limits.api.consume(`user:${connectedAs.id}`);
-          document = cached?.document ?? parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          await spendBudget(options.limits, document && getOperationAST(document, payload.operationName), { userId: connectedAs.id, ip: ctx.extra.clientIp! });
         } catch (error) {
           return [asClientError(error)];
         }
+        if (!document) return [asClientError(unparsable)];
         if (!cached) {
           const errors = validate(schema, document, [...specifiedRules, ...limitRules, ...(options.validationRules ?? [])]);
           if (errors.length > 0) {
@@ -221,14 +230,21 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
         } catch (error) {
           running.delete(id);
           if (!(error instanceof AuthFailureError)) throw error;
-          ctx.extra.socket.close(SocketClose.Forbidden, CLOSE_REASON[error.failure]);
-          return [new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended; sign in again', { reason: CLOSE_REASON[error.failure] })];
+          const reason = REASON_OF_FAILURE[error.failure];
+          // Closed once graphql-ws has sent this operation's error, so the client reads the reason there too.
+          setImmediate(() => ctx.extra.socket.close(SocketClose.Forbidden, reason));
+          return [unauthenticated(reason)];
         }
         if (viewer.role !== connectedAs.role) {
           ctx.extra.viewer = viewer;
           ctx.extra.subscriptionContext = undefined; // new subscriptions get the new rights
         }
-        const newContext = () => createContext(options, { viewer, authFailure: null }, { clientIp: ctx.extra.clientIp!, origin: ctx.extra.origin ?? null });
+        const newContext = () =>
+          createContext(
+            options,
+            { viewer, authFailure: null },
+            { clientIp: ctx.extra.clientIp!, origin: ctx.extra.origin ?? null, userAgent: ctx.extra.userAgent ?? null },
+          );
         return {
           schema,
           document,
@@ -281,7 +297,7 @@ export function attachWebSocketServer(options: WebSocketOptions): GraphqlWsServe
       .then((stale) => {
         for (const entry of sessions) {
           const reason = stale.get(entry.sessionId);
-          if (reason) entry.socket.close(SocketClose.Forbidden, CLOSE_REASON[reason]);
+          if (reason) entry.socket.close(SocketClose.Forbidden, REASON_OF_FAILURE[reason]);
         }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'socket sweep failed'));

@@ -272,3 +272,260 @@ export async function writeMp4Like(file: string, size: number): Promise<void> {
   out.end();
   await once(out, 'finish');
 }
+
+/** CRC-32 of Ogg pages: polynomial 0x04C11DB7, MSB first, no reflection, initial value 0, no final XOR. */
+const OGG_CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let r = i << 24;
+    for (let bit = 0; bit < 8; bit++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
+    table[i] = r >>> 0;
+  }
+  return table;
+})();
+
+function oggCrc(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ byte) & 0xff]!) >>> 0;
+  return crc;
+}
+
+/** One Ogg page holding whole packets (each under 255 bytes), with its CRC. Header type: 2 first page, 4 last. */
+function oggPage(packets: Buffer[], options: { type: number; granule: bigint; serial: number; sequence: number }): Buffer {
+  const header = Buffer.alloc(27 + packets.length);
+  header.write('OggS', 0, 'latin1');
+  header[4] = 0; // version
+  header[5] = options.type;
+  header.writeBigInt64LE(options.granule, 6);
+  header.writeUInt32LE(options.serial, 14);
+  header.writeUInt32LE(options.sequence, 18);
+  header[26] = packets.length;
+  packets.forEach((packet, i) => {
+    if (packet.length >= 255) throw new Error('oggPage: packets must be under 255 bytes');
+    header[27 + i] = packet.length;
+  });
+  const page = Buffer.concat([header, ...packets]);
+  page.writeUInt32LE(oggCrc(page), 22);
+  return page;
+}
+
+/**
+ * An Ogg Opus voice note of `durationMs` (a multiple of 20 ms): OpusHead and
+ * OpusTags pages, then pages of 20 ms mono CELT packets (TOC 0xF8, a few bytes
+ * of payload) whose granule positions count 48 kHz samples from the start,
+ * pre-skip included; the last page is marked end of stream. Its duration, as
+ * RFC 7845 defines it, is (last granule − pre-skip) / 48 kHz.
+ */
+export function oggOpus(durationMs: number, preSkip = 312): Buffer {
+  const serial = 0x5a7a_1e00;
+  const head = Buffer.alloc(19);
+  head.write('OpusHead', 0, 'latin1');
+  head[8] = 1; // version
+  head[9] = 1; // channels
+  head.writeUInt16LE(preSkip, 10);
+  head.writeUInt32LE(48_000, 12); // the input's sample rate, informational
+  head.writeInt16LE(0, 16); // output gain
+  head[18] = 0; // mapping family: mono/stereo
+  const vendor = Buffer.from('payamak-test', 'latin1');
+  const tags = Buffer.alloc(8 + 4 + vendor.length + 4);
+  tags.write('OpusTags', 0, 'latin1');
+  tags.writeUInt32LE(vendor.length, 8);
+  vendor.copy(tags, 12);
+  tags.writeUInt32LE(0, 12 + vendor.length); // no comments
+  const pages = [oggPage([head], { type: 2, granule: 0n, serial, sequence: 0 }), oggPage([tags], { type: 0, granule: 0n, serial, sequence: 1 })];
+  const frames = Math.round(durationMs / 20);
+  const perPage = 50; // a second of audio per page
+  let granule = BigInt(preSkip);
+  for (let done = 0, sequence = 2; done < frames; sequence++) {
+    const count = Math.min(perPage, frames - done);
+    const packets = Array.from({ length: count }, (_, i) => Buffer.from([0xf8, (done + i) & 0xff, 0x55, 0xaa, 0x33]));
+    done += count;
+    granule += BigInt(count * 960);
+    pages.push(oggPage(packets, { type: done === frames ? 4 : 0, granule, serial, sequence }));
+  }
+  return Buffer.concat(pages);
+}
+
+function box(type: string, ...children: Buffer[]): Buffer {
+  const body = Buffer.concat(children);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+}
+
+function fullBox(type: string, version: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(4);
+  head[0] = version;
+  return box(type, head, body);
+}
+
+const UNITY_MATRIX = (() => {
+  const matrix = Buffer.alloc(36);
+  matrix.writeUInt32BE(0x00010000, 0);
+  matrix.writeUInt32BE(0x00010000, 16);
+  matrix.writeUInt32BE(0x40000000, 32);
+  return matrix;
+})();
+
+function mvhd(timescale: number, duration: number): Buffer {
+  const body = Buffer.alloc(96);
+  body.writeUInt32BE(timescale, 8);
+  body.writeUInt32BE(duration, 12);
+  body.writeUInt32BE(0x00010000, 16); // rate 1.0
+  body.writeUInt16BE(0x0100, 20); // volume 1.0
+  UNITY_MATRIX.copy(body, 32);
+  body.writeUInt32BE(2, 92); // next track id
+  return fullBox('mvhd', 0, body);
+}
+
+function tkhd(duration: number, video: { width: number; height: number } | null): Buffer {
+  const body = Buffer.alloc(80);
+  body.writeUInt32BE(1, 8); // track id
+  body.writeUInt32BE(duration, 16);
+  body.writeUInt16BE(video ? 0 : 0x0100, 32); // volume: audio tracks only
+  UNITY_MATRIX.copy(body, 36);
+  body.writeUInt32BE((video?.width ?? 0) << 16, 72);
+  body.writeUInt32BE((video?.height ?? 0) << 16, 76);
+  const withFlags = fullBox('tkhd', 0, body);
+  withFlags[11] = 3; // enabled, in movie
+  return withFlags;
+}
+
+function mdhd(timescale: number, duration: number): Buffer {
+  const body = Buffer.alloc(20);
+  body.writeUInt32BE(timescale, 8);
+  body.writeUInt32BE(duration, 12);
+  body.writeUInt16BE(0x55c4, 16); // language "und"
+  return fullBox('mdhd', 0, body);
+}
+
+function hdlr(handler: 'soun' | 'vide'): Buffer {
+  const body = Buffer.alloc(21);
+  body.write(handler, 4, 'latin1');
+  return fullBox('hdlr', 0, body);
+}
+
+function mp4aEntry(sampleRate: number): Buffer {
+  const body = Buffer.alloc(28);
+  body.writeUInt16BE(1, 6); // data reference index
+  body.writeUInt16BE(1, 16); // channels
+  body.writeUInt16BE(16, 18); // sample size
+  body.writeUInt32BE(sampleRate * 65_536, 24); // 16.16 fixed point
+  return box('mp4a', body);
+}
+
+function avc1Entry(width: number, height: number): Buffer {
+  const body = Buffer.alloc(78);
+  body.writeUInt16BE(1, 6);
+  body.writeUInt16BE(width, 24);
+  body.writeUInt16BE(height, 26);
+  body.writeUInt32BE(0x00480000, 28); // 72 dpi
+  body.writeUInt32BE(0x00480000, 32);
+  body.writeUInt16BE(1, 40); // frame count
+  body.writeUInt16BE(0x18, 74); // depth
+  body.writeInt16BE(-1, 76);
+  return box('avc1', body);
+}
+
+function stbl(entry: Buffer): Buffer {
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(1, 0);
+  const empty = Buffer.alloc(4); // no entries
+  return box(
+    'stbl',
+    fullBox('stsd', 0, Buffer.concat([count, entry])),
+    fullBox('stts', 0, empty),
+    fullBox('stsc', 0, empty),
+    fullBox('stsz', 0, Buffer.alloc(8)),
+    fullBox('stco', 0, empty),
+  );
+}
+
+/**
+ * An ISO media file as a phone records it: `ftyp` with `brand`, a `moov` whose
+ * movie header (mvhd) and one track's media header (mdhd) give `durationMs`
+ * (with timescales of their own, as real files have), and an `mdat` of filler
+ * bytes at the end. `track` decides the kind: a sound track (an M4A voice
+ * note, brand `M4A `) or a video track (brand `isom`).
+ */
+export function isoMedia(options: { brand: 'M4A ' | 'isom' | 'qt  '; track: 'audio' | 'video'; durationMs: number; mdatBytes?: number }): Buffer {
+  const { brand, track, durationMs } = options;
+  const head = Buffer.alloc(8);
+  head.write(brand, 0, 'latin1');
+  const compatible = Buffer.from(brand === 'M4A ' ? 'M4A mp42isom' : brand === 'qt  ' ? 'qt  ' : 'isomiso2avc1mp41', 'latin1');
+  const movieScale = 1000;
+  const mediaScale = track === 'audio' ? 44_100 : 90_000;
+  const movieDuration = durationMs;
+  const mediaDuration = Math.round((durationMs * mediaScale) / 1000);
+  const video = track === 'video' ? { width: 320, height: 180 } : null;
+  const trak = box(
+    'trak',
+    tkhd(movieDuration, video),
+    box(
+      'mdia',
+      mdhd(mediaScale, mediaDuration),
+      hdlr(track === 'audio' ? 'soun' : 'vide'),
+      box('minf', stbl(track === 'audio' ? mp4aEntry(44_100) : avc1Entry(video!.width, video!.height))),
+    ),
+  );
+  return Buffer.concat([
+    box('ftyp', head, compatible),
+    box('moov', mvhd(movieScale, movieDuration), trak),
+    box('mdat', Buffer.alloc(options.mdatBytes ?? 256, 0x5a)),
+  ]);
+}
+
+/**
+ * An MP3 of `frames` MPEG-1 Layer III frames, 128 kbit/s at 44.1 kHz, mono,
+ * constant bit rate and no Xing header: each frame is 417 bytes (418 padded)
+ * and 1152 samples, so its duration is frames × 1152 / 44,100 s.
+ */
+export function mp3Frames(frames: number): Buffer {
+  const parts: Buffer[] = [];
+  let remainder = 0;
+  for (let i = 0; i < frames; i++) {
+    // Padding keeps the average at exactly 144 × 128000 / 44100 bytes per frame.
+    remainder += (144 * 128_000) % 44_100;
+    const padded = remainder >= 44_100;
+    if (padded) remainder -= 44_100;
+    const frame = Buffer.alloc(417 + (padded ? 1 : 0));
+    frame.writeUInt32BE((0xfffb90c0 | (padded ? 0x200 : 0)) >>> 0, 0); // sync, MPEG-1, Layer III, no CRC, 128 kbit/s, 44.1 kHz, mono
+    parts.push(frame);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * A WebM voice note with a Duration in its Segment Info (as an encoder that
+ * finalises its file writes): one Opus audio track at 48 kHz, mono. A live
+ * MediaRecorder stream has none (see {@link webm}).
+ */
+export function webmVoice(durationMs: number): Buffer {
+  const el = (id: number[], body: Buffer) => Buffer.concat([Buffer.from(id), vintSize(body.length), body]);
+  const float = (value: number) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeDoubleBE(value);
+    return bytes;
+  };
+  const header = el([0x1a, 0x45, 0xdf, 0xa3], el([0x42, 0x82], Buffer.from('webm')));
+  // TimecodeScale 1,000,000 ns: Duration counts milliseconds.
+  const info = el([0x15, 0x49, 0xa9, 0x66], Buffer.concat([el([0x2a, 0xd7, 0xb1], Buffer.from([0x0f, 0x42, 0x40])), el([0x44, 0x89], float(durationMs))]));
+  const audio = el([0xe1], Buffer.concat([el([0xb5], float(48_000)), el([0x9f], Buffer.from([1]))]));
+  const track = el([0xae], Buffer.concat([el([0xd7], Buffer.from([1])), el([0x83], Buffer.from([2])), el([0x86], Buffer.from('A_OPUS')), audio]));
+  const tracks = el([0x16, 0x54, 0xae, 0x6b], track);
+  const cluster = el([0x1f, 0x43, 0xb6, 0x75], el([0xe7], Buffer.from([0])));
+  const segment = Buffer.concat([Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), info, tracks, cluster]);
+  return Buffer.concat([header, segment]);
+}
+
+/** A PNG of two colours side by side (left `left`, right `right`), `width` × `height`: its placeholder must keep them apart. */
+export function twoColourPng(width: number, height: number, left: [number, number, number], right: [number, number, number]): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) Buffer.from(x < width / 2 ? left : right).copy(raw, (y * width + x) * 3);
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}

@@ -8,8 +8,10 @@ import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { parseEnv } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
+import type { HostLookup } from '../lib/public-address.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import { createTestDatabase } from './database.js';
+import { openTestServers } from './open-servers.js';
 import type { Topic } from '../realtime/pubsub.js';
 
 export interface TestServer extends RunningServer {
@@ -17,8 +19,13 @@ export interface TestServer extends RunningServer {
   wsUrl: string;
   /** The server's DATA_DIR (removed by close); UPLOAD_DIR is `uploads` in it unless overridden. */
   dataDir: string;
-  /** Runs `work` and returns how many SQL statements the server sent meanwhile. */
-  countStatements(work: () => Promise<unknown>): Promise<number>;
+  /**
+   * Runs `work` and returns how many SQL statements the server sent meanwhile. With `quietMs`, keeps counting
+   * after `work` until no statement came for that long: for background work that announces nothing when done.
+   * With `runs`, runs `work` that many times (it must be repeatable) and returns the fewest: work the server
+   * does on its own (a sweep, a job, a session's last-used mark) may land in any one window, never in all.
+   */
+  countStatements(work: () => Promise<unknown>, options?: { quietMs?: number; runs?: number }): Promise<number>;
 }
 
 /**
@@ -31,10 +38,16 @@ export async function startTestServer(
     shareDatabaseWith?: TestServer;
     keepAliveMs?: number;
     tuning?: {
+      /** How long a typing signal lasts (300 ms here, so tests of its lapse wait little; production 6 s). */
+      typingTtlMs?: number;
       socketSweepMs?: number;
       presenceGraceMs?: number;
       drainTimeoutMs?: number;
       search?: { plan?: 'walk' | 'index' | 'indexInChats'; sample?: number };
+      /** TEST ONLY: a CA the APNs sender trusts (the fake's self-signed certificate). */
+      pushTestCa?: string;
+      /** Link previews that may reach the test's local pages: allowLoopback, or a lookup making made-up names resolve. */
+      linkPreviews?: { allowLoopback?: boolean; lookup?: HostLookup; limits?: { maxPageBytes?: number; maxImageBytes?: number; maxRedirects?: number } };
     };
   } = {},
 ): Promise<TestServer> {
@@ -60,10 +73,13 @@ export async function startTestServer(
     RATE_LIMIT_INVITES: '0',
     RATE_LIMIT_INVITES_IP: '0',
     RATE_LIMIT_REPORTS: '0',
+    RATE_LIMIT_LINK_PREVIEWS: '0',
     METRICS_PORT: '0',
+    // Bursts fold into one push per chat per device this often: short, so tests of the follow-up wait little.
+    PUSH_COALESCE_MS: '200',
     ...env,
   });
-  let counting: { statements: number } | undefined;
+  let counting: { statements: number; lastAt: number } | undefined;
   const server = await startServer({
     env: parsed,
     logger: createLogger(parsed),
@@ -80,26 +96,40 @@ export async function startTestServer(
       ...options.tuning,
     },
     onQuery: () => {
-      if (counting) counting.statements += 1;
+      if (counting) {
+        counting.statements += 1;
+        counting.lastAt = Date.now();
+      }
     },
   });
   const url = `http://127.0.0.1:${server.port}`;
+  const handle = {};
+  openTestServers.set(handle, `${path.basename(expect.getState().testPath ?? '?')} › ${expect.getState().currentTestName ?? 'a hook'}`);
   return {
     ...server,
     url,
     graphqlUrl: `${url}/graphql`,
     wsUrl: `ws://127.0.0.1:${server.port}/graphql`,
     dataDir,
-    async countStatements(work) {
-      counting = { statements: 0 };
-      try {
-        await work();
-        return counting.statements;
-      } finally {
-        counting = undefined;
+    async countStatements(work, { quietMs = 0, runs = 1 } = {}) {
+      let fewest = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < runs; run += 1) {
+        const window = { statements: 0, lastAt: Date.now() };
+        counting = window;
+        try {
+          await work();
+          for (let idle = Date.now() - window.lastAt; idle < quietMs; idle = Date.now() - window.lastAt) {
+            await new Promise((resolve) => setTimeout(resolve, quietMs - idle));
+          }
+          fewest = Math.min(fewest, window.statements);
+        } finally {
+          counting = undefined;
+        }
       }
+      return fewest;
     },
     async close() {
+      openTestServers.delete(handle);
       await server.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
@@ -292,3 +322,28 @@ export class LiveSubscription<TData, TVariables = Record<string, unknown>> {
 export async function waitForListeners(server: TestServer, topic: Topic<unknown>, userId: string, count = 1): Promise<void> {
   await expect.poll(() => server.pubsub.listenerCount(topic, userId), { timeout: 5000, interval: 10 }).toBeGreaterThanOrEqual(count);
 }
+
+/**
+ * A raw graphql-ws socket, acknowledged, and a promise of how the server
+ * closes it: for tests that wait on a close code and reason (the positive
+ * signal that a session's socket ended). Rejects if it closes before the ack.
+ */
+export function openSocket(
+  server: Pick<TestServer, 'wsUrl'>,
+  token: string,
+): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<{ code: number; reason: string }>((done) => socket.on('close', (code, reason) => done({ code, reason: String(reason) })));
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (data) => {
+      if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') resolve({ socket, closed });
+    });
+    socket.on('error', reject);
+    void closed.then(({ code, reason }) => reject(new Error(`closed before ack: ${code} ${reason}`)));
+  });
+}
+
+/** Rejects when `promise` has not settled within `ms`. */
+export const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))]);

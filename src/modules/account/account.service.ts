@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { AppError, ErrorCode, unauthenticated } from '../../lib/errors.js';
+import { AppError, AuthReason, ErrorCode, unauthenticated } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Limiter } from '../../lib/rate-limits.js';
 import { isUuid } from '../../lib/text.js';
@@ -92,12 +92,14 @@ export class AccountService {
           aboutVisibility: 'CHATS',
           groupAddsVisibility: 'EVERYONE',
           readReceipts: true,
+          mustChangePassword: false,
         },
         select: { id: true },
       });
       await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
       await tx.refreshToken.deleteMany({ where: { session: { userId } } });
-      await tx.pushSubscription.deleteMany({ where: { userId } });
+      await tx.recoveryCode.deleteMany({ where: { userId } });
+      await tx.device.deleteMany({ where: { userId } });
       await tx.notification.deleteMany({ where: { userId } });
       await tx.userBlock.deleteMany({ where: { OR: [{ blockerId: userId }, { blockedId: userId }] } });
       await tx.messageHidden.deleteMany({ where: { userId } });
@@ -114,7 +116,7 @@ export class AccountService {
       return me.displayName;
     });
     // Deleted a moment ago by another of its sessions.
-    if (name === null) throw unauthenticated();
+    if (name === null) throw unauthenticated(AuthReason.SESSION_REVOKED);
     auth.closeSockets({ userId, sessionIds: null, reason: 'SESSION_REVOKED' });
     const groups = await chats.leaveEveryGroup(userId, name);
     const removedFiles = await files.deleteEverythingOf(userId);

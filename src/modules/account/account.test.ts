@@ -99,8 +99,9 @@ describe('deleteAccount', () => {
     const keys = stored.flatMap((file) => [file.storageKey, file.thumbnailKey]).filter((key): key is string => key !== null);
     expect(keys.length).toBeGreaterThanOrEqual(3);
     expect(keys.every(onDisk)).toBe(true);
-    await server.database.prisma.pushSubscription.create({
-      data: { userId: dana.user.id, endpoint: `https://push.example/${dana.user.id}`, p256dh: 'p', auth: 'a' },
+    const danaSession = await server.database.prisma.session.findFirstOrThrow({ where: { userId: dana.user.id } });
+    await server.database.prisma.device.create({
+      data: { userId: dana.user.id, sessionId: danaSession.id, platform: 'APNS', token: 'ab'.repeat(32), tokenHash: 'cd'.repeat(32) },
     });
     await server.database.prisma.notification.create({ data: { userId: dana.user.id, type: 'ADDED_TO_GROUP', title: 'hi' } });
 
@@ -120,7 +121,7 @@ describe('deleteAccount', () => {
     expect(await server.database.prisma.file.findMany({ where: { ownerId: dana.user.id }, select: { id: true } })).toEqual([{ id: groupPhoto.id }]);
     expect(expectNoErrors(await gql(server, GroupByIdDocument, { id: groupId }, as(alice))).chat!.avatar?.id).toBe(groupPhoto.id);
     expect(keys.some(onDisk)).toBe(false);
-    expect(await server.database.prisma.pushSubscription.count({ where: { userId: dana.user.id } })).toBe(0);
+    expect(await server.database.prisma.device.count({ where: { userId: dana.user.id } })).toBe(0);
     expect(await server.database.prisma.notification.count({ where: { userId: dana.user.id } })).toBe(0);
 
     // The group goes on without Dana, and her messages stay, from "Deleted account".

@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
-import { AuthTopic } from '../auth/index.js';
+import { AuthTopic, hashPassword, temporaryPassword } from '../auth/index.js';
 import { EVERY_INSTANCE } from '../../realtime/pubsub.js';
 
 /** Who changes an account: an admin through the API, or an operator at the command line (audited without an admin id). */
@@ -72,6 +72,33 @@ export class AccountAdmin {
       });
     }
     return { user, endedSessions };
+  }
+
+  /**
+   * Gives the account a temporary password, returned once (it is stored only
+   * as its argon2 hash), and makes its owner change it at the next sign-in
+   * (`mustChangePassword`). Every session ends and the sockets close; the
+   * account's recovery codes end too, since an admin reset is for an account
+   * whose owner lost control of it. Not for one's own account (changePassword)
+   * nor for a deleted one.
+   */
+  async resetPassword(actor: AccountActor, userId: string): Promise<string> {
+    const target = await this.user(userId);
+    if ('admin' in actor && userId === actor.admin.id) throw badInput('Change your own password with changePassword', 'userId');
+    if (target.deletedAt !== null) throw badInput('This account was deleted by its owner', 'userId');
+    const password = temporaryPassword();
+    const passwordHash = await hashPassword(password);
+    const now = new Date();
+    await this.prisma.$transaction([
+      this.prisma.user.update({ where: { id: userId }, data: { passwordHash, mustChangePassword: true }, select: { id: true } }),
+      this.prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } }),
+      this.prisma.recoveryCode.deleteMany({ where: { userId } }),
+      // The password itself is never written anywhere but to the admin's answer.
+      this.audit(actor, 'RESET_PASSWORD', userId, {}),
+    ]);
+    this.pubsub.publish(AuthTopic.SocketsToClose, EVERY_INSTANCE, { userId, sessionIds: null, reason: 'SESSION_REVOKED' });
+    this.logger.info({ userId }, 'password reset by an admin; every session ended');
+    return password;
   }
 
   /** The account of a user id or (for the CLI) a username; NOT_FOUND otherwise. */

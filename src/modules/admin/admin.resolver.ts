@@ -1,10 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { MessageConnection } from '../messages/index.js';
 import { Role, User, UserConnection, type UserRecord } from '../users/index.js';
-import { AdminAuditConnection, AdminAuditEntry, AdminStats, Health, type AuditRecord } from './admin.types.js';
+import { ActivityHour, AdminAuditConnection, AdminAuditEntry, AdminStats, Health, type AuditRecord } from './admin.types.js';
 import { PageArgs } from '../../graphql/page-args.js';
 
 // Every operation here is for role ADMIN: others get FORBIDDEN (signed out: UNAUTHENTICATED).
@@ -20,6 +20,12 @@ export class AdminResolver {
   @Query(() => Health)
   adminHealth(@Ctx() ctx: Context) {
     return ctx.services.admin.health();
+  }
+
+  @Authorized('ADMIN')
+  @Query(() => [ActivityHour], { description: "Messages per hour for the last `hours` hours (1–168), the current hour last: the admin screen's chart." })
+  adminActivity(@Arg('hours', () => Int) hours: number, @Ctx() ctx: Context) {
+    return ctx.services.admin.activity(hours);
   }
 
   @Authorized('ADMIN')
@@ -66,6 +72,15 @@ export class AdminResolver {
   @Mutation(() => User)
   adminSetUserRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.admin.setRole(viewer, userId, role);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => String, {
+    description:
+      'A temporary password for the user, shown only in this answer (audited, never logged). Every session of theirs ends; at their next sign-in login answers mustChangePassword: true, and only changePassword and me work until they change it.',
+  })
+  adminResetPassword(@Arg('userId', () => ID) userId: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
+    return ctx.services.admin.resetPassword(viewer, userId);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Null when that admin account was deleted.' })

@@ -10,9 +10,13 @@ import type { ConnectionRegistry } from '../../realtime/connections.js';
 import { MESSAGE_SELECT, type MessageRecord } from '../messages/index.js';
 import type { UserRecord } from '../users/index.js';
 import type { AccountAdmin } from './admin.accounts.js';
-import type { AdminStats, AuditRecord, Health } from './admin.types.js';
+import type { ActivityHour, AdminStats, AuditRecord, Health } from './admin.types.js';
+
+/** adminActivity's widest window: a week of hours. */
+export const MAX_ACTIVITY_HOURS = 168;
 import { timedProbe } from '../../lib/probe.js';
 import type { JobCounts } from '../../jobs/job-queue.js';
+import type { PushPlatformStats } from '../devices/index.js';
 
 /** What the admin service needs to know about the running server. */
 export interface AdminEnvironment {
@@ -27,6 +31,8 @@ export interface AdminEnvironment {
   connections: ConnectionRegistry;
   /** The job queue's rows by state (src/jobs). */
   jobCounts(): Promise<JobCounts>;
+  /** Pushes per platform on this instance since it started (modules/devices). */
+  pushStats(): PushPlatformStats[];
 }
 
 export class AdminService {
@@ -48,7 +54,7 @@ export class AdminService {
         this.prisma.message.count({ where: { createdAt: { gte: since } } }),
         this.prisma.notification.count(),
         this.prisma.notification.count({ where: { read: false } }),
-        this.prisma.file.aggregate({ _count: { _all: true }, _sum: { size: true, thumbnailSize: true } }),
+        this.prisma.file.aggregate({ _count: { _all: true }, _sum: { size: true, thumbnailSize: true, posterSize: true } }),
         this.prisma.report.count({ where: { status: 'OPEN' } }),
       ]);
     return {
@@ -61,7 +67,7 @@ export class AdminService {
       messagesTotal,
       messagesLast24h,
       filesCount: files._count._all,
-      filesBytes: (files._sum.size ?? 0) + (files._sum.thumbnailSize ?? 0),
+      filesBytes: (files._sum.size ?? 0) + (files._sum.thumbnailSize ?? 0) + (files._sum.posterSize ?? 0),
       notificationsTotal,
       notificationsUnread,
       webSocketsOpen: this.env.connections.count,
@@ -87,7 +93,27 @@ export class AdminService {
       version: this.env.version,
       uptimeSeconds: Math.round((Date.now() - this.env.startedAt.getTime()) / 1000),
       jobs,
+      push: this.env.pushStats(),
     };
+  }
+
+  /**
+   * Messages per clock hour for the last `hours` hours, the current one
+   * included, oldest first, with empty hours as 0 (a chart needs every bar).
+   * The BRIN index on createdAt keeps it to the last week's blocks of the table.
+   */
+  async activity(hours: number): Promise<ActivityHour[]> {
+    if (!Number.isInteger(hours) || hours < 1 || hours > MAX_ACTIVITY_HOURS) throw badInput(`hours must be 1–${MAX_ACTIVITY_HOURS}`, 'hours');
+    const rows = await this.prisma.$queryRaw<{ hour: Date; messages: number }[]>`
+      WITH span AS (SELECT date_trunc('hour', now()) - make_interval(hours => ${hours - 1}::int) AS since)
+      SELECT h.hour, coalesce(c.n, 0)::int AS messages
+      FROM span, generate_series(span.since, date_trunc('hour', now()), interval '1 hour') AS h(hour)
+      LEFT JOIN (
+        SELECT date_trunc('hour', m."createdAt") AS hour, count(*) AS n
+        FROM "Message" m, span WHERE m."createdAt" >= span.since GROUP BY 1
+      ) c ON c.hour = h.hour
+      ORDER BY h.hour`;
+    return rows;
   }
 
   /** Every message, or one chat's or one sender's; newest first. Each call is audited. */
@@ -135,6 +161,10 @@ export class AdminService {
 
   async setRole(admin: Viewer, userId: string, role: Role): Promise<UserRecord> {
     return (await this.accounts.setRole({ admin }, userId, role)).user;
+  }
+
+  resetPassword(admin: Viewer, userId: string): Promise<string> {
+    return this.accounts.resetPassword({ admin }, userId);
   }
 
   async auditLog(args: { first?: number | null; after?: string | null }): Promise<Connection<AuditRecord>> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, createUser, promoteToAdmin, type TestUser } from '../../test/factories.js';
 import { createPrivateChat } from '../../test/chats.js';
 import {
+  AdminActivityDocument,
   AdminAuditLogDocument,
   AdminHealthDocument,
   AdminMessagesDocument,
@@ -34,6 +35,7 @@ describe('access', () => {
   const operations = [
     ['adminStats', () => gql(server, AdminStatsDocument, {}, as(plain)), () => gql(server, AdminStatsDocument)],
     ['adminHealth', () => gql(server, AdminHealthDocument, {}, as(plain)), () => gql(server, AdminHealthDocument)],
+    ['adminActivity', () => gql(server, AdminActivityDocument, { hours: 24 }, as(plain)), () => gql(server, AdminActivityDocument, { hours: 24 })],
     ['adminUsers', () => gql(server, AdminUsersDocument, {}, as(plain)), () => gql(server, AdminUsersDocument)],
     ['adminMessages', () => gql(server, AdminMessagesDocument, {}, as(plain)), () => gql(server, AdminMessagesDocument)],
     ['adminAuditLog', () => gql(server, AdminAuditLogDocument, {}, as(plain)), () => gql(server, AdminAuditLogDocument)],
@@ -88,6 +90,28 @@ describe('reads', () => {
     } finally {
       await socket.dispose();
     }
+  });
+
+  it('adminActivity counts messages per clock hour, every hour of the window present, the current one last', async () => {
+    const before = expectNoErrors(await gql(server, AdminActivityDocument, { hours: 3 }, as(admin))).adminActivity;
+    const chatId = await createPrivateChat(server, admin, plain);
+    for (const text of ['one', 'two']) expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text } }, as(plain)));
+    const after = expectNoErrors(await gql(server, AdminActivityDocument, { hours: 3 }, as(admin))).adminActivity;
+    expect(after).toHaveLength(3);
+    const hours = after.map((bucket) => new Date(bucket.hour).getTime());
+    expect(hours[2]! - hours[0]!).toBe(2 * 3600_000);
+    expect(hours[2]).toBe(Math.floor(Date.now() / 3600_000) * 3600_000);
+    // The hour may have turned between the two reads; the newest bucket then holds just the two.
+    const grew = after[2]!.messages - (before[2]!.hour === after[2]!.hour ? before[2]!.messages : 0);
+    expect(grew).toBe(2);
+    const week = expectNoErrors(await gql(server, AdminActivityDocument, { hours: 168 }, as(admin))).adminActivity;
+    expect(week).toHaveLength(168);
+  });
+
+  it.each([0, 169, -1])('adminActivity(hours: %i) is BAD_USER_INPUT on hours', async (hours) => {
+    const refused = await gql(server, AdminActivityDocument, { hours }, as(admin));
+    expectErrorCode(refused, 'BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.extensions?.['field']).toBe('hours');
   });
 
   it('adminHealth reports each part', async () => {
@@ -204,7 +228,8 @@ describe('the admin CLI', () => {
       child.stdin.end(stdin);
     });
 
-  it('creates an admin, promotes and deactivates users, on the server database', { timeout: 90_000 }, async () => {
+  // Eight processes, each importing the app: minutes on a loaded machine. The timeout guards a hang only.
+  it('creates an admin, promotes and deactivates users, on the server database', { timeout: 180_000 }, async () => {
     const created = await cli(['create', 'Operator'], 'operator password 1\n');
     expect(created, created.stderr).toMatchObject({ code: 0 });
     const { login } = expectNoErrors(await gql(server, LoginDocument, { input: { username: 'operator', password: 'operator password 1' } }));

@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionTypes } from '../../lib/relay.js';
+import { DevicePlatform } from '../devices/index.js';
 
 @ObjectType('AdminStats')
 export class AdminStats {
@@ -34,6 +35,17 @@ export class JobsHealth {
   failed!: number;
 }
 
+@ObjectType('PushHealth', { description: "One platform's pushes on this instance since it started." })
+export class PushHealth {
+  @Field(() => DevicePlatform) platform!: DevicePlatform;
+  @Field(() => Boolean, { description: 'Configured (APNS_*, FCM_*); Web Push always is. Devices of a platform that is not get nothing.' })
+  configured!: boolean;
+  @Field(() => Int) sent!: number;
+  @Field(() => Int, { description: 'Attempts that failed: 5xx, 429, unreachable, refused (retries counted each).' }) failed!: number;
+  @Field(() => Int, { description: 'Pushes given up: out of retries, or refused for good.' }) dropped!: number;
+  @Field(() => Int, { description: 'Devices removed because the push service said the token is gone.' }) removed!: number;
+}
+
 @ObjectType('Health')
 export class Health {
   @Field(() => String, { description: '"ok" when every check is up, else "degraded".' }) status!: string;
@@ -45,6 +57,13 @@ export class Health {
   @Field(() => String) version!: string;
   @Field(() => Int) uptimeSeconds!: number;
   @Field(() => JobsHealth, { nullable: true, description: 'Null when the database does not answer.' }) jobs!: JobsHealth | null;
+  @Field(() => [PushHealth], { description: 'Pushes by platform (this instance).' }) push!: PushHealth[];
+}
+
+@ObjectType('ActivityHour', { description: 'Messages sent in one clock hour (UTC), for a chart.' })
+export class ActivityHour {
+  @Field(() => Date, { description: 'The start of the hour.' }) hour!: Date;
+  @Field(() => Int, { description: 'Messages created in it, SYSTEM messages included, deleted ones too.' }) messages!: number;
 }
 
 export interface AuditRecord {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
 
 // OWASP Password Storage Cheat Sheet, argon2id: 19 MiB, 2 iterations, 1 lane.
@@ -21,4 +22,16 @@ let dummyHash: Promise<string> | undefined;
 export async function burnPasswordCheck(password: string): Promise<void> {
   dummyHash ??= hashPassword('payamak-dummy-password');
   await verifyPassword(await dummyHash, password);
+}
+
+/** Letters and digits no one misreads when copying a password by hand (no 0/O, 1/l/I). */
+const TEMPORARY_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/**
+ * A temporary password for adminResetPassword: 16 characters of a 56-letter
+ * alphabet, ~93 bits, far beyond guessing within the sign-in budgets. Drawn
+ * without modulo bias (randomInt).
+ */
+export function temporaryPassword(): string {
+  return Array.from({ length: 16 }, () => TEMPORARY_ALPHABET[randomInt(TEMPORARY_ALPHABET.length)]).join('');
 }

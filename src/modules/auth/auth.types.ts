@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { User, type UserRecord } from '../users/index.js';
 
 @ObjectType()
@@ -14,6 +14,33 @@ export class AuthPayload {
 
   @Field(() => User)
   user!: UserRecord;
+
+  @Field(() => Boolean, {
+    description:
+      'True after an admin set a temporary password (adminResetPassword): until changePassword, every other operation but `me` is FORBIDDEN with extensions.reason PASSWORD_CHANGE_REQUIRED.',
+  })
+  mustChangePassword!: boolean;
+}
+
+@ObjectType({ description: 'A signed-in device or browser: one sign-in and its refreshes.' })
+export class Session {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Boolean, { description: 'The session of the token this request was made with.' })
+  current!: boolean;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'The sign-in or the latest refresh (a client refreshes at least every 15 minutes while in use).' })
+  lastUsedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The User-Agent header of the sign-in, at most 256 characters.' })
+  userAgent!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The client address of the sign-in.' })
+  ip!: string | null;
 }
 
 @InputType()

@@ -13,10 +13,14 @@ export {
   ensureAdminAccount,
   releaseUsername,
   USERNAME_RESERVED_DAYS,
+  MAX_SESSIONS_PER_USER,
   type AuthResult,
+  type AuthServiceOptions,
   type ClientInfo,
+  type SessionRecord,
 } from './auth.service.js';
 export { TokenIssuer, type TokenIssuerOptions } from './auth.tokens.js';
 export { AuthResolver } from './auth.resolver.js';
-export { hashPassword } from './auth.passwords.js';
+export { hashPassword, temporaryPassword } from './auth.passwords.js';
+export { Session } from './auth.types.js';
 export { AuthTopic, type SocketsToClosePayload } from './auth.topics.js';

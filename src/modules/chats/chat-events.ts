@@ -69,9 +69,10 @@ export interface ChatEventListener {
   membersJoined?(event: MembersJoined): void;
   memberLeft?(event: MemberLeft): void;
   groupRenamed?(event: GroupRenamed): void;
-  chatRead?(event: { chatId: string; userId: string }): void;
+  /** `sessionId`: the session that read, when a person did (its device needs no "cleared" push). */
+  chatRead?(event: { chatId: string; userId: string; sessionId?: string }): void;
   /** Many chats read at once (markAllChatsRead): one event, so a listener can act in one statement. */
-  chatsRead?(event: { chatIds: string[]; userId: string }): void;
+  chatsRead?(event: { chatIds: string[]; userId: string; sessionId?: string }): void;
   reactionSet?(event: ReactionSet): void;
 }
 

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
-import { unauthenticated } from '../../lib/errors.js';
+import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { isMuted } from './chat-settings.service.js';
 import { ChatSettingsInput } from './chat-settings.inputs.js';
@@ -36,7 +36,7 @@ export class ChatSettingsResolver {
       'A chat of mine changed: its title, description, photo, permissions, members, admins, pins or message timer, or my own settings for it (from another device). ' +
       'The chat in its new state for me.',
     subscribe: ({ args, context }: { args: Record<string, unknown>; context: Context }) => {
-      if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
+      if (!context.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID, 'Subscriptions need a signed-in WebSocket connection');
       return context.services.chatSettings.subscribeUpdates(context.viewer, context.loaders, args['chatId'] as string | null);
     },
   })
@@ -45,7 +45,7 @@ export class ChatSettingsResolver {
     @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null,
     @Ctx() ctx: Context,
   ): Promise<ChatRecord> {
-    if (!ctx.viewer) throw unauthenticated();
+    if (!ctx.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID);
     return (await requireReader(ctx.loaders, ctx.viewer, payload.chatId)).chat;
   }
 

@@ -73,6 +73,6 @@ export class ChatSettingsService {
 
   async subscribeUpdates(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<ChatUpdatedPayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(ChatTopic.ChatUpdated, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, ChatTopic.ChatUpdated, chatId ?? undefined);
   }
 }

@@ -140,12 +140,15 @@ describe('updateChatSettings', () => {
       if (i % 2) expectNoErrors(await settings(me, chatId, { markedUnread: true, muted: true }));
     }
     const count = (first: number) =>
-      server.countStatements(async () => {
-        const { chats } = expectNoErrors(
-          await gql(server, FilteredChatsDocument, { first, filter: { unread: true, kind: 'PRIVATE', archived: false } }, as(me)),
-        );
-        expect(chats.edges.length).toBe(Math.min(first, 10));
-      });
+      server.countStatements(
+        async () => {
+          const { chats } = expectNoErrors(
+            await gql(server, FilteredChatsDocument, { first, filter: { unread: true, kind: 'PRIVATE', archived: false } }, as(me)),
+          );
+          expect(chats.edges.length).toBe(Math.min(first, 10));
+        },
+        { runs: 3 },
+      );
     expect(await count(3)).toBe(await count(10));
   });
 });

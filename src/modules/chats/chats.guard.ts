@@ -1,71 +1,51 @@
-import type { PubSub } from '../../realtime/pubsub.js';
+import type { PubSub, SubscribeOptions, Topic } from '../../realtime/pubsub.js';
 import { ChatTopic } from './chat.topics.js';
 
 /**
- * Wraps a user's event stream so it only yields events of chats the user is in
- * at delivery time, and (with `chatId`) only that chat's. Leaving a chat drops
- * its events already in flight; a subscription to that one chat completes.
+ * A user's events of `topic`, only of chats the user is in at delivery time,
+ * and (with `chatId`) only that chat's. Leaving a chat drops its events already
+ * in flight; a subscription to that one chat completes.
  */
-export function guardByMembership<T extends { chatId: string }>(
-  pubsub: PubSub,
-  userId: string,
-  source: AsyncIterableIterator<T>,
-  chatId?: string,
-): AsyncIterableIterator<T> {
-  return new MembershipGuard(pubsub, userId, source, chatId);
+export function guardByMembership<T extends { chatId: string }>(pubsub: PubSub, userId: string, topic: Topic<T>, chatId?: string): AsyncIterableIterator<T> {
+  const membership = new Membership<T>(chatId);
+  const events = pubsub.subscribe(topic, userId, membership);
+  membership.watch(pubsub, userId, events);
+  return events;
 }
 
-const DONE: IteratorResult<never> = { value: undefined, done: true };
-
 /**
- * A class with promise chains rather than closures and async functions: an
- * idle subscription then holds one small object and one pending promise
- * (memory per socket is a benchmark target).
+ * The filter the subscription's own queue asks, not a stage of the stream: no
+ * promise per event. A class rather than closures: an idle subscription holds
+ * one small object and its membership listener (memory per socket is a
+ * benchmark target).
  */
-class MembershipGuard<T extends { chatId: string }> implements AsyncIterableIterator<T> {
+class Membership<T extends { chatId: string }> implements SubscribeOptions<T> {
   /** Chats left since subscribing; made on the first departure. */
   #left: Set<string> | undefined;
-  #finished = false;
-  readonly #stopWatching: () => void;
+  #stopWatching: (() => void) | undefined;
+  #ended = false;
 
-  constructor(
-    pubsub: PubSub,
-    userId: string,
-    private readonly source: AsyncIterableIterator<T>,
-    private readonly chatId: string | undefined,
-  ) {
+  constructor(private readonly chatId: string | undefined) {}
+
+  watch(pubsub: PubSub, userId: string, events: AsyncIterableIterator<T>): void {
+    if (this.#ended) return;
     this.#stopWatching = pubsub.listen(ChatTopic.Membership, userId, (event) => {
       if (event.change === 'LEFT') {
         (this.#left ??= new Set()).add(event.chatId);
-        if (event.chatId === chatId) void this.return();
+        if (event.chatId === this.chatId) void events.return?.();
       } else {
         this.#left?.delete(event.chatId);
       }
     });
   }
 
-  next(): Promise<IteratorResult<T>> {
-    return this.source.next().then(
-      (result) => {
-        if (result.done || this.#finished) return this.return();
-        const { chatId: eventChat } = result.value;
-        if ((this.chatId === undefined || eventChat === this.chatId) && !this.#left?.has(eventChat)) return result;
-        return this.next();
-      },
-      (error: unknown) => this.return().then(() => Promise.reject(error)),
-    );
+  accepts(event: T): boolean {
+    return (this.chatId === undefined || event.chatId === this.chatId) && !this.#left?.has(event.chatId);
   }
 
-  async return(): Promise<IteratorResult<T>> {
-    if (!this.#finished) {
-      this.#finished = true;
-      this.#stopWatching();
-      await this.source.return?.();
-    }
-    return DONE;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
+  ended(): void {
+    this.#ended = true;
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
   }
 }

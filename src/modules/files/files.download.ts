@@ -29,7 +29,7 @@ export class FileDownloads {
   ) {}
 
   /**
-   * For `GET /files/:id[/thumbnail]`: the signature is checked first (403 for a
+   * For `GET /files/:id[/thumbnail|/poster]`: the signature is checked first (403 for a
    * missing, forged or expired one, without touching the database), then the
    * file (or a hold on its bytes) must still exist (404).
    */
@@ -41,29 +41,37 @@ export class FileDownloads {
       (await this.prisma.file.findUnique({ where: { id }, select: FILE_SELECT })) ??
       (await this.prisma.fileHold.findUnique({ where: { id }, select: FILE_SELECT }));
     if (!file) return { status: 404 };
-    const thumbnail = variant === 'thumbnail';
-    const key = thumbnail ? file.thumbnailKey : file.storageKey;
-    const size = thumbnail ? file.thumbnailSize : file.size;
-    if (key === null || size === null) return { status: 404 };
+    const served = VARIANTS[variant](file);
+    if (served.key === null || served.size === null || served.mimeType === null) return { status: 404 };
+    const { key, size, mimeType } = served;
     return {
       status: 200,
       download: {
-        mimeType: thumbnail ? 'image/webp' : file.mimeType,
+        mimeType,
         size,
-        // Stored bytes never change for an id, so the content hash identifies both variants.
-        etag: `"${file.checksum}${thumbnail ? '.t' : ''}"`,
-        disposition: !thumbnail && file.kind === 'DOCUMENT' ? 'attachment' : 'inline',
-        fileName: downloadName(file, thumbnail),
+        // Stored bytes never change for an id, so the content hash identifies every variant.
+        etag: `"${file.checksum}${ETAG_SUFFIX[variant]}"`,
+        disposition: variant === 'original' && file.kind === 'DOCUMENT' ? 'attachment' : 'inline',
+        fileName: downloadName(file, variant, mimeType),
         open: (range) => this.store.get(key, range),
       },
     };
   }
 }
 
-/** `holiday.jpg`, with the extension the bytes call for (a text file sent as "x.png" downloads as "x.png.txt"). */
-function downloadName(file: FileRecord, thumbnail: boolean): string {
-  const ext = thumbnail ? 'webp' : (extensionOf(file.mimeType) ?? 'bin');
+/** Which stored bytes each variant serves, and as what. */
+const VARIANTS: Readonly<Record<FileVariant, (file: FileRecord) => { key: string | null; size: number | null; mimeType: string | null }>> = {
+  original: (file) => ({ key: file.storageKey, size: file.size, mimeType: file.mimeType }),
+  thumbnail: (file) => ({ key: file.thumbnailKey, size: file.thumbnailSize, mimeType: 'image/webp' }),
+  poster: (file) => ({ key: file.posterKey, size: file.posterSize, mimeType: file.posterMimeType }),
+};
+
+const ETAG_SUFFIX: Readonly<Record<FileVariant, string>> = { original: '', thumbnail: '.t', poster: '.p' };
+
+/** `holiday.jpg`, with the extension the bytes call for (a text file sent as "x.png" downloads as "x.png.txt"); `clip-poster.jpg` for a poster. */
+function downloadName(file: FileRecord, variant: FileVariant, mimeType: string): string {
+  const ext = extensionOf(mimeType) ?? (variant === 'thumbnail' ? 'webp' : 'bin');
   const base = file.originalName ?? 'file';
-  const stem = thumbnail ? `${base.replace(/\.[^.]*$/, '') || 'file'}-thumbnail` : base;
+  const stem = variant === 'original' ? base : `${base.replace(/\.[^.]*$/, '') || 'file'}-${variant}`;
   return stem.toLowerCase().endsWith(`.${ext}`) || (ext === 'jpg' && /\.jpe?g$/i.test(stem)) ? stem : `${stem}.${ext}`;
 }

@@ -9,16 +9,18 @@ import type { FileRecord } from './files.types.js';
 /**
  * Who may see a file (and get its signed URLs): those who read the message it
  * was sent with (members of its chat, and former members whose history holds
- * it); a group's photo, its members and former members; for profile
- * pictures (no chat), any signed-in user, but for the owner's current avatar
- * as User.avatar shows it (privacy.profilePhoto, blocking): an id seen
- * earlier gives no way around it.
+ * it; an album's files too); a group's photo, its members and former members;
+ * for profile pictures (no chat), any signed-in user as User.avatar shows it
+ * (privacy.profilePhoto, blocking): an id seen earlier gives no way around
+ * it. A finished resumable upload not sent yet (no chat, nobody's avatar) is
+ * its owner's alone.
  */
 export async function canViewFile(loaders: FileViewLoaders, viewer: Viewer, file: FileRecord): Promise<boolean> {
   if (file.chatId === null) {
     if (file.ownerId === viewer.id) return true;
+    // Without a chat it is a profile picture, or a finished upload not sent yet (the owner's alone).
     const owner = await loaders.userById.load(file.ownerId);
-    return owner?.avatarId !== file.id || seesAvatar(viewer, owner, loaders);
+    return owner?.avatarId === file.id && seesAvatar(viewer, owner, loaders);
   }
   try {
     const { chat, ranges } = await requireReader(loaders, viewer, file.chatId);
@@ -40,6 +42,20 @@ export async function requireViewableFile(loaders: FileViewLoaders, viewer: View
   const file = isUuid(id) ? await loaders.fileById.load(id) : null;
   if (!file || !(await canViewFile(loaders, viewer, file))) throw notFound('File');
   return file;
+}
+
+/**
+ * Many files at once (Query.files): each the viewer may see, else null, in
+ * the order of `ids`. Every rule of {@link canViewFile} goes through the
+ * loaders, so the checks of all of them batch into the same few statements.
+ */
+export async function viewableFiles(loaders: FileViewLoaders, viewer: Viewer, ids: readonly string[]): Promise<(FileRecord | null)[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const file = isUuid(id) ? await loaders.fileById.load(id) : null;
+      return file && (await canViewFile(loaders, viewer, file)) ? file : null;
+    }),
+  );
 }
 
 /** Deleting is for the uploader: others who can see the file get FORBIDDEN, everyone else NOT_FOUND. */

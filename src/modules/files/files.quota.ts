@@ -76,7 +76,7 @@ const quotaUsedUp = (quota: number, used: number, needed?: string) =>
   );
 
 /**
- * Bytes a user's File rows hold: originals and thumbnails, the avatar included
+ * Bytes a user's File rows hold: originals, thumbnails and posters, the avatar included
  * unless `exceptAvatar`. Stored bytes count once, for the oldest row naming
  * them: a forwarded copy is a File row of the forwarder's over its source's
  * bytes, so it costs nothing while the source is there, and the forwarder
@@ -86,7 +86,7 @@ const quotaUsedUp = (quota: number, used: number, needed?: string) =>
 async function storedBytes(db: Db, userId: string, options: { exceptAvatar: boolean }): Promise<number> {
   // float8: a sum of int4 is int8, which would arrive as a string or BigInt; bytes fit a double exactly far beyond any disk.
   const rows = await db.$queryRaw<{ used: number }[]>`
-    SELECT COALESCE(SUM(f."size"::int8 + COALESCE(f."thumbnailSize", 0)), 0)::float8 AS "used"
+    SELECT COALESCE(SUM(f."size"::int8 + COALESCE(f."thumbnailSize", 0) + COALESCE(f."posterSize", 0)), 0)::float8 AS "used"
     FROM "File" f
     WHERE f."ownerId" = ${userId}::uuid
       AND (NOT ${options.exceptAvatar}::boolean OR f."id" IS DISTINCT FROM (SELECT "avatarId" FROM "User" WHERE "id" = ${userId}::uuid))

@@ -4,10 +4,11 @@ import { rm } from 'node:fs/promises';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, ErrorCode, badInput } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { readDurationMs } from '../../media/duration.js';
 import { detectFileType, type DetectedType } from '../../media/file-type.js';
 import type { FileStore } from '../../media/file-store.js';
 import type { ImageProcessor } from '../../media/image.js';
-import { payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
+import { formatBytes, payloadTooLarge, unsupportedMediaType } from '../../media/media-errors.js';
 import type { TempDir, UploadStream } from '../../media/temp-file.js';
 import { cleanFileName } from './files.inputs.js';
 import { withinRoom, type Room } from './files.quota.js';
@@ -33,8 +34,10 @@ const ACCEPTED_LIST = 'JPEG, PNG, GIF or WebP images; MP4, MOV or AVI video; MP3
 /**
  * An upload is streamed to a temporary file (counted against its limit,
  * hashed), its type is decided from its bytes, images are re-encoded without
- * metadata, and only then is anything stored; the temporary files are removed
- * whatever happens.
+ * metadata (and get a BlurHash), audio and video have their length read from
+ * the container, and only then is anything stored; the temporary files are
+ * removed whatever happens. Multipart uploads and finished resumable ones
+ * both come through here, so both get the same.
  */
 export class UploadReceiver {
   constructor(
@@ -51,6 +54,31 @@ export class UploadReceiver {
     const temp = await this.temp.receive(withinRoom(stream, options.room), options.maxBytes).catch((error: unknown) => {
       throw uploadError(error);
     });
+    try {
+      return await this.#inspectAndStore(temp, filename, options, started);
+    } finally {
+      await temp.dispose();
+    }
+  }
+
+  /**
+   * The same for bytes already complete on disk (a finished resumable upload):
+   * hashed, inspected, processed and stored. The file may be taken (moved into
+   * the store); the caller removes it if it is still there, whatever happens.
+   */
+  async receiveFile(file: string, filename: string | null, options: ReceiveOptions): Promise<StoredUpload> {
+    const started = performance.now();
+    const { size, sha256 } = await hashFile(file);
+    if (size > options.maxBytes) throw payloadTooLarge(`The file is larger than ${formatBytes(options.maxBytes)}`);
+    return this.#inspectAndStore({ path: file, size, sha256 }, filename ?? undefined, options, started);
+  }
+
+  async #inspectAndStore(
+    temp: { path: string; size: number; sha256: string },
+    filename: string | undefined,
+    options: ReceiveOptions,
+    started: number,
+  ): Promise<StoredUpload> {
     const outputs: string[] = [];
     const keys: string[] = [];
     const discard = async () => {
@@ -83,8 +111,13 @@ export class UploadReceiver {
           storageKey: keys[0]!,
           thumbnailKey: keys[1]!,
           thumbnailSize: image.thumbnail.size,
+          durationMs: null,
+          blurhash: image.blurhash,
+          ...NO_EXTRAS,
         };
       } else {
+        // Before the bytes move into the store: read where they are, once.
+        const durationMs = await readDurationMs(temp.path, type);
         keys.push(await this.store.putFile(temp.path));
         data = {
           ...fileData(type, type.mime, filename),
@@ -95,10 +128,20 @@ export class UploadReceiver {
           storageKey: keys[0]!,
           thumbnailKey: null,
           thumbnailSize: null,
+          durationMs,
+          blurhash: null,
+          ...NO_EXTRAS,
         };
       }
       this.logger.info(
-        { kind: data.kind, mimeType: data.mimeType, receivedBytes: temp.size, storedBytes: data.size, ms: Math.round(performance.now() - started) },
+        {
+          kind: data.kind,
+          mimeType: data.mimeType,
+          receivedBytes: temp.size,
+          storedBytes: data.size,
+          durationMs: data.durationMs,
+          ms: Math.round(performance.now() - started),
+        },
         'upload stored',
       );
       return { data, discard };
@@ -106,11 +149,13 @@ export class UploadReceiver {
       await discard();
       throw error;
     } finally {
-      await temp.dispose();
       await Promise.all(outputs.map((file) => rm(file, { force: true })));
     }
   }
 }
+
+/** What only sendAttachments adds (the sender's waveform, a video's poster). */
+const NO_EXTRAS = { waveform: null, posterKey: null, posterSize: null, posterMimeType: null } as const;
 
 function fileData(type: DetectedType, mimeType: string, filename: string | undefined) {
   return { kind: type.kind, mimeType, originalName: cleanFileName(filename) };
@@ -141,7 +186,15 @@ function uploadError(error: unknown): unknown {
 }
 
 async function sha256File(file: string): Promise<string> {
+  return (await hashFile(file)).sha256;
+}
+
+async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    size += (chunk as Buffer).byteLength;
+    hash.update(chunk as Buffer);
+  }
+  return { size, sha256: hash.digest('hex') };
 }

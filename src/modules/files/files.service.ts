@@ -1,6 +1,7 @@
 import type { FileUpload } from 'graphql-upload-minimal';
-import type { PrismaClient } from '../../generated/prisma/client.js';
-import { isUniqueViolation, notFound } from '../../lib/errors.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import type { MessageKind } from '../../generated/prisma/enums.js';
+import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
@@ -19,15 +20,23 @@ import {
   type ChatRecord,
   type GroupsService,
 } from '../chats/index.js';
-import { announceMentions, recordMentions, replyElsewhere, type MessageLog, type MessageRecord } from '../messages/index.js';
+import { announceMentions, recordMentions, replyElsewhere, type LinkPreviewPort, type MessageLog, type MessageRecord } from '../messages/index.js';
 import { cleanClientId } from '../messages/index.js';
 import { USER_SELECT, type UserRecord } from '../users/index.js';
 import { FileDownloads, type DownloadResult } from './files.download.js';
-import { cleanCaption, type SendMediaMessageInput } from './files.inputs.js';
+import {
+  checkAttachments,
+  cleanCaption,
+  type AttachmentInput,
+  type CreateUploadInput,
+  type SendAttachmentsInput,
+  type SendMediaMessageInput,
+} from './files.inputs.js';
 import { unlimitedUploads, type UploadLimiter } from './files.limiter.js';
-import { requireOwnFile, requireViewableFile, type FileViewLoaders } from './files.policy.js';
+import { requireOwnFile, requireViewableFile, viewableFiles, type FileViewLoaders } from './files.policy.js';
 import { StorageQuota } from './files.quota.js';
-import { UploadReceiver } from './files.receive.js';
+import { UploadReceiver, type StoredUpload } from './files.receive.js';
+import { ResumableUploads, type CompletionOutcome, type CreatedUpload, type ResumableUploadOptions, type UploadSessionRecord } from './files.uploads.js';
 import { FILE_SELECT, type FileRecord } from './files.types.js';
 
 /** Options for {@link FilesService}. */
@@ -52,6 +61,10 @@ export interface FilesServiceOptions {
   storageQuota?: number;
   /** Group photos (uploadGroupAvatar) are set through chats' group administration; without it, they are refused. */
   groups?: GroupsService;
+  /** Resumable uploads (createUpload, tus); without them, createUpload is refused. */
+  resumable?: ResumableUploadOptions;
+  /** Told of each media message sent, for a preview of its caption's first link (modules/link-previews); without it, none. */
+  linkPreviews?: LinkPreviewPort;
 }
 
 /**
@@ -70,6 +83,9 @@ export class FilesService {
   readonly #receiver: UploadReceiver;
   readonly #downloads: FileDownloads;
   readonly #groups: GroupsService | undefined;
+  readonly #resumable: ResumableUploads | undefined;
+  readonly #linkPreviews: LinkPreviewPort | undefined;
+  readonly #expiries = new WeakMap<object, number>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -89,6 +105,11 @@ export class FilesService {
     this.#receiver = new UploadReceiver(options.store, options.temp, options.images ?? new ImageProcessor(), logger);
     this.#downloads = new FileDownloads(prisma, options.signer, options.store);
     this.#groups = options.groups;
+    this.#linkPreviews = options.linkPreviews;
+    const resumable = options.resumable;
+    this.#resumable = resumable
+      ? new ResumableUploads(prisma, resumable.store, this.#receiver, this.#quota, this.#limiter, this.#mediaBytes, logger, resumable)
+      : undefined;
   }
 
   /** The largest upload any operation takes: the multipart parser's own limit. */
@@ -112,12 +133,45 @@ export class FilesService {
   }
 
   /**
-   * A fresh signed URL for a file the caller has already shown the viewer may
-   * see. Absolute: PUBLIC_URL, else the origin of the viewer's request.
+   * Up to {@link MAX_FILES_AT_ONCE} files by id, in the order asked: each one
+   * the viewer may see (files.policy.ts), null for the rest, a stranger's file
+   * exactly as a missing one. Batched through the loaders, so the statements
+   * are the same in number for 1 id as for 100.
    */
-  url(file: Pick<FileRecord, 'id' | 'thumbnailKey'>, variant: FileVariant, origin: string | null): string | null {
+  files(viewer: Viewer, loaders: FileViewLoaders, ids: readonly string[]): Promise<(FileRecord | null)[]> {
+    if (ids.length > MAX_FILES_AT_ONCE) throw badInput(`ids holds at most ${MAX_FILES_AT_ONCE} file ids`, 'ids');
+    return viewableFiles(loaders, viewer, ids);
+  }
+
+  /**
+   * A fresh signed URL for a file the caller has already shown the viewer may
+   * see. Absolute: PUBLIC_URL, else the origin of the viewer's request. The
+   * URLs of one record expire together, at {@link urlExpiresAt}.
+   */
+  url(file: Pick<FileRecord, 'id' | 'thumbnailKey'> & Partial<Pick<FileRecord, 'posterKey'>>, variant: FileVariant, origin: string | null): string | null {
     if (variant === 'thumbnail' && file.thumbnailKey === null) return null;
-    return `${this.#publicUrl ?? origin ?? ''}${this.#signer.path(file.id, variant)}`;
+    if (variant === 'poster' && (file.posterKey ?? null) === null) return null;
+    return `${this.#publicUrl ?? origin ?? ''}${this.#signer.path(file.id, variant, this.#expiryOf(file))}`;
+  }
+
+  /** When the file's signed URLs (url, thumbnailUrl, posterUrl) stop working: the `exp` they are signed with. */
+  urlExpiresAt(file: Pick<FileRecord, 'id'>): Date {
+    return new Date(this.#expiryOf(file) * 1000);
+  }
+
+  /**
+   * One expiry per record: the fields of a File are resolved one after the
+   * other, and a bucket boundary between them would give its URLs and its
+   * urlExpiresAt different ones. Records are made per request (and per
+   * subscription event: the loaders are renewed), so none keeps an old one.
+   */
+  #expiryOf(file: object): number {
+    let exp = this.#expiries.get(file);
+    if (exp === undefined) {
+      exp = this.#signer.expiry();
+      this.#expiries.set(file, exp);
+    }
+    return exp;
   }
 
   /**
@@ -127,6 +181,117 @@ export class FilesService {
    * stores nothing; a stranger to the chat is refused.
    */
   async sendMediaMessage(viewer: Viewer, loaders: ChatLoaders, input: SendMediaMessageInput): Promise<MessageRecord> {
+    return this.#send(viewer, loaders, input, async () => {
+      await this.#limiter.consume(viewer.id);
+      const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
+      const stored = await this.#receiver.receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
+      return {
+        write: async (tx) => {
+          await this.#requireRoom(tx, viewer.id, stored);
+          const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId: input.chatId }, select: { id: true } });
+          return { kind: stored.data.kind, fileIds: [file.id] };
+        },
+        discard: () => stored.discard(),
+      };
+    });
+  }
+
+  /**
+   * An album: 1–10 finished uploads of the viewer's (or files of theirs not
+   * sent anywhere yet) in one message, in order, through the same send path
+   * as {@link sendMediaMessage}: membership, a retried clientId, blocks, an
+   * announcement group, the reply, then one transaction that attaches the
+   * files to the chat and appends the message. Someone else's upload, or an
+   * unknown id, is NOT_FOUND; an unfinished or already sent one BAD_USER_INPUT.
+   */
+  async sendAttachments(viewer: Viewer, loaders: ChatLoaders, input: SendAttachmentsInput): Promise<MessageRecord> {
+    const ids = checkAttachments(input.attachments);
+    return this.#send(viewer, loaders, input, async () => ({
+      album: true,
+      write: async (tx) => {
+        const attached = await this.#attach(tx, viewer.id, input.chatId, ids);
+        const posters = await this.#takePosters(tx, viewer.id, input.attachments);
+        for (const attachment of input.attachments) await this.#describe(tx, attachment, attached.get(attachment.uploadId)!, posters);
+        await tx.uploadSession.deleteMany({ where: { id: { in: [...ids, ...posters.keys()] } } });
+        return { kind: attached.get(ids[0]!)!.kind, fileIds: ids };
+      },
+      discard: async () => undefined,
+    }));
+  }
+
+  /**
+   * What the sender says of one attachment, written in the send's
+   * transaction (a refusal rolls the whole album back): the length, only
+   * when the container gave none (a client's clock is not the file's); the
+   * waveform of a voice note; a video's poster, whose bytes (already an image
+   * processed as any: EXIF gone, re-encoded, with a thumbnail and a BlurHash)
+   * become the video's posterUrl, thumbnailUrl and blurhash.
+   */
+  async #describe(tx: SendTx, attachment: AttachmentInput, file: AttachedFile, posters: Map<string, PosterRecord>): Promise<void> {
+    const { durationMs, waveform, posterUploadId } = attachment;
+    const timed = file.kind === 'AUDIO' || file.kind === 'VIDEO';
+    if (durationMs !== null && durationMs !== undefined && !timed) {
+      throw badInput('durationMs is for audio and video attachments', 'durationMs');
+    }
+    if (waveform !== null && waveform !== undefined && file.kind !== 'AUDIO') throw badInput('waveform is for audio attachments (voice notes)', 'waveform');
+    const poster = posterUploadId === null || posterUploadId === undefined ? null : posters.get(posterUploadId)!;
+    if (poster && file.kind !== 'VIDEO') throw badInput('posterUploadId is for video attachments', 'posterUploadId');
+    const data = {
+      ...(file.durationMs === null && durationMs !== null && durationMs !== undefined ? { durationMs } : {}),
+      ...(waveform !== null && waveform !== undefined ? { waveform: Uint8Array.from(waveform) } : {}),
+      ...(poster
+        ? {
+            posterKey: poster.storageKey,
+            posterSize: poster.size,
+            posterMimeType: poster.mimeType,
+            thumbnailKey: poster.thumbnailKey,
+            thumbnailSize: poster.thumbnailSize,
+            blurhash: poster.blurhash,
+          }
+        : {}),
+    };
+    if (Object.keys(data).length > 0) await tx.file.update({ where: { id: file.id }, data, select: { id: true } });
+  }
+
+  /**
+   * The posters of an album's videos: finished uploads (or files not sent) of
+   * the sender's, as attachments are, that are images. Their File rows go in
+   * the send's transaction, their bytes stay: the video's row names them from
+   * then on, so the quota counts them once, on the video. Someone else's, or
+   * an unknown id, is NOT_FOUND; an unfinished or sent one, or one that is not
+   * an image, BAD_USER_INPUT with field posterUploadId.
+   */
+  async #takePosters(tx: SendTx, ownerId: string, attachments: readonly AttachmentInput[]): Promise<Map<string, PosterRecord>> {
+    const ids = attachments.flatMap(({ posterUploadId }) => (posterUploadId === null || posterUploadId === undefined ? [] : [posterUploadId]));
+    if (ids.length === 0) return new Map();
+    const valid = ids.filter(isUuid);
+    const rows = await tx.$queryRaw<(PosterRecord & { id: string; kind: MessageKind })[]>`
+      DELETE FROM "File" f
+      WHERE f."id" = ANY(${valid}::uuid[]) AND f."ownerId" = ${ownerId}::uuid AND f."chatId" IS NULL
+        AND NOT EXISTS (SELECT 1 FROM "User" u WHERE u."avatarId" = f."id")
+      RETURNING f."id"::text AS "id", f."kind"::text AS "kind", f."mimeType", f."size", f."storageKey", f."thumbnailKey", f."thumbnailSize", f."blurhash"`;
+    const taken = new Map(rows.map((row) => [row.id, row]));
+    if (rows.some((row) => row.kind !== 'IMAGE')) throw badInput('A poster must be an image (JPEG, PNG, GIF or WebP)', 'posterUploadId');
+    if (taken.size === ids.length) return taken;
+    return this.#refuseUntaken(tx, ownerId, ids, taken, {
+      field: 'posterUploadId',
+      unfinished: 'A poster upload is not finished yet: send the rest of its bytes (tus PATCH), then send it',
+      sent: 'A poster was already sent, or is a profile picture',
+    });
+  }
+
+  /**
+   * The send path of media messages: the cheap checks, then `prepare` (which
+   * may read an upload), then one transaction in which `write` creates or
+   * attaches the files, the message is appended with the first as its file,
+   * an album's order is written and the caption's mentions are recorded.
+   */
+  async #send(
+    viewer: Viewer,
+    loaders: ChatLoaders,
+    input: { chatId: string; caption?: string | null; clientId?: string | null; replyToId?: string | null },
+    prepare: () => Promise<PreparedFiles>,
+  ): Promise<MessageRecord> {
     const caption = cleanCaption(input.caption);
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
@@ -141,42 +306,34 @@ export class FilesService {
     // Likewise an announcement group's plain member; append refuses it again under the lock.
     requireMaySend(chat, member);
     const replyToId = await this.#checkReply(chatId, input.replyToId);
-    await this.#limiter.consume(viewer.id);
-    const room = await this.#quota.room(viewer.id, { exceptAvatar: false });
-
-    const stored = await this.#receiver.receive(input.file, { maxBytes: this.#mediaBytes, avatar: false, ownerId: viewer.id, room });
+    const prepared = await prepare();
     let mentioned: string[] = [];
+    let message: MessageRecord;
     try {
-      const { message } = await this.log.transaction(
+      ({ message } = await this.log.transaction(
         async (tx, append) => {
-          if (this.#quota.bytes > 0) {
-            // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
-            // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
-            // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
-            // waits for this one, which is about to wait for that chat's lock in append.
-            await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${viewer.id}::uuid FOR NO KEY UPDATE`;
-            await this.#quota.requireRoom(tx, viewer.id, stored, { exceptAvatar: false });
-          }
-          const file = await tx.file.create({ data: { ...stored.data, ownerId: viewer.id, chatId }, select: { id: true } });
+          const { kind, fileIds } = await prepared.write(tx);
           const appended = await append({
             chatId,
             senderId: viewer.id,
-            kind: stored.data.kind,
+            kind,
             text: caption,
             replyToId,
             clientId,
-            fileId: file.id,
+            fileId: fileIds[0]!,
             requireMember: viewer.id,
             readBy: viewer.id,
           });
+          if (fileIds.length > 1 || prepared.album) {
+            await tx.messageAttachment.createMany({ data: fileIds.map((fileId, position) => ({ messageId: appended.message.id, position, fileId })) });
+          }
           mentioned = await recordMentions(tx, appended.message);
           return appended;
         },
         ({ message }) => announceMentions(this.events, message, mentioned),
-      );
-      return message;
+      ));
     } catch (error) {
-      await stored.discard();
+      await prepared.discard();
       if (clientId && isUniqueViolation(error)) {
         // A concurrent retry won the race: its message (and file) is the one.
         const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
@@ -184,6 +341,115 @@ export class FilesService {
       }
       throw error;
     }
+    // Committed: whatever happens to the preview, the files are the message's now.
+    await this.#linkPreviews?.requested(message);
+    return message;
+  }
+
+  /**
+   * Attaches files of the viewer's that nothing shows yet (finished uploads:
+   * no chat, nobody's avatar) to the chat, locking their rows until commit,
+   * so two sends racing for one upload cannot both take it. Returns each
+   * one's kind and container length; explains what is wrong with any it could not take.
+   */
+  async #attach(tx: SendTx, ownerId: string, chatId: string, ids: readonly string[]): Promise<Map<string, AttachedFile>> {
+    const valid = ids.filter(isUuid);
+    const rows = await tx.$queryRaw<AttachedFile[]>`
+      UPDATE "File" f SET "chatId" = ${chatId}::uuid
+      WHERE f."id" = ANY(${valid}::uuid[]) AND f."ownerId" = ${ownerId}::uuid AND f."chatId" IS NULL
+        AND NOT EXISTS (SELECT 1 FROM "User" u WHERE u."avatarId" = f."id")
+      RETURNING f."id"::text AS "id", f."kind"::text AS "kind", f."durationMs"`;
+    const attached = new Map(rows.map((row) => [row.id, row]));
+    if (attached.size === ids.length) return attached;
+    return this.#refuseUntaken(tx, ownerId, ids, attached, {
+      field: 'attachments',
+      unfinished: 'An upload is not finished yet: send the rest of its bytes (tus PATCH), then send it',
+      sent: 'A file of attachments was already sent, or is a profile picture',
+    });
+  }
+
+  /**
+   * Why some of `ids` could not be taken for a send: an upload not finished, a file of the caller's already sent
+   * (or their profile picture), or else one that is not theirs at all (NOT_FOUND, so strangers learn nothing).
+   */
+  async #refuseUntaken(
+    tx: SendTx,
+    ownerId: string,
+    ids: readonly string[],
+    taken: ReadonlyMap<string, unknown>,
+    refusal: { field: string; unfinished: string; sent: string },
+  ): Promise<never> {
+    const missing = ids.filter((id) => !taken.has(id) && isUuid(id));
+    const [sessions, files] = await Promise.all([
+      tx.uploadSession.findMany({ where: { id: { in: missing }, ownerId }, select: { id: true, status: true } }),
+      tx.file.findMany({ where: { id: { in: missing }, ownerId }, select: { id: true } }),
+    ]);
+    if (sessions.some((session) => session.status !== 'COMPLETE')) throw badInput(refusal.unfinished, refusal.field);
+    if (files.length === missing.length && missing.length === ids.length - taken.size) throw badInput(refusal.sent, refusal.field);
+    throw notFound('Upload');
+  }
+
+  async #requireRoom(tx: Pick<Tx, '$queryRaw'>, userId: string, stored: StoredUpload): Promise<void> {
+    if (this.#quota.bytes === 0) return;
+    // The user's row lock serialises their commits, so two uploads racing cannot both fit in the same room.
+    // FOR NO KEY UPDATE, not FOR UPDATE: foreign-key checks on the user (a message they send elsewhere, their
+    // being added to a chat) take KEY SHARE, which it leaves free; so a transaction holding a chat lock never
+    // waits for this one, which is about to wait for that chat's lock in append.
+    await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR NO KEY UPDATE`;
+    await this.#quota.requireRoom(tx, userId, stored, { exceptAvatar: false });
+  }
+
+  /** createUpload: a resumable upload of the viewer's (see {@link ResumableUploads.create}); `url` is where its tus resource is. */
+  async createUpload(viewer: Viewer, input: CreateUploadInput, origin: string | null): Promise<CreatedUpload & { url: string }> {
+    const created = await this.#requireResumable().create(viewer, input);
+    return { ...created, url: `${this.#publicUrl ?? origin ?? ''}${UPLOADS_PATH}/${created.id}` };
+  }
+
+  /** The tus routes: the viewer's own upload, or null (a stranger's is as unknown as a missing one). */
+  uploadOf(ownerId: string, id: string): Promise<UploadSessionRecord | null> {
+    return this.#requireResumable().ofOwner(ownerId, id);
+  }
+
+  /** The tus routes: every byte of the upload arrived (see {@link ResumableUploads.complete}). */
+  completeUpload(id: string): Promise<CompletionOutcome> {
+    return this.#requireResumable().complete(id, async (tx, { ownerId, data }) => {
+      await this.#requireRoom(tx, ownerId, { data, discard: async () => undefined });
+      // chatId null: the owner's alone until sendAttachments attaches it (files.policy.ts).
+      await tx.file.create({ data: { ...data, id, ownerId, chatId: null }, select: { id: true } });
+    });
+  }
+
+  /** The tus routes: DELETE of an unfinished upload. */
+  cancelUpload(ownerId: string, id: string): Promise<boolean> {
+    return this.#requireResumable().cancel(ownerId, id);
+  }
+
+  /**
+   * The sweep of the expire_uploads job: uploads past their expiresAt go
+   * with their bytes, and a finished one never sent takes its File row along.
+   * Returns how many went.
+   */
+  async expireUploads(now: Date, limit?: number): Promise<number> {
+    if (!this.#resumable) return 0;
+    const { count, completed } = await this.#resumable.expireDue(now, limit);
+    if (completed.length > 0) {
+      const rows = await this.prisma.$queryRaw<StoredBytes[]>`
+        DELETE FROM "File" f WHERE f."id" = ANY(${completed}::uuid[]) AND f."chatId" IS NULL
+          AND NOT EXISTS (SELECT 1 FROM "User" u WHERE u."avatarId" = f."id")
+        RETURNING f."id"::text AS "id", f."storageKey", f."thumbnailKey", f."posterKey"`;
+      for (const row of rows) await this.#removeBytes(row);
+    }
+    return count;
+  }
+
+  /** Where the tus server keeps the bytes while they arrive; for the tus routes. */
+  get resumableStore(): ResumableUploads['store'] | undefined {
+    return this.#resumable?.store;
+  }
+
+  #requireResumable(): ResumableUploads {
+    if (!this.#resumable) throw new Error('FilesService: resumable uploads need options.resumable');
+    return this.#resumable;
   }
 
   /** Replaces the viewer's profile picture; the previous one's bytes are removed. */
@@ -280,6 +546,8 @@ export class FilesService {
    * so memory does not grow with the files. Returns how many went.
    */
   async deleteEverythingOf(userId: string): Promise<number> {
+    // Uploads first: one finishing meanwhile writes its File row under the row it no longer finds, and fails.
+    await this.#resumable?.removeAllOf(userId);
     let deleted = 0;
     for (;;) {
       const rows = await this.prisma.$queryRaw<StoredBytes[]>`
@@ -287,7 +555,7 @@ export class FilesService {
           SELECT f."id" FROM "File" f
           WHERE f."ownerId" = ${userId}::uuid AND NOT EXISTS (SELECT 1 FROM "Chat" c WHERE c."avatarId" = f."id")
           LIMIT 100)
-        RETURNING "id"::text AS "id", "storageKey", "thumbnailKey"`;
+        RETURNING "id"::text AS "id", "storageKey", "thumbnailKey", "posterKey"`;
       if (rows.length === 0) break;
       for (const row of rows) await this.#removeBytes(row);
       deleted += rows.length;
@@ -296,7 +564,7 @@ export class FilesService {
     return deleted;
   }
 
-  /** For `GET /files/:id[/thumbnail]`: see {@link FileDownloads.download}. */
+  /** For `GET /files/:id[/thumbnail|/poster]`: see {@link FileDownloads.download}. */
   download(id: string, variant: FileVariant, exp: unknown, sig: unknown): Promise<DownloadResult> {
     return this.#downloads.download(id, variant, exp, sig);
   }
@@ -334,8 +602,7 @@ export class FilesService {
    */
   async copyForForward(tx: Pick<Tx, '$queryRaw' | 'file'>, fileId: string, copy: { chatId: string; ownerId: string }): Promise<string | null> {
     const [source] = await tx.$queryRaw<SharedBytes[]>`
-      SELECT "kind"::text AS "kind", "mimeType", "size", "width", "height", "checksum", "originalName", "storageKey", "thumbnailKey", "thumbnailSize"
-      FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
+      SELECT ${SHARED_COLUMNS} FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
     if (!source) return null;
     const created = await tx.file.create({ data: { ...source, chatId: copy.chatId, ownerId: copy.ownerId }, select: { id: true } });
     return created.id;
@@ -353,8 +620,7 @@ export class FilesService {
    */
   async hold(tx: Pick<Tx, '$queryRaw' | 'fileHold'>, fileId: string): Promise<FileRecord | null> {
     const [source] = await tx.$queryRaw<(SharedBytes & Pick<FileRecord, 'ownerId' | 'chatId'>)[]>`
-      SELECT "ownerId"::text AS "ownerId", "chatId"::text AS "chatId", "kind"::text AS "kind", "mimeType", "size", "width", "height", "checksum",
-             "originalName", "storageKey", "thumbnailKey", "thumbnailSize"
+      SELECT "ownerId"::text AS "ownerId", "chatId"::text AS "chatId", ${SHARED_COLUMNS}
       FROM "File" WHERE "id" = ${fileId}::uuid FOR SHARE`;
     if (!source) return null;
     return tx.fileHold.create({ data: source, select: FILE_SELECT });
@@ -373,13 +639,14 @@ export class FilesService {
    * go, and the second statement sees every one still standing.
    */
   async #removeBytes(file: StoredBytes): Promise<void> {
-    const keys = [file.storageKey, file.thumbnailKey].filter((key): key is string => key !== null);
-    const naming = { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }]) };
-    const select = { storageKey: true, thumbnailKey: true } as const;
+    const keys = [file.storageKey, file.thumbnailKey, file.posterKey].filter((key): key is string => key !== null);
+    // A video's poster was an upload of its own: its bytes are named by posterKey and thumbnailKey.
+    const naming = { OR: keys.flatMap((key) => [{ storageKey: key }, { thumbnailKey: key }, { posterKey: key }]) };
+    const select = { storageKey: true, thumbnailKey: true, posterKey: true } as const;
     const shared = await this.prisma.file.findMany({ where: naming, select });
-    const stillUsed = new Set(shared.flatMap((row) => [row.storageKey, row.thumbnailKey]));
+    const stillUsed = new Set(shared.flatMap((row) => [row.storageKey, row.thumbnailKey, row.posterKey]));
     if (keys.some((key) => !stillUsed.has(key))) {
-      for (const row of await this.prisma.fileHold.findMany({ where: naming, select })) stillUsed.add(row.storageKey).add(row.thumbnailKey);
+      for (const row of await this.prisma.fileHold.findMany({ where: naming, select })) stillUsed.add(row.storageKey).add(row.thumbnailKey).add(row.posterKey);
     }
     for (const key of keys) {
       if (stillUsed.has(key)) continue;
@@ -404,8 +671,42 @@ export class FilesService {
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
+/** Where the tus resources of createUpload are served (server/tus-routes.ts). */
+export const UPLOADS_PATH = '/uploads/tus';
+
+/** What a send's `prepare` made ready: how to write (or attach) the files in the send's transaction, and how to undo what it stored. */
+type SendTx = Parameters<Parameters<MessageLog['transaction']>[0]>[0];
+
+interface PreparedFiles {
+  write(tx: SendTx): Promise<{ kind: MessageKind; fileIds: string[] }>;
+  discard(): Promise<void>;
+  /** Record the order even of one file (sendAttachments): Message.files then reads it. */
+  album?: boolean;
+}
+
 /** Where a File row's bytes are: what removing them needs. */
-type StoredBytes = Pick<FileRecord, 'id' | 'storageKey' | 'thumbnailKey'>;
+type StoredBytes = Pick<FileRecord, 'id' | 'storageKey' | 'thumbnailKey' | 'posterKey'>;
 
 /** What a forwarded copy's File row shares with its source: the stored bytes and what describes them. */
 type SharedBytes = Omit<FileRecord, 'id' | 'ownerId' | 'chatId' | 'createdAt'>;
+
+/** The columns of {@link SharedBytes}, for the copies' and holds' SELECT. */
+const SHARED_COLUMNS = Prisma.raw(
+  Object.keys(FILE_SELECT)
+    .filter((column) => !['id', 'ownerId', 'chatId', 'createdAt'].includes(column))
+    .map((column) => (column === 'kind' ? '"kind"::text AS "kind"' : `"${column}"`))
+    .join(', '),
+);
+
+/** The most ids Query.files takes at once. */
+export const MAX_FILES_AT_ONCE = 100;
+
+/** A file sendAttachments attached: what describing it needs. */
+interface AttachedFile {
+  id: string;
+  kind: MessageKind;
+  durationMs: number | null;
+}
+
+/** A poster's File row, taken by sendAttachments: its bytes move to the video's row. */
+type PosterRecord = Pick<FileRecord, 'mimeType' | 'size' | 'storageKey' | 'thumbnailKey' | 'thumbnailSize' | 'blurhash'>;

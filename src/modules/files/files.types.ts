@@ -19,6 +19,16 @@ export interface FileRecord {
   storageKey: string;
   thumbnailKey: string | null;
   thumbnailSize: number | null;
+  /** Audio and video: from the container, else the sender's. */
+  durationMs: number | null;
+  /** Voice notes: the sender's, one byte per value. */
+  waveform: Uint8Array<ArrayBuffer> | null;
+  /** Images and videos with a poster: a BlurHash of the thumbnail. */
+  blurhash: string | null;
+  /** Video: the poster's stored bytes (an image, re-encoded like any). */
+  posterKey: string | null;
+  posterSize: number | null;
+  posterMimeType: string | null;
   createdAt: Date;
 }
 
@@ -36,10 +46,16 @@ export const FILE_SELECT = {
   storageKey: true,
   thumbnailKey: true,
   thumbnailSize: true,
+  durationMs: true,
+  waveform: true,
+  blurhash: true,
+  posterKey: true,
+  posterSize: true,
+  posterMimeType: true,
   createdAt: true,
 } as const;
 
-// url and thumbnailUrl are field resolvers (files.resolver.ts): signed per request.
+// url, thumbnailUrl, posterUrl, urlExpiresAt and waveform are field resolvers (files.resolver.ts): signed per request.
 @ObjectType('File', { description: 'An uploaded file: a profile picture or the attachment of a media message.' })
 export class FileNode {
   @Field(() => ID)
@@ -63,6 +79,40 @@ export class FileNode {
   @Field(() => Int, { nullable: true })
   height!: number | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Voice notes, audio and video: how long it plays, in ms, read from the file (MP3, OGG/Opus, M4A/AAC, WAV, WebM, MP4, MOV); ' +
+      'the durationMs you sent is used only when the file does not say. Null for other files.',
+  })
+  durationMs!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Images, and videos sent with a poster: a BlurHash (https://blurha.sh) of the thumbnail, 4×3 components (3×4 when portrait), ' +
+      'to draw a placeholder before any byte is fetched; decode it at the aspect of width/height (a video: of the poster).',
+  })
+  blurhash!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
+}
+
+@ObjectType('UploadSession', { description: 'A resumable upload (tus 1.0): PATCH its bytes to url, HEAD url for the offset to resume from.' })
+export class UploadSessionNode {
+  @Field(() => ID, { description: 'Also the id of the File it becomes; pass it to sendAttachments once every byte is in.' })
+  id!: string;
+
+  @Field(() => String, { description: 'The tus resource: absolute, on PUBLIC_URL or the origin you called.' })
+  url!: string;
+
+  @Field(() => Int, { description: 'Bytes received so far (0 when created).' })
+  offset!: number;
+
+  @Field(() => Int)
+  size!: number;
+
+  @Field(() => Date, { description: 'Unfinished by then (24 h), it is removed, bytes and all; once finished, it must be sent within 24 h.' })
+  expiresAt!: Date;
 }

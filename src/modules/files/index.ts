@@ -10,7 +10,9 @@ declare module '../../graphql/context.js' {
 }
 
 export { FileNode, FILE_SELECT, type FileRecord } from './files.types.js';
-export { FilesService, type FilesServiceOptions } from './files.service.js';
+export { FilesService, UPLOADS_PATH, type FilesServiceOptions } from './files.service.js';
+export { defineFileJobs } from './files.jobs.js';
+export type { ResumableUploadOptions, UploadSessionRecord, CompletionOutcome } from './files.uploads.js';
 export type { Download, DownloadResult } from './files.download.js';
 export { createFileLoaders, type FileLoaders } from './files.loaders.js';
 export { unlimitedUploads, type UploadLimiter } from './files.limiter.js';

@@ -100,10 +100,21 @@ export class ForwardingService {
         const current = await tx.message.findUnique({ where: { id: source.id }, select: MESSAGE_SELECT });
         if (!current) throw notFound('Message');
         requireForwardable(current);
+        // An album (sendAttachments) goes whole, in its order: a copy of each file, the first as the copy's file.
+        const album =
+          current.kind === 'TEXT'
+            ? []
+            : await tx.messageAttachment.findMany({ where: { messageId: current.id }, orderBy: { position: 'asc' }, select: { fileId: true } });
+        const sourceFiles = album.length > 0 ? album.map((row) => row.fileId) : current.fileId === null ? [] : [current.fileId];
         const copies: MessageRecord[] = [];
         for (const [index, chatId] of targets.entries()) {
-          const fileId = current.fileId === null ? null : await this.files.copyForForward(tx, current.fileId, { chatId, ownerId: viewer.id });
-          if (current.fileId !== null && fileId === null) throw fileGone();
+          const fileIds: string[] = [];
+          for (const sourceId of sourceFiles) {
+            const copied = await this.files.copyForForward(tx, sourceId, { chatId, ownerId: viewer.id });
+            if (copied === null) throw fileGone();
+            fileIds.push(copied);
+          }
+          const fileId = fileIds[0] ?? null;
           const { message } = await append({
             chatId,
             senderId: viewer.id,
@@ -115,6 +126,9 @@ export class ForwardingService {
             readBy: viewer.id,
             forwardCount: current.forwardCount + 1,
           });
+          if (album.length > 0) {
+            await tx.messageAttachment.createMany({ data: fileIds.map((copy, position) => ({ messageId: message.id, position, fileId: copy })) });
+          }
           copies.push(message);
         }
         return { copies, existing: false };

@@ -83,13 +83,15 @@ describe('forwardMessage', () => {
 
     // Each chat's members get its copy and nothing else: a message sent after it is the next thing they see.
     const [toDave, toCarol] = copies as [(typeof copies)[number], (typeof copies)[number]];
+    // The event renders Chat.lastSeq when it is delivered: compare it before anything else is sent to that chat.
+    await Promise.all([live.carol.waitFor(1), live.dave.waitFor(1)]);
+    expect(live.carol.events[0]!.newMessage).toEqual(toCarol);
     const nextForCarol = await send(alice, withCarol, 'after the copy');
     const nextForDave = await send(alice, withDave, 'after the copy');
     const nextForBob = await send(alice, group, 'meanwhile');
     expect((await live.carol.waitFor(2)).map((event) => event.newMessage.id)).toEqual([toCarol.id, nextForCarol.id]);
     expect((await live.dave.waitFor(2)).map((event) => event.newMessage.id)).toEqual([toDave.id, nextForDave.id]);
     expect((await live.bob.waitFor(1)).map((event) => event.newMessage.id)).toEqual([nextForBob.id]);
-    expect(live.carol.events[0]!.newMessage).toEqual(toCarol);
   });
 
   it('counts the hops: forwarding a forward gives forwardCount 2', async () => {

@@ -81,7 +81,7 @@ export class ChatHistoryService {
       await this.chats.deleteGroupFor(viewer.id, chatId, reader.member !== null);
       this.#forget(loaders, chatId);
       // Its notifications are for a chat that is gone: read, as a read chat's are.
-      this.events.emit('chatRead', { chatId, userId: viewer.id });
+      this.events.emit('chatRead', { chatId, userId: viewer.id, sessionId: viewer.sessionId });
       return true;
     }
     const rows = await this.prisma.$queryRaw<{ seq: number }[]>`

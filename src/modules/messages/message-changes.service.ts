@@ -7,7 +7,8 @@ import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import { guardByMembership, requireMembership, requireReader, type ChatEvents, type ChatLoaders, type SeqRange, type Tx } from '../chats/index.js';
 import { MESSAGE_COLUMNS, type ChatChange, type MessageLog } from './message-log.js';
-import { MESSAGE_SELECT, tombstoneOf, type MessageRecord } from './message.record.js';
+import { MESSAGE_SELECT, NO_PREVIEW, tombstoneOf, type MessageRecord } from './message.record.js';
+import { firstLink } from '../../lib/links.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
 import { messageCursor } from './message.types.js';
 import { cleanMessageText } from './messages.inputs.js';
@@ -97,6 +98,7 @@ export class MessageChangesService {
     const found = await this.#visibleMessage(viewer, loaders, messageId);
     const text = cleanMessageText(rawText);
     let afterCommit: AfterCommit | undefined;
+    let removePreviewImage: (() => Promise<void>) | undefined;
     let changed = false;
     const edited = await this.log.change(found.chatId, async (change) => {
       const message = await this.#lockedMessage(change, found.id);
@@ -108,14 +110,24 @@ export class MessageChangesService {
       }
       if (message.text === text) return message;
       const now = new Date();
+      // A preview is of the link the text was sent with: an edit that changes the first link takes it away (no new one is fetched).
+      const stalePreview = message.previewUrl !== null && firstLink(text) !== message.previewUrl;
+      if (stalePreview && message.previewImageId !== null && this.#attachments) {
+        removePreviewImage = await this.#attachments.detach(change.tx, message.previewImageId);
+      }
       await change.tx.messageEdit.create({ data: { messageId: message.id, text: message.text, editedAt: now } });
-      await change.tx.message.update({ where: { id: message.id }, data: { text, editedAt: now }, select: { id: true } });
+      await change.tx.message.update({
+        where: { id: message.id },
+        data: { text, editedAt: now, ...(stalePreview ? NO_PREVIEW : {}) },
+        select: { id: true },
+      });
       const stamped = await change.stamp(message.id);
       afterCommit = await this.#hooks.textChanged?.(change.tx, stamped);
       changed = true;
       return stamped;
     });
     loaders.messageById.clear(edited.id);
+    await removePreviewImage?.();
     if (changed) this.events.emit('messageEdited', edited);
     afterCommit?.();
     return edited;
@@ -211,10 +223,20 @@ export class MessageChangesService {
     await tx.messageReaction.deleteMany({ where: { messageId: { in: ids } } });
     await tx.messageMention.deleteMany({ where: { messageId: { in: ids } } });
     const removals: (() => Promise<void>)[] = [];
-    for (const { fileId } of messages) if (fileId !== null && this.#attachments) removals.push(await this.#attachments.detach(tx, fileId));
+    if (this.#attachments) {
+      // An album's files (MessageAttachment, in sendAttachments' order) go with the first, Message.fileId.
+      const album = messages.some((message) => message.kind !== 'TEXT' && message.kind !== 'SYSTEM')
+        ? await tx.messageAttachment.findMany({ where: { messageId: { in: ids } }, select: { fileId: true } })
+        : [];
+      const fileIds = new Set([
+        ...messages.flatMap(({ fileId, previewImageId }) => [fileId, previewImageId].filter((id): id is string => id !== null)),
+        ...album.map(({ fileId }) => fileId),
+      ]);
+      for (const fileId of fileIds) removals.push(await this.#attachments.detach(tx, fileId));
+    }
     await tx.message.updateMany({
       where: { id: { in: ids } },
-      data: { text: null, fileId: null, editedAt: null, pinnedAt: null, deletedAt: new Date() },
+      data: { text: null, fileId: null, editedAt: null, pinnedAt: null, deletedAt: new Date(), ...NO_PREVIEW },
     });
     const tombstones = await change.stampEach(ids);
     const afterCommits: AfterCommit[] = [];
@@ -318,7 +340,7 @@ export class MessageChangesService {
 
   async subscribeUpdates(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessagePayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(MessageTopic.MessageUpdated, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, MessageTopic.MessageUpdated, chatId ?? undefined);
   }
 
   /** A message of a chat the viewer is a member of; NOT_FOUND otherwise. */

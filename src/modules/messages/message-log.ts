@@ -6,7 +6,7 @@ import { ADMINS_ONLY_SEND, type ChatEvents, type Tx } from '../chats/index.js';
 import { cannotMessage } from '../blocking/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
-import { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
+import { MESSAGE_SELECT, NO_PREVIEW, type MessageRecord } from './message.record.js';
 
 export { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
 
@@ -41,7 +41,8 @@ export const clientIdElsewhere = () => conflict('clientId was already used for a
 
 type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blocked' | 'admins_only';
 
-interface AppendRow extends Omit<MessageRecord, 'kind'> {
+/** payamak_append_message returns its own columns: a link preview comes later (modules/link-previews), so an appended row has none. */
+interface AppendRow extends Omit<MessageRecord, 'kind' | keyof typeof NO_PREVIEW> {
   outcome: AppendOutcome;
   kind: MessageKind;
   memberIds: string[] | null;
@@ -73,7 +74,7 @@ async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): 
 
 function toAppended(row: AppendRow): Appended {
   const { outcome: _outcome, memberIds, ...message } = row;
-  return { message, memberIds: memberIds ?? [] };
+  return { message: { ...message, ...NO_PREVIEW }, memberIds: memberIds ?? [] };
 }
 
 /** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
@@ -219,7 +220,9 @@ export class MessageLog {
     const appended = toAppended(row);
     if (row.outcome === 'existing') {
       flight.cancel();
-      return { ...appended, existing: true };
+      // The function's row has no link preview; the first message may have gained one since, at a later rev.
+      const first = await this.prisma.message.findUnique({ where: { id: appended.message.id }, select: MESSAGE_SELECT });
+      return { ...appended, message: first ?? appended.message, existing: true };
     }
     flight.land(appended.message.rev, () => this.#publish(appended));
     return { ...appended, existing: false };

@@ -22,7 +22,23 @@ export interface MessageRecord {
   forwardCount: number;
   /** Disappearing messages: when the sweep deletes it for everyone (sent while the chat's timer was on); null otherwise. */
   expiresAt: Date | null;
+  /** Link preview (modules/link-previews): the URL it is of; null until one is attached. */
+  previewUrl: string | null;
+  previewTitle: string | null;
+  previewDescription: string | null;
+  previewSiteName: string | null;
+  /** The preview's image, a File row. */
+  previewImageId: string | null;
 }
+
+/** A message's link preview fields, all null: a new message, a tombstone. */
+export const NO_PREVIEW = {
+  previewUrl: null,
+  previewTitle: null,
+  previewDescription: null,
+  previewSiteName: null,
+  previewImageId: null,
+} as const satisfies Partial<MessageRecord>;
 
 export const MESSAGE_SELECT = {
   id: true,
@@ -41,6 +57,11 @@ export const MESSAGE_SELECT = {
   pinnedAt: true,
   forwardCount: true,
   expiresAt: true,
+  previewUrl: true,
+  previewTitle: true,
+  previewDescription: true,
+  previewSiteName: true,
+  previewImageId: true,
 } as const;
 
 /** A member's deletion of a message for themself: when, and the chat rev it took. */
@@ -57,6 +78,7 @@ export interface Hidden {
 export function tombstoneOf(message: MessageRecord, hidden: Hidden): MessageRecord {
   return {
     ...message,
+    ...NO_PREVIEW,
     text: null,
     fileId: null,
     editedAt: null,

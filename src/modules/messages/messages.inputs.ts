@@ -18,6 +18,13 @@ export class SendMessageInput {
 
   @Field(() => ID, { nullable: true, description: 'A message of the same chat this one answers.' })
   replyToId?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: true,
+    description: 'Fetch a preview of the first http(s) link in the text (Message.linkPreview, arriving later by messageUpdated); default true.',
+  })
+  linkPreview?: boolean | null;
 }
 
 export const MAX_TEXT = 65_536;

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
-import { unauthenticated } from '../../lib/errors.js';
+import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Chat, clearedSeqOf, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
@@ -19,7 +19,7 @@ import {
 } from './message.types.js';
 import { viewOf } from './message-views.js';
 import { SendMessageInput } from './messages.inputs.js';
-import { MessagesService } from './messages.service.js';
+import { receiptStatus } from './receipt-floors.js';
 import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 import { PageArgs } from '../../graphql/page-args.js';
 import { SameForEveryViewer } from '../../graphql/event-fields.js';
@@ -31,7 +31,7 @@ interface SubscriptionData {
 
 /** Subscriptions run over graphql-ws only, where onConnect guarantees a viewer; HTTP gets a clear error. */
 function subscriber(context: Context): Viewer {
-  if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
+  if (!context.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID, 'Subscriptions need a signed-in WebSocket connection');
   return context.viewer;
 }
 
@@ -244,7 +244,7 @@ export class MessagesResolver {
   })
   async status(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<MessageStatus> {
     const members = await ctx.loaders.membersByChat.load(message.chatId);
-    const status = MessagesService.statusOf(message, members);
+    const status = receiptStatus(message, members);
     // Read receipts (chats' receipts.policy.ts): everyone who read it has received it, so DELIVERED is what is left.
     if (
       status === MessageStatus.READ &&

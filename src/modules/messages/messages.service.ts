@@ -14,7 +14,6 @@ import {
   requireReader,
   type ChatEvents,
   type ChatLoaders,
-  type MemberRecord,
   type TypingPayload,
 } from '../chats/index.js';
 import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from './message-log.js';
@@ -47,7 +46,18 @@ interface ReceiptMove {
   deliveredBefore: number;
 }
 
+/**
+ * Told of each message sent with its link preview wanted (modules/link-previews
+ * implements it; server/services.ts connects it), after the send committed.
+ * It never rejects: a preview that cannot be had is no failure of the send.
+ */
+export interface LinkPreviewPort {
+  requested(message: MessageRecord): Promise<void>;
+}
+
 export class MessagesService {
+  #linkPreviews: LinkPreviewPort | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly log: MessageLog,
@@ -56,13 +66,26 @@ export class MessagesService {
     private readonly limits: RateLimits,
   ) {}
 
+  /** Set once by server/services.ts, when link previews exist. */
+  connect(parts: { linkPreviews?: LinkPreviewPort }): void {
+    if (parts.linkPreviews) this.#linkPreviews = parts.linkPreviews;
+  }
+
   /**
    * Sends a text message. With a clientId, a retry (even a concurrent one)
    * returns the message the first attempt stored; there is never a second.
    * `budget: false` for a send whose budget was spent earlier (a scheduled
-   * message, when it was scheduled).
+   * message, when it was scheduled). Unless `linkPreview` is false, a new
+   * message's first link is handed to link previews after commit.
    */
   async send(viewer: Viewer, input: SendMessageInput, options: { budget?: boolean } = {}): Promise<MessageRecord> {
+    const sent = await this.#send(viewer, input, options);
+    if (sent.fresh && input.linkPreview !== false) await this.#linkPreviews?.requested(sent.message);
+    return sent.message;
+  }
+
+  /** {@link send}'s work; `fresh` when this call stored the message (not a retry answered from the first). */
+  async #send(viewer: Viewer, input: SendMessageInput, options: { budget?: boolean }): Promise<{ message: MessageRecord; fresh: boolean }> {
     const text = cleanMessageText(input.text);
     const clientId = cleanClientId(input.clientId);
     const { chatId } = input;
@@ -75,7 +98,7 @@ export class MessagesService {
     } catch (error) {
       // A retry of a stored send is answered even over the limit.
       const first = clientId ? await this.log.firstByClientId(viewer.id, clientId, chatId) : null;
-      if (first) return first;
+      if (first) return { message: first, fresh: false };
       throw error;
     }
     const names = mentionedNames(text);
@@ -90,12 +113,12 @@ export class MessagesService {
         if (budgeted) await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
         if (message.chatId !== chatId) throw clientIdElsewhere();
       }
-      return message;
+      return { message, fresh: !existing };
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
         // A concurrent retry committed first.
         const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
-        if (first) return first;
+        if (first) return { message: first, fresh: false };
       }
       throw error;
     }
@@ -112,7 +135,7 @@ export class MessagesService {
     input: { chatId: string; text: string; replyToId: string | null; clientId: string | null },
     names: MentionedName[],
     budgeted: boolean,
-  ): Promise<MessageRecord> {
+  ): Promise<{ message: MessageRecord; fresh: boolean }> {
     const { chatId, clientId } = input;
     let mentioned: string[] = [];
     try {
@@ -124,12 +147,12 @@ export class MessagesService {
         },
         ({ message }) => announceMentions(this.events, message, mentioned),
       );
-      return message;
+      return { message, fresh: true };
     } catch (error) {
       if (clientId && isUniqueViolation(error)) {
         if (budgeted) await this.limits.messages.refund(viewer.id); // a retry costs nothing from the budget
         const first = await this.log.firstByClientId(viewer.id, clientId, chatId);
-        if (first) return first;
+        if (first) return { message: first, fresh: false };
       }
       throw error;
     }
@@ -195,7 +218,7 @@ export class MessagesService {
     loaders.memberOf.clearAll();
     loaders.membersByChat.clear(chatId);
     await this.#announceReceipts(viewer, loaders, [{ chatId, messageId: target.id, seq: target.seq, previous, deliveredBefore }], status);
-    if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id });
+    if (status === 'READ') this.events.emit('chatRead', { chatId, userId: viewer.id, sessionId: viewer.sessionId });
     return true;
   }
 
@@ -232,7 +255,7 @@ export class MessagesService {
     // A chat without messages that was only marked unread has no receipt to send: my devices learn it from chatUpdated.
     const unmarked = moved.filter((move) => move.messageId === null);
     for (const { chatId } of unmarked) this.pubsub.publish(ChatTopic.ChatUpdated, viewer.id, { chatId });
-    this.events.emit('chatsRead', { chatIds: moved.map((move) => move.chatId), userId: viewer.id });
+    this.events.emit('chatsRead', { chatIds: moved.map((move) => move.chatId), userId: viewer.id, sessionId: viewer.sessionId });
     return moved.length;
   }
 
@@ -293,26 +316,18 @@ export class MessagesService {
    * The sender's view of a message: READ when every other member has read it,
    * DELIVERED when every other member has received it, else SENT.
    */
-  static statusOf(message: MessageRecord, members: MemberRecord[]): MessageStatus {
-    const others = members.filter((m) => m.userId !== message.senderId);
-    if (others.length === 0) return MessageStatus.SENT;
-    if (others.every((m) => m.readSeq >= message.seq)) return MessageStatus.READ;
-    if (others.every((m) => m.deliveredSeq >= message.seq)) return MessageStatus.DELIVERED;
-    return MessageStatus.SENT;
-  }
-
   async subscribeMessages(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessagePayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(MessageTopic.NewMessage, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, MessageTopic.NewMessage, chatId ?? undefined);
   }
 
   async subscribeStatuses(viewer: Viewer, loaders: ChatLoaders, chatId?: string | null): Promise<AsyncIterableIterator<MessageStatusPayload>> {
     if (chatId) await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(MessageTopic.MessageStatus, viewer.id), chatId ?? undefined);
+    return guardByMembership(this.pubsub, viewer.id, MessageTopic.MessageStatus, chatId ?? undefined);
   }
 
   async subscribeTyping(viewer: Viewer, loaders: ChatLoaders, chatId: string): Promise<AsyncIterableIterator<TypingPayload>> {
     await requireMembership(loaders, viewer, chatId);
-    return guardByMembership(this.pubsub, viewer.id, this.pubsub.subscribe(ChatTopic.Typing, viewer.id), chatId);
+    return guardByMembership(this.pubsub, viewer.id, ChatTopic.Typing, chatId);
   }
 }

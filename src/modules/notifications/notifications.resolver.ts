@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
-import { unauthenticated } from '../../lib/errors.js';
+import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Notification, NotificationConnection, type NotificationRecord } from './notification.types.js';
 import { type NotificationPayload } from './notification.topics.js';
@@ -72,7 +72,7 @@ export class NotificationsResolver {
   @Subscription(() => Notification, {
     description: 'New notifications, and coalesced ones when they change.',
     subscribe: ({ context }: { context: Context }) => {
-      if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
+      if (!context.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID, 'Subscriptions need a signed-in WebSocket connection');
       return context.services.notifications.subscribe(context.viewer);
     },
   })

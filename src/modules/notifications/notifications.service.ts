@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { badInput, isUniqueViolation, notFound } from '../../lib/errors.js';
+import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { newestFirst, type Connection } from '../../lib/relay.js';
 import { isUuid } from '../../lib/text.js';
@@ -17,13 +17,11 @@ import type {
   ReactionSet,
 } from '../chats/index.js';
 import { NOTIFICATION_SELECT, NOTIFICATION_TYPES, NotificationType, isNotificationType, type NotificationRecord } from './notification.types.js';
-import type { PushDispatcher } from './push.js';
-import { PushEndpointGuard, PushEndpointRefusedError, type PushEndpointLookup } from './push-endpoint.js';
+import type { DevicesService, PushNotice } from '../devices/index.js';
 import { type NotificationPayload, NotificationTopic } from './notification.topics.js';
 
 const PREVIEW_LENGTH = 100;
 const RETENTION_DAYS = 30;
-const MAX_DEVICES = 20;
 const KIND_LABELS: Record<string, string> = { IMAGE: 'Photo', VIDEO: 'Video', AUDIO: 'Audio', DOCUMENT: 'Document' };
 /** Every read is limited to rows whose type the API can represent (see NOTIFICATION_TYPES). */
 const KNOWN_TYPES = { type: { in: [...NOTIFICATION_TYPES] } };
@@ -32,82 +30,73 @@ const KNOWN_TYPES = { type: { in: [...NOTIFICATION_TYPES] } };
 export interface NotificationsOptions {
   /** Which users are connected right now: they get `newMessage` instead of a stored notification. */
   online(userIds: readonly string[]): Promise<Set<string>>;
-  /**
-   * Accept http:// and loopback push endpoints (tests, development); private
-   * and other non-public addresses stay refused. Default false.
-   */
-  allowInsecurePushEndpoints?: boolean;
-  /**
-   * Resolves push endpoint hosts, at registration and before every send, so
-   * that every address can be checked. Tests replace it to make a name resolve
-   * anywhere without DNS. Default `dns.promises.lookup`.
-   */
-  lookup?: PushEndpointLookup;
 }
 
 /**
  * Stored notifications for what a user missed, delivered live over the
- * `notification` subscription and as Web Push to their devices.
+ * `notification` subscription, and pushed to their devices (modules/devices
+ * decides which devices and how; this module, what to say and to whom).
  */
 export class NotificationsService implements ChatEventListener {
-  readonly #endpoints: PushEndpointGuard;
-
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pubsub: PubSub,
-    private readonly push: PushDispatcher,
+    private readonly devices: Pick<DevicesService, 'push' | 'registerWebPush' | 'unregisterWebPush'>,
     private readonly logger: Logger,
     private readonly options: NotificationsOptions,
-  ) {
-    this.#endpoints = new PushEndpointGuard({
-      allowInsecure: options.allowInsecurePushEndpoints ?? false,
-      ...(options.lookup ? { lookup: options.lookup } : {}),
-    });
-    // The dispatcher re-checks before each send; it must refuse what registration would.
-    push.useEndpointGuard(this.#endpoints);
-  }
+  ) {}
 
   // --- reacting to chats -------------------------------------------------
 
-  /** NEW_MESSAGE for recipients with no open socket, coalesced per chat. */
+  /**
+   * NEW_MESSAGE: stored for recipients with no open socket, coalesced per
+   * chat; pushed to each device whose own session has no open socket.
+   */
   messageAppended({ message, memberIds }: Logged): void {
     // A SYSTEM message ("Alice added Bob") never notifies by itself: what it announces does, through the
     // membership events (ADDED_TO_GROUP, REMOVED_FROM_GROUP, GROUP_RENAMED), and it is not unread either.
     if (message.kind === 'SYSTEM' || message.senderId === null) return;
-    const recipients = memberIds.filter((id) => id !== message.senderId);
+    const senderId = message.senderId;
+    const recipients = memberIds.filter((id) => id !== senderId);
     if (recipients.length === 0) return;
     this.#run('NEW_MESSAGE', async () => {
       const online = await this.options.online(recipients);
       const offline = recipients.filter((id) => !online.has(id));
-      if (offline.length === 0) return;
+      // Only members whose settings let this chat notify them of every message (not muted, level ALL),
+      // who have not blocked the sender, and who are offline or have a device that may be: one statement,
+      // and nothing more when everyone is online with no device.
+      const allowed = await this.prisma.$queryRaw<{ userId: string; offline: boolean }[]>`
+        SELECT cm."userId"::text AS "userId", cm."userId" = ANY(${offline}::uuid[]) AS "offline" FROM "ChatMember" cm
+        WHERE cm."chatId" = ${message.chatId}::uuid AND cm."userId" = ANY(${recipients}::uuid[]) AND ${NOTIFIES_ALL}
+          AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = cm."userId" AND b."blockedId" = ${senderId}::uuid)
+          AND (cm."userId" = ANY(${offline}::uuid[]) OR EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = cm."userId"))`;
+      if (allowed.length === 0) return;
       const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
         SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
-        WHERE u."id" = ${message.senderId}::uuid AND c."id" = ${message.chatId}::uuid`;
+        WHERE u."id" = ${senderId}::uuid AND c."id" = ${message.chatId}::uuid`;
       if (!context) return;
       const preview = previewOf(message.kind, message.text);
       const isGroup = context.kind === 'GROUP';
       const title = isGroup ? (context.title ?? 'Group') : context.sender;
       const body = truncate(isGroup ? `${context.sender}: ${preview}` : preview, PREVIEW_LENGTH);
-      const data = JSON.stringify({ chatId: message.chatId, messageId: message.id, seq: message.seq });
+      const ids = { chatId: message.chatId, messageId: message.id, seq: message.seq };
+      this.devices.push.notify(
+        allowed.map((row) => row.userId),
+        { type: NotificationType.NEW_MESSAGE, title, body, data: ids, collapseKey: message.chatId, urgency: 'high', ttlSeconds: 24 * 3600 },
+        { onlyOffline: true, coalesce: true },
+      );
+      const stored = allowed.filter((row) => row.offline).map((row) => row.userId);
+      if (stored.length === 0) return;
       // One statement for every offline member: insert, or fold into their unread one for this chat.
       const rows = await this.prisma.$queryRaw<(NotificationRecord & { userId: string })[]>`
         INSERT INTO "Notification" ("id", "userId", "type", "title", "body", "data", "coalesceKey")
-        SELECT gen_random_uuid(), uid, ${NotificationType.NEW_MESSAGE}, ${title}, ${body}, ${data}, ${`NEW_MESSAGE:${message.chatId}`}
-        FROM unnest(${offline}::uuid[]) AS uid
-        -- Only members whose settings let this chat notify them of every message (not muted, level ALL).
-        JOIN "ChatMember" cm ON cm."chatId" = ${message.chatId}::uuid AND cm."userId" = uid
-        WHERE ${NOTIFIES_ALL}
+        SELECT gen_random_uuid(), uid, ${NotificationType.NEW_MESSAGE}, ${title}, ${body}, ${JSON.stringify(ids)}, ${`NEW_MESSAGE:${message.chatId}`}
+        FROM unnest(${stored}::uuid[]) AS uid
         ON CONFLICT ("userId", "coalesceKey") DO UPDATE
           SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body",
               "data" = EXCLUDED."data", "updatedAt" = now()
         RETURNING "id", "userId"::text AS "userId", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
       for (const row of rows) this.pubsub.publish(NotificationTopic.Notification, row.userId, toPayload(row));
-      if (rows.length === 0) return;
-      this.push.pushToUsers(
-        rows.map((row) => row.userId),
-        { type: NotificationType.NEW_MESSAGE, title, body, data: JSON.parse(data) as object },
-        { ttlSeconds: 24 * 3600, topic: pushTopic(message.chatId), urgency: 'high' },
-      );
     });
   }
 
@@ -144,37 +133,42 @@ export class NotificationsService implements ChatEventListener {
 
   /**
    * REACTION for an author with no open socket, coalesced per message: while
-   * one is unread, later reactions update it (count, body) instead of adding rows.
+   * one is unread, later reactions update it (count, body) instead of adding
+   * rows. Pushed to each of the author's devices whose session has no socket.
    */
   reactionSet(event: ReactionSet): void {
     const author = event.messageSenderId;
     if (author === event.userId) return;
     this.#run('REACTION', async () => {
-      if ((await this.options.online([author])).has(author)) return;
-      // Nothing for an author who left the chat or deleted the message (for everyone, or for themself) since.
+      const offline = !(await this.options.online([author])).has(author);
+      // Nothing for an author who left the chat or deleted the message (for everyone, or for themself) since,
+      // nor for one who is online with no device to push to (one statement, then nothing).
       const [context] = await this.prisma.$queryRaw<{ reactor: string; chatKind: string; title: string | null; kind: string; text: string | null }[]>`
         SELECT u."displayName" AS "reactor", c."kind"::text AS "chatKind", c."title", m."kind"::text AS "kind", m."text"
         FROM "Message" m JOIN "Chat" c ON c."id" = m."chatId" JOIN "User" u ON u."id" = ${event.userId}::uuid
         WHERE m."id" = ${event.messageId}::uuid AND m."deletedAt" IS NULL
           AND EXISTS (SELECT 1 FROM "ChatMember" cm WHERE cm."chatId" = m."chatId" AND cm."userId" = ${author}::uuid AND ${NOTIFIES_ALL})
-          AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${author}::uuid)`;
+          AND NOT EXISTS (SELECT 1 FROM "MessageHidden" h WHERE h."messageId" = m."id" AND h."userId" = ${author}::uuid)
+          AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = ${author}::uuid AND b."blockedId" = ${event.userId}::uuid)
+          AND (${offline}::boolean OR EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = ${author}::uuid))`;
       if (!context) return;
       const title = truncate(context.chatKind === 'GROUP' ? (context.title ?? 'Group') : context.reactor, 200);
       const body = truncate(`${context.reactor} reacted ${event.emoji} to: ${previewOf(context.kind, context.text)}`, PREVIEW_LENGTH);
-      const data = JSON.stringify({ chatId: event.chatId, messageId: event.messageId });
+      const data = { chatId: event.chatId, messageId: event.messageId };
+      // The collapse key lets a later push for the same message replace one still shown or undelivered.
+      this.devices.push.notify(
+        [author],
+        { type: NotificationType.REACTION, title, body, data, collapseKey: event.messageId, urgency: 'normal', ttlSeconds: 24 * 3600 },
+        { onlyOffline: true },
+      );
+      if (!offline) return;
       const [row] = await this.prisma.$queryRaw<NotificationRecord[]>`
         INSERT INTO "Notification" ("id", "userId", "type", "title", "body", "data", "coalesceKey")
-        VALUES (gen_random_uuid(), ${author}::uuid, ${NotificationType.REACTION}, ${title}, ${body}, ${data}, ${`REACTION:${event.messageId}`})
+        VALUES (gen_random_uuid(), ${author}::uuid, ${NotificationType.REACTION}, ${title}, ${body}, ${JSON.stringify(data)}, ${`REACTION:${event.messageId}`})
         ON CONFLICT ("userId", "coalesceKey") DO UPDATE
           SET "count" = "Notification"."count" + 1, "title" = EXCLUDED."title", "body" = EXCLUDED."body", "updatedAt" = now()
         RETURNING "id", "type", "title", "body", "data", "count", "read", "createdAt", "updatedAt"`;
       if (row) this.pubsub.publish(NotificationTopic.Notification, author, toPayload(row));
-      // The topic lets a later push for the same message replace one still undelivered.
-      this.push.pushToUsers(
-        [author],
-        { type: NotificationType.REACTION, title, body, data: JSON.parse(data) as object },
-        { ttlSeconds: 24 * 3600, topic: pushTopic(event.messageId), urgency: 'normal' },
-      );
     });
   }
 
@@ -250,13 +244,14 @@ export class NotificationsService implements ChatEventListener {
     });
   }
 
-  /** Reading a chat reads its NEW_MESSAGE notification. */
-  chatRead({ chatId, userId }: { chatId: string; userId: string }): void {
-    this.chatsRead({ chatIds: [chatId], userId });
+  /** Reading a chat reads its NEW_MESSAGE notification, and clears its pushes on the user's other devices. */
+  chatRead({ chatId, userId, sessionId }: { chatId: string; userId: string; sessionId?: string }): void {
+    this.chatsRead({ chatIds: [chatId], userId, ...(sessionId ? { sessionId } : {}) });
   }
 
   /** markAllChatsRead: their NEW_MESSAGE notifications, in one statement (the (userId, coalesceKey) index). */
-  chatsRead({ chatIds, userId }: { chatIds: string[]; userId: string }): void {
+  chatsRead({ chatIds, userId, sessionId }: { chatIds: string[]; userId: string; sessionId?: string }): void {
+    this.devices.push.cleared(userId, chatIds, sessionId);
     this.#run('chatRead', async () => {
       await this.prisma.notification.updateMany({
         where: { userId, coalesceKey: { in: chatIds.map((chatId) => `NEW_MESSAGE:${chatId}`) } },
@@ -328,33 +323,13 @@ export class NotificationsService implements ChatEventListener {
     };
   }
 
-  /** Registers a device for Web Push; the same endpoint again updates it (and may move it to this user). */
-  async registerPush(viewer: Viewer, input: { endpoint: string; p256dh: string; auth: string }): Promise<boolean> {
-    // The keys first: checking the endpoint may take a DNS query.
-    checkKey(input.p256dh, 65, 'p256dh');
-    checkKey(input.auth, 16, 'auth');
-    const endpoint = await this.#checkEndpoint(input.endpoint);
-    const data = { userId: viewer.id, p256dh: input.p256dh, auth: input.auth };
-    try {
-      await this.prisma.pushSubscription.upsert({ where: { endpoint }, create: { endpoint, ...data }, update: data });
-    } catch (error) {
-      // Two registrations of one endpoint raced; the other one stored it.
-      if (!isUniqueViolation(error)) throw error;
-    }
-    // A user's devices are capped: the oldest registrations make way.
-    const stale = await this.prisma.pushSubscription.findMany({
-      where: { userId: viewer.id },
-      orderBy: { createdAt: 'desc' },
-      skip: MAX_DEVICES,
-      select: { id: true },
-    });
-    if (stale.length > 0) await this.prisma.pushSubscription.deleteMany({ where: { id: { in: stale.map((s) => s.id) } } });
-    return true;
+  /** registerPushSubscription: a WEB_PUSH device of the viewer's current session (modules/devices). */
+  registerPush(viewer: Viewer, input: { endpoint: string; p256dh: string; auth: string }): Promise<boolean> {
+    return this.devices.registerWebPush(viewer, input);
   }
 
-  async unregisterPush(viewer: Viewer, endpoint: string): Promise<boolean> {
-    const { count } = await this.prisma.pushSubscription.deleteMany({ where: { endpoint, userId: viewer.id } });
-    return count > 0;
+  unregisterPush(viewer: Viewer, endpoint: string): Promise<boolean> {
+    return this.devices.unregisterWebPush(viewer, endpoint);
   }
 
   /** Deletes read notifications older than 30 days; returns how many. */
@@ -363,10 +338,6 @@ export class NotificationsService implements ChatEventListener {
     const { count } = await this.prisma.notification.deleteMany({ where: { read: true, updatedAt: { lt: cutoff } } });
     if (count > 0) this.logger.info({ count }, 'purged old notifications');
     return count;
-  }
-
-  close(): void {
-    this.push.close();
   }
 
   // --- helpers -------------------------------------------------------------
@@ -384,7 +355,9 @@ export class NotificationsService implements ChatEventListener {
       select: { ...NOTIFICATION_SELECT, userId: true },
     });
     for (const { userId, ...row } of rows) this.pubsub.publish(NotificationTopic.Notification, userId, toPayload(row));
-    this.push.pushToUsers(userIds, { type, title, body, data }, { ttlSeconds: 7 * 24 * 3600 });
+    // Told to every device, open socket or not: each of these asks for the person's attention.
+    const notice: PushNotice = { type, title, body, data: data as PushNotice['data'], urgency: 'normal', ttlSeconds: 7 * 24 * 3600 };
+    this.devices.push.notify(userIds, notice, { onlyOffline: false });
   }
 
   async #own(viewer: Viewer, id: string): Promise<NotificationRecord> {
@@ -402,16 +375,6 @@ export class NotificationsService implements ChatEventListener {
   #run(what: string, work: () => Promise<void>): void {
     work().catch((error: unknown) => this.logger.error({ err: error, what }, 'could not create notification'));
   }
-
-  /** The normalised endpoint; the server will POST to it, so its host must be public (see PushEndpointGuard). */
-  async #checkEndpoint(raw: string): Promise<string> {
-    try {
-      return (await this.#endpoints.check(raw)).url;
-    } catch (error) {
-      if (error instanceof PushEndpointRefusedError) throw badInput(error.message, 'endpoint');
-      throw error;
-    }
-  }
 }
 
 /** On a ChatMember row `cm`: the chat may notify this member of every message (not muted now, level ALL). */
@@ -426,15 +389,6 @@ function previewOf(kind: string, text: string | null): string {
 function truncate(text: string, max: number): string {
   const chars = [...text.replace(/\s+/g, ' ')];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-/** RFC 8030 topics are at most 32 base64url characters: a chat's or message's id without dashes fits. */
-const pushTopic = (id: string) => id.replaceAll('-', '');
-
-function checkKey(value: string, bytes: number, field: string): void {
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(value) || Buffer.from(value, 'base64url').length !== bytes) {
-    throw badInput(`${field} must be ${bytes} bytes, base64url-encoded`, field);
-  }
 }
 
 function toPayload(row: NotificationRecord): NotificationPayload {

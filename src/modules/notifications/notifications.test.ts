@@ -1,4 +1,4 @@
-import { createECDH, randomBytes } from 'node:crypto';
+import { createECDH, createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import ece from 'http_ece';
@@ -230,7 +230,7 @@ describe('Web Push', () => {
       // The device went away: the push service answers 410 and we forget the subscription.
       push.answers.push(410);
       expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'still there?' } }, as(alice)));
-      await expect.poll(() => server.database.prisma.pushSubscription.count({ where: { endpoint } }), { timeout: 5000 }).toBe(0);
+      await expect.poll(() => server.database.prisma.device.count({ where: { platform: 'WEB_PUSH', token: endpoint } }), { timeout: 5000 }).toBe(0);
     } finally {
       await push.close();
     }
@@ -312,7 +312,7 @@ describe('Web Push', () => {
       push.answers.push(500, 503);
       expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'retry me' } }, as(alice)));
       await expect.poll(() => push.received.length, { timeout: 5000 }).toBe(3);
-      expect(await server.database.prisma.pushSubscription.count({ where: { userId: bob.user.id } })).toBe(1);
+      expect(await server.database.prisma.device.count({ where: { userId: bob.user.id } })).toBe(1);
     } finally {
       await push.close();
     }
@@ -366,7 +366,7 @@ describe('Web Push', () => {
         'endpoint must be a public push service; its host is not a public address',
       ]);
     }
-    expect(await server.database.prisma.pushSubscription.count({ where: { userId: me.user.id } })).toBe(0);
+    expect(await server.database.prisma.device.count({ where: { userId: me.user.id } })).toBe(0);
   });
 
   it('checks stored endpoints again at send time: one that points inside the network is removed, never contacted', async () => {
@@ -375,22 +375,34 @@ describe('Web Push', () => {
     // As stored before endpoints were checked by address. [::] (this machine) rather than a private
     // address: should the check ever fail, the attempt must not leave the machine.
     const endpoint = 'https://[::]/send/bob';
-    await server.database.prisma.pushSubscription.create({ data: { userId: bob.user.id, endpoint, p256dh: device.p256dh, auth: device.auth } });
+    const session = await server.database.prisma.session.findFirstOrThrow({ where: { userId: bob.user.id } });
+    await server.database.prisma.device.create({
+      data: {
+        userId: bob.user.id,
+        sessionId: session.id,
+        platform: 'WEB_PUSH',
+        token: endpoint,
+        tokenHash: createHash('sha256').update(endpoint).digest('hex'),
+        p256dh: device.p256dh,
+        auth: device.auth,
+      },
+    });
     const chatId = await createPrivateChat(server, alice, bob);
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'hello' } }, as(alice)));
-    await expect.poll(() => server.database.prisma.pushSubscription.count({ where: { endpoint } }), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => server.database.prisma.device.count({ where: { platform: 'WEB_PUSH', token: endpoint } }), { timeout: 5000 }).toBe(0);
   });
 
   it('in production, refuses endpoints that are not public https push services', async () => {
-    const { NotificationsService } = await import('./notifications.service.js');
-    const service = new NotificationsService(server.database.prisma, server.pubsub, { useEndpointGuard() {}, close() {} } as never, undefined as never, {
-      online: async () => new Set<string>(),
-      allowInsecurePushEndpoints: false,
+    const { DevicesService, PushEndpointGuard } = await import('../devices/index.js');
+    const guard = new PushEndpointGuard({
+      allowInsecure: false,
       // No DNS in tests: the push service's name resolves to a public address here.
       lookup: async (hostname) => (hostname === 'fcm.googleapis.com' ? [{ address: '142.250.74.10', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]),
     });
+    const service = new DevicesService(server.database.prisma, { close() {} } as never, guard, undefined as never);
     const me = await createUser(server);
-    const viewer = { id: me.user.id, role: 'USER' as const, sessionId: 'x' };
+    const session = await server.database.prisma.session.findFirstOrThrow({ where: { userId: me.user.id } });
+    const viewer = { id: me.user.id, role: 'USER' as const, sessionId: session.id };
     const device = deviceKeys();
     for (const endpoint of [
       'http://push.example/1',
@@ -400,12 +412,12 @@ describe('Web Push', () => {
       'https://[::1]/1',
       'https://192.168.0.9/x',
     ]) {
-      await expect(service.registerPush(viewer, { endpoint, p256dh: device.p256dh, auth: device.auth }), endpoint).rejects.toMatchObject({
+      await expect(service.registerWebPush(viewer, { endpoint, p256dh: device.p256dh, auth: device.auth }), endpoint).rejects.toMatchObject({
         extensions: { code: 'BAD_USER_INPUT', field: 'endpoint' },
       });
     }
-    await expect(service.registerPush(viewer, { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', p256dh: device.p256dh, auth: device.auth })).resolves.toBe(
-      true,
-    );
+    await expect(
+      service.registerWebPush(viewer, { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', p256dh: device.p256dh, auth: device.auth }),
+    ).resolves.toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import {
   ReportedFile,
   type ReportRecord,
   type ReportedFileRecord,
+  type SnapshotRecord,
 } from './reports.types.js';
 
 const NOTE = { nullable: true, description: 'At most 1,000 characters; newlines allowed.' } as const;
@@ -120,16 +121,15 @@ export class ReportsResolver {
     const file: ReportedFileRecord | null =
       s.fileMimeType === null
         ? null
-        : {
+        : reportedFile({
             mimeType: s.fileMimeType,
             size: s.fileSize ?? 0,
-            originalName: s.fileName,
+            fileName: s.fileName,
             width: s.fileWidth,
             height: s.fileHeight,
-            sha256: s.fileChecksum ?? '',
-            held: s.fileHold !== null,
+            checksum: s.fileChecksum ?? '',
             hold: s.fileHold,
-          };
+          });
     return {
       messageId: s.messageId,
       chatId: s.chatId,
@@ -145,8 +145,22 @@ export class ReportsResolver {
       editedAt: s.editedAt,
       forwardCount: s.forwardCount,
       file,
+      files: file === null ? [] : [file, ...s.albumFiles.map(reportedFile)],
     };
   }
+}
+
+function reportedFile(kept: SnapshotRecord['albumFiles'][number]): ReportedFileRecord {
+  return {
+    mimeType: kept.mimeType,
+    size: kept.size,
+    originalName: kept.fileName,
+    width: kept.width,
+    height: kept.height,
+    sha256: kept.checksum,
+    held: kept.hold !== null,
+    hold: kept.hold,
+  };
 }
 
 @Resolver(() => ReportedFile)

@@ -77,7 +77,11 @@ export class ReportsService {
       this.prisma.$transaction(async (tx) => {
         // The File row first, then the message: deleting a File row locks it and then updates the message naming
         // it (ON DELETE SET NULL), so the other order could deadlock with deleteFile or a deletion for everyone.
+        // An album (sendAttachments) is held whole, in its order; its first file is the message's own.
+        const album = await this.#album(tx, found.id);
         const file = found.fileId === null ? null : await this.files.hold(tx, found.fileId);
+        const others = [];
+        for (const fileId of album.slice(1)) others.push(await this.files.hold(tx, fileId));
         // FOR SHARE: an edit or a deletion of the message waits until the snapshot and the hold are committed.
         const [message] = await tx.$queryRaw<LockedMessage[]>`
           SELECT m."id"::text AS "id", m."chatId"::text AS "chatId", m."seq", m."senderId"::text AS "senderId", m."kind"::text AS "kind",
@@ -90,6 +94,11 @@ export class ReportsService {
         requireReportable(viewer, message);
         // Held, the File row cannot have gone; unheld (it had), the message no longer names it.
         if (message.fileId !== (file ? found.fileId : null)) throw conflict('The message changed while it was being reported; try again');
+        // Likewise the album: a file deleted since it was read is no longer attached, so a hold that missed it shows.
+        const attached = await this.#album(tx, found.id);
+        if (others.some((hold) => hold === null) || attached.length !== album.length) {
+          throw conflict('The message changed while it was being reported; try again');
+        }
         return tx.report.create({
           data: {
             reporterId: viewer.id,
@@ -122,6 +131,24 @@ export class ReportsService {
                   fileChecksum: file.checksum,
                   fileHoldId: file.id,
                 }),
+                albumFiles: {
+                  create: others.flatMap((held, index) =>
+                    held === null
+                      ? []
+                      : [
+                          {
+                            position: index + 1,
+                            mimeType: held.mimeType,
+                            size: held.size,
+                            fileName: held.originalName,
+                            width: held.width,
+                            height: held.height,
+                            checksum: held.checksum,
+                            holdId: held.id,
+                          },
+                        ],
+                  ),
+                },
               },
             },
           },
@@ -203,8 +230,10 @@ export class ReportsService {
         data: { status: STATUS_OF[action], action, resolution: note, resolvedAt: new Date(), openKey: null },
       });
       if (count === 0) throw alreadyResolved();
-      const holdId = report.snapshot?.fileHold?.id;
-      if (holdId) removeBytes = await this.files.release(tx, holdId);
+      const holdIds = [report.snapshot?.fileHold, ...(report.snapshot?.albumFiles ?? []).map((kept) => kept.hold)].flatMap((hold) => (hold ? [hold.id] : []));
+      const removals: (() => Promise<void>)[] = [];
+      for (const holdId of holdIds) removals.push(await this.files.release(tx, holdId));
+      if (removals.length > 0) removeBytes = async () => void (await Promise.all(removals.map((remove) => remove())));
       await this.accounts.audit(
         { admin },
         'RESOLVE_REPORT',
@@ -246,6 +275,12 @@ export class ReportsService {
     }
     await this.accounts.audit({ admin }, 'DELETE_MESSAGE', message.id, { reportId: report.id, chatId: message.chatId }, 'Message');
     return true;
+  }
+
+  /** An album's file ids in its order; empty for any other message. */
+  async #album(tx: Pick<PrismaClient, 'messageAttachment'>, messageId: string): Promise<string[]> {
+    const rows = await tx.messageAttachment.findMany({ where: { messageId }, orderBy: { position: 'asc' }, select: { fileId: true } });
+    return rows.map((row) => row.fileId);
   }
 
   /** Charges the reporter's budget, and gives it back when no report is filed (a duplicate is CONFLICT). */

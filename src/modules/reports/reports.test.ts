@@ -16,6 +16,7 @@ import {
   RefreshTokenDocument,
   ReportMessageDocument,
   ReportUserDocument,
+  SendAttachmentsDocument,
   SendMediaMessageDocument,
   type ReportAction,
   type ReportFieldsFragment,
@@ -24,6 +25,7 @@ import {
 import { phonePhoto } from '../../test/media-fixtures.js';
 import { LiveSubscription, expectErrorCode, expectNoErrors, gql, startTestServer, waitForListeners, wsClient, type TestServer } from '../../test/server.js';
 import { serverSuite } from '../../test/suite.js';
+import { uploadResumable } from '../../test/tus.js';
 import { gqlUpload, type UploadPart } from '../../test/uploads.js';
 import { MessageTopic } from '../messages/index.js';
 
@@ -154,6 +156,38 @@ describe('the snapshot', () => {
 
     const mine = (await myReports(alice)).edges.find((e) => e.node.id === report.id)!.node;
     expect(mine).toMatchObject({ status: 'DISMISSED', resolution: 'Not abusive', action: null, reporter: null, snapshot: null });
+  });
+
+  it('holds an album whole: every file stays for the admin after a deletion for everyone, until resolution', async () => {
+    const photos = [await phonePhoto('png', 40, 30), await phonePhoto('jpeg', 30, 40), await phonePhoto('png', 20, 20)];
+    const uploadIds = [];
+    for (const [i, photo] of photos.entries()) uploadIds.push(await uploadResumable(server, bob.accessToken, photo, `album${i}.png`));
+    const album = expectNoErrors(
+      await gql(server, SendAttachmentsDocument, { input: { chatId: group, attachments: uploadIds.map((uploadId) => ({ uploadId })) } }, as(bob)),
+    ).sendAttachments;
+    const originals = await Promise.all(album.files.map((file) => bytesOf(file.url)));
+    const keys = (await Promise.all(album.files.map((file) => storedKeys(file.id)))).flat();
+    const report = await reported(dave, album.id);
+    expectNoErrors(await gql(server, DeleteMessageDocument, { messageId: album.id, forEveryone: true }, as(bob)));
+    expect(await server.database.prisma.file.count({ where: { id: { in: uploadIds } } })).toBe(0);
+
+    const { snapshot } = await asAdminSees(report.id);
+    expect(snapshot!.file).toMatchObject({ originalName: 'album0.png', held: true });
+    expect(snapshot!.files.map((file) => [file.originalName, file.held])).toEqual([
+      ['album0.png', true],
+      ['album1.png', true],
+      ['album2.png', true],
+    ]);
+    expect(await Promise.all(snapshot!.files.map((file) => bytesOf(file.url!)))).toEqual(originals);
+
+    const { snapshot: after } = await resolved(report.id, 'DISMISS');
+    expect(after!.files.map((file) => [file.originalName, file.held, file.url])).toEqual([
+      ['album0.png', false, null],
+      ['album1.png', false, null],
+      ['album2.png', false, null],
+    ]);
+    for (const key of keys) expect(await onDisk(key)).toBe(false);
+    expect(await server.database.prisma.fileHold.count()).toBe(0);
   });
 
   it('keeps the text as reported when the sender edits it; resolving leaves bytes that a live message still uses', async () => {

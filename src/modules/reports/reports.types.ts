@@ -36,6 +36,16 @@ export interface SnapshotRecord {
   fileChecksum: string | null;
   /** The hold on the bytes (FilesService.hold) until the report is resolved. */
   fileHold: { id: string; thumbnailKey: string | null } | null;
+  /** An album's other files, in order. */
+  albumFiles: {
+    mimeType: string;
+    size: number;
+    fileName: string | null;
+    width: number | null;
+    height: number | null;
+    checksum: string;
+    hold: { id: string; thumbnailKey: string | null } | null;
+  }[];
 }
 
 /** A Report row with its snapshot, as services and resolvers pass it around. */
@@ -88,6 +98,10 @@ export const REPORT_SELECT = {
       fileHeight: true,
       fileChecksum: true,
       fileHold: { select: { id: true, thumbnailKey: true } },
+      albumFiles: {
+        orderBy: { position: 'asc' },
+        select: { mimeType: true, size: true, fileName: true, width: true, height: true, checksum: true, hold: { select: { id: true, thumbnailKey: true } } },
+      },
     },
   },
 } as const;
@@ -193,6 +207,9 @@ export class ReportSnapshot {
   @Field(() => Int)
   forwardCount!: number;
 
-  @Field(() => ReportedFile, { nullable: true, description: 'Media messages: the attachment as it was.' })
+  @Field(() => ReportedFile, { nullable: true, description: 'Media messages: the attachment as it was (an album: its first file).' })
   file!: ReportedFileRecord | null;
+
+  @Field(() => [ReportedFile], { description: 'Every attachment as it was, in order (an album holds up to 10); empty for a text message.' })
+  files!: ReportedFileRecord[];
 }

@@ -1,7 +1,7 @@
 import { Authorized, Ctx, FieldResolver, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
-import { unauthenticated } from '../../lib/errors.js';
+import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { User, type UserRecord } from '../users/index.js';
 import { UnreadSummary, type UnreadTotals } from './unread.types.js';
@@ -24,7 +24,7 @@ export class UnreadResolver {
       'My totals (as me.unread) whenever they change: a message, a read on any of my devices, a mute, archive or marked-unread change. ' +
       'At most one event every 2 s: changes within that window come as one event with the latest totals.',
     subscribe: ({ context }: { context: Context }) => {
-      if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
+      if (!context.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID, 'Subscriptions need a signed-in WebSocket connection');
       return context.services.unread.subscribe(context.viewer);
     },
   })

@@ -198,9 +198,15 @@ describe('me.unread and unreadChanged', () => {
     expect(feed.chats.map((chat) => chat.id).sort()).toEqual([fromBob, group, marked].sort());
 
     // Nothing left to read: the same answer, and nothing moves.
+    const stamps = () =>
+      server.database.prisma.chatMember.findMany({ where: { userId: me.user.id }, select: { chatId: true, changeStamp: true }, orderBy: { chatId: 'asc' } });
+    const before = await stamps();
     expect(expectNoErrors(await gql(server, MarkAllChatsReadDocument, {}, as(me))).markAllChatsRead).toEqual(ZERO);
+    expect(await stamps()).toEqual(before);
+    // The feed may list a chat again (its token is no newer than the oldest transaction open on the database
+    // server, other test files' included): if it does, the chat is as it was.
     const again = expectNoErrors(await gql(server, ChatChangesDocument, { since: feed.nextToken, first: 100 }, as(me))).chatChanges;
-    expect(again.chats).toEqual([]);
+    for (const chat of again.chats) expect(chat).toEqual(feed.chats.find((listed) => listed.id === chat.id));
   });
 
   it('markAllChatsRead keeps read receipts private: with them off, the sender of a private chat learns only of the delivery', async () => {
@@ -256,10 +262,12 @@ describe('me.unread and unreadChanged', () => {
     await expect.poll(() => server.countStatements(() => new Promise((resolve) => setTimeout(resolve, 200))), { timeout: 20_000 }).toBe(0);
 
     let answers: Totals[] = [];
-    const count = (user: TestUser) =>
-      server.countStatements(async () => {
-        answers.push((await unreadOf(user))!);
-      });
+    const count = async (user: TestUser) => {
+      let answer: Totals | undefined;
+      const statements = await server.countStatements(async () => void (answer = (await unreadOf(user))!), { runs: 3 });
+      answers.push(answer!);
+      return statements;
+    };
     const forTwo = await count(few);
     const forTwoHundred = await count(many);
     expect(answers).toEqual([totals(2, 2, 2), totals(160, 160, 10)]);

@@ -54,7 +54,12 @@ export class PresenceService {
     return this.store.online(userIds);
   }
 
-  connected(userId: string, connectionId: string): void {
+  /** Which of these sessions hold a socket anywhere (a device's pushes wait while its own session does). */
+  sessionsOnline(sessionIds: readonly string[]): Promise<Set<string>> {
+    return this.store.sessionsOnline(sessionIds);
+  }
+
+  connected(userId: string, connectionId: string, sessionId: string): void {
     const pending = this.#goingOffline.get(userId);
     if (pending) {
       // Back within the grace period: to everyone else they never left.
@@ -62,14 +67,14 @@ export class PresenceService {
       this.#goingOffline.delete(userId);
     }
     (async () => {
-      if (!(await this.store.connect(userId, connectionId)) || pending) return;
+      if (!(await this.store.connect({ userId, sessionId, connectionId })) || pending) return;
       await this.announce({ userId, status: 'ONLINE', lastSeenAt: null });
     })().catch((error: unknown) => this.logger.error({ err: error, userId }, 'could not announce presence'));
   }
 
-  disconnected(userId: string, connectionId: string): void {
+  disconnected(userId: string, connectionId: string, sessionId: string): void {
     (async () => {
-      if (!(await this.store.disconnect(userId, connectionId))) return;
+      if (!(await this.store.disconnect({ userId, sessionId, connectionId }))) return;
       if (this.#graceMs <= 0) return await this.#wentOffline(userId, new Date());
       const at = new Date();
       const timer = setTimeout(() => {

@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
+import { AllowedDuringPasswordChange } from '../../graphql/auth-checker.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
 import type { Viewer } from '../../lib/viewer.js';
-import { unauthenticated } from '../../lib/errors.js';
+import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import { PresenceEvent, Role, User, UserConnection, isUserAsOfEvent, type UserRecord } from './user.types.js';
 import { UpdateProfileInput } from './users.inputs.js';
 import { relationOf, seesAbout, seesPresence, seesRole } from './users.policy.js';
@@ -13,6 +14,7 @@ import { PageArgs } from '../../graphql/page-args.js';
 @Resolver(() => User)
 export class UsersResolver {
   @Authorized()
+  @AllowedDuringPasswordChange()
   @Query(() => User)
   me(@CurrentViewer() viewer: Viewer, @Ctx() ctx: Context) {
     return ctx.services.users.me(viewer);
@@ -50,7 +52,7 @@ export class UsersResolver {
   @Subscription(() => PresenceEvent, {
     description: 'Users who share a chat with me going online or offline (only the listed ones, if userIds is given).',
     subscribe: ({ args, context }: { args: Record<string, unknown>; context: Context }) => {
-      if (!context.viewer) throw unauthenticated('Subscriptions need a signed-in WebSocket connection');
+      if (!context.viewer) throw unauthenticated(AuthReason.TOKEN_INVALID, 'Subscriptions need a signed-in WebSocket connection');
       return context.services.presence.subscribe(context.viewer, args['userIds'] as string[] | null);
     },
   })

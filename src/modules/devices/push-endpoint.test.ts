@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../test/factories.js';
 import { RegisterPushSubscriptionDocument } from '../../test/generated/graphql.js';
 import { expectErrorCode, gql, startTestServer, type TestServer } from '../../test/server.js';
-import { NotificationsService } from './notifications.service.js';
+import type { Logger } from '../../lib/logger.js';
+import { DevicesService } from './devices.service.js';
+import { PushDelivery } from './push-delivery.js';
 import { PushEndpointGuard, PushEndpointRefusedError, classifyAddress, pinnedLookup, type PushEndpointLookup } from './push-endpoint.js';
-import { PushDispatcher, WebPushSender } from './push.js';
+import { WebPushPlatform, WebPushSender } from './web-push.js';
 
 /** A resolver for names that do not exist: answers from the table, and records what it was asked. */
 function fakeDns(table: Record<string, string[]>) {
@@ -170,6 +172,22 @@ function deviceKeys() {
   return { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
 }
 
+/** Devices with Web Push only, outside the server: its own guard (and DNS), retries on timers, nobody online. */
+function devicesWith(server: TestServer, options: { lookup: PushEndpointLookup; allowInsecure: boolean; logger: Logger; retryDelaysMs?: number[] }) {
+  const guard = new PushEndpointGuard({ allowInsecure: options.allowInsecure, lookup: options.lookup });
+  const delivery: PushDelivery = new PushDelivery(server.database.prisma, options.logger, {
+    senders: { WEB_PUSH: new WebPushPlatform(new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }), guard) },
+    sessionsOnline: async () => new Set<string>(),
+    badge: async () => 0,
+    // Outside the server's job queue: a retry waits here.
+    jobs: { retry: async (retry, delayMs) => void setTimeout(() => void delivery.retry(retry), delayMs), flush: async () => undefined },
+    retryDelaysMs: options.retryDelaysMs ?? [],
+  });
+  return { delivery, service: new DevicesService(server.database.prisma, delivery, guard, options.logger) };
+}
+
+const notice = (n: number) => ({ type: 'TEST', title: 't', body: `hello ${n}`, data: {}, urgency: 'normal' as const, ttlSeconds: 60 });
+
 describe('registration and sending through the service', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -179,7 +197,12 @@ describe('registration and sending through the service', () => {
     await server?.close();
   });
 
-  it('connects to the address it checked, and drops the subscription when the name moves to a non-public address', async () => {
+  const viewerOf = async (userId: string) => {
+    const session = await server.database.prisma.session.findFirstOrThrow({ where: { userId } });
+    return { id: userId, role: 'USER' as const, sessionId: session.id };
+  };
+
+  it('connects to the address it checked, and drops the device when the name moves to a non-public address', async () => {
     const received: IncomingMessage['headers'][] = [];
     const pushService = createServer((req, res) => {
       received.push(req.headers);
@@ -190,100 +213,70 @@ describe('registration and sending through the service', () => {
     // push.example.test exists nowhere: a request reaches the stand-in only by the pinned address.
     const dns = fakeDns({ 'push.example.test': ['127.0.0.1'] });
     const { logger, lines } = memoryLogger();
-    const dispatcher = new PushDispatcher(
-      server.database.prisma,
-      new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }),
-      logger,
-      {
-        retryDelaysMs: [],
-      },
-    );
-    const service = new NotificationsService(server.database.prisma, server.pubsub, dispatcher, logger, {
-      online: async () => new Set<string>(),
-      allowInsecurePushEndpoints: true,
-      lookup: dns.lookup,
-    });
+    const { delivery, service } = devicesWith(server, { lookup: dns.lookup, allowInsecure: true, logger });
     try {
       const bob = await createUser(server);
-      const viewer = { id: bob.user.id, role: 'USER' as const, sessionId: 'x' };
       const endpoint = `http://push.example.test:${port}/send/secret-device-token`;
-      await expect(service.registerPush(viewer, { endpoint, ...deviceKeys() })).resolves.toBe(true);
+      await expect(service.registerWebPush(await viewerOf(bob.user.id), { endpoint, ...deviceKeys() })).resolves.toBe(true);
 
-      dispatcher.pushToUsers([bob.user.id], { hello: 1 }, { ttlSeconds: 60 });
+      delivery.notify([bob.user.id], notice(1), { onlyOffline: false });
       await expect.poll(() => received.length, { timeout: 5000 }).toBe(1);
       expect(received[0]!.host).toBe(`push.example.test:${port}`);
       expect(dns.asked).toEqual(['push.example.test', 'push.example.test']); // registration, then the send
 
-      // Rebinding: the name now points elsewhere. The send is refused and the subscription removed.
+      // Rebinding: the name now points elsewhere. The send is refused and the device removed.
       // 0.0.0.0 (this machine) rather than a private address: should the check ever fail, nothing leaves the machine.
       dns.table['push.example.test'] = ['0.0.0.0'];
-      dispatcher.pushToUsers([bob.user.id], { hello: 2 }, { ttlSeconds: 60 });
-      await expect.poll(() => server.database.prisma.pushSubscription.count({ where: { endpoint } }), { timeout: 5000 }).toBe(0);
+      delivery.notify([bob.user.id], notice(2), { onlyOffline: false });
+      await expect.poll(() => server.database.prisma.device.count({ where: { token: endpoint } }), { timeout: 5000 }).toBe(0);
       expect(received).toHaveLength(1);
-      const warning = lines.find((line) => line['msg'] === 'push endpoint refused; subscription removed');
-      expect(warning).toMatchObject({ level: 40, refusal: 'forbidden', host: 'push.example.test', address: '0.0.0.0', range: 'unspecified' });
+      await delivery.idle();
+      const warning = lines.find((line) => line['msg'] === 'push token is gone; device removed');
+      expect(warning).toMatchObject({ level: 30, refusal: 'forbidden', host: 'push.example.test', address: '0.0.0.0', range: 'unspecified' });
       expect(JSON.stringify(lines)).not.toContain('secret-device-token');
     } finally {
-      service.close();
+      delivery.close();
       await new Promise((resolve) => pushService.close(resolve));
     }
   });
 
-  it('keeps a subscription whose name does not resolve for now, and retries it', async () => {
+  it('keeps a device whose name does not resolve for now, and retries it', async () => {
     const dns = fakeDns({ 'flaky.example.test': ['127.0.0.1'] });
     const { logger, lines } = memoryLogger();
-    const dispatcher = new PushDispatcher(
-      server.database.prisma,
-      new WebPushSender({ ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@example.test' }),
-      logger,
-      {
-        retryDelaysMs: [10],
-        // This dispatcher is the test's own, outside the server's job queue: its retry waits here.
-        retries: { later: async (retry, delayMs) => void setTimeout(() => void dispatcher.retry(retry), delayMs) },
-      },
-    );
-    const service = new NotificationsService(server.database.prisma, server.pubsub, dispatcher, logger, {
-      online: async () => new Set<string>(),
-      allowInsecurePushEndpoints: true,
-      lookup: dns.lookup,
-    });
+    const { delivery, service } = devicesWith(server, { lookup: dns.lookup, allowInsecure: true, logger, retryDelaysMs: [10] });
     try {
       const bob = await createUser(server);
       const endpoint = 'http://flaky.example.test:9/send/x';
-      await service.registerPush({ id: bob.user.id, role: 'USER' as const, sessionId: 'x' }, { endpoint, ...deviceKeys() });
+      await service.registerWebPush(await viewerOf(bob.user.id), { endpoint, ...deviceKeys() });
       delete dns.table['flaky.example.test'];
-      dispatcher.pushToUsers([bob.user.id], { hello: 1 }, { ttlSeconds: 60 });
+      delivery.notify([bob.user.id], notice(1), { onlyOffline: false });
       await expect.poll(() => lines.filter((line) => line['msg'] === 'push dropped').length, { timeout: 5000 }).toBe(1);
-      expect(lines.filter((line) => line['msg'] === 'push service unreachable').map((line) => line['refusal'])).toEqual(['unresolved', 'unresolved']);
-      expect(await server.database.prisma.pushSubscription.count({ where: { endpoint } })).toBe(1);
+      expect(lines.filter((line) => /^push (failed|dropped)/.test(String(line['msg']))).map((line) => line['refusal'])).toEqual(['unresolved', 'unresolved']);
+      expect(await server.database.prisma.device.count({ where: { token: endpoint } })).toBe(1);
     } finally {
-      service.close();
+      delivery.close();
     }
   });
 
   it('refuses names resolving to private, IPv4-mapped loopback and CGNAT addresses at registration', async () => {
     const dns = fakeDns({ 'push.example.test': ['8.8.8.8'] });
-    const service = new NotificationsService(server.database.prisma, server.pubsub, { useEndpointGuard() {}, close() {} } as never, undefined as never, {
-      online: async () => new Set<string>(),
-      allowInsecurePushEndpoints: false,
-      lookup: dns.lookup,
-    });
+    const { service } = devicesWith(server, { lookup: dns.lookup, allowInsecure: false, logger: memoryLogger().logger });
     const me = await createUser(server);
-    const viewer = { id: me.user.id, role: 'USER' as const, sessionId: 'x' };
+    const viewer = await viewerOf(me.user.id);
     for (const address of ['10.0.0.1', '::ffff:127.0.0.1', '100.64.0.1', '::1']) {
       dns.table['push.example.test'] = ['93.184.215.14', address];
-      await expect(service.registerPush(viewer, { endpoint: 'https://push.example.test/send/1', ...deviceKeys() }), address).rejects.toMatchObject({
+      await expect(service.registerWebPush(viewer, { endpoint: 'https://push.example.test/send/1', ...deviceKeys() }), address).rejects.toMatchObject({
         message: 'endpoint must be a public push service; its host is not a public address',
         extensions: { code: 'BAD_USER_INPUT', field: 'endpoint' },
       });
     }
-    await expect(service.registerPush(viewer, { endpoint: 'https://nowhere.example.test/1', ...deviceKeys() })).rejects.toMatchObject({
+    await expect(service.registerWebPush(viewer, { endpoint: 'https://nowhere.example.test/1', ...deviceKeys() })).rejects.toMatchObject({
       message: 'endpoint host could not be resolved',
       extensions: { code: 'BAD_USER_INPUT', field: 'endpoint' },
     });
     dns.table['push.example.test'] = ['8.8.8.8'];
-    await expect(service.registerPush(viewer, { endpoint: 'https://push.example.test/send/ok', ...deviceKeys() })).resolves.toBe(true);
-    expect(await server.database.prisma.pushSubscription.count({ where: { userId: me.user.id } })).toBe(1);
+    await expect(service.registerWebPush(viewer, { endpoint: 'https://push.example.test/send/ok', ...deviceKeys() })).resolves.toBe(true);
+    expect(await server.database.prisma.device.count({ where: { userId: me.user.id } })).toBe(1);
   });
 });
 
@@ -323,6 +316,6 @@ describe('registerPushSubscription in production', () => {
         message: endpoint.startsWith('http:') ? 'endpoint must be an https URL' : 'endpoint must be a public push service; its host is not a public address',
       });
     }
-    expect(await production.database.prisma.pushSubscription.count({ where: { userId: me.user.id } })).toBe(0);
+    expect(await production.database.prisma.device.count({ where: { userId: me.user.id } })).toBe(0);
   });
 });

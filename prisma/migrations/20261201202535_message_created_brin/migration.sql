@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Message_createdAt_idx" ON "Message" USING BRIN ("createdAt");
