@@ -37,6 +37,12 @@ export interface Shape {
    * open does, instead of to all their chats; each receiver is then in one group.
    */
   filtered: boolean;
+  /**
+   * What the subscription selects: `scalars`, the plain fields every viewer
+   * shares (rendered once per event); `app`, what an app's open chat shows
+   * (status, sender, reactions: rendered per viewer). The floor sends the same frame either way.
+   */
+  selection: Selection;
   /** Every receiving member of the shape; each holds one WebSocket. */
   receivers: Member[];
 }
@@ -46,14 +52,22 @@ export interface ReceiverHandle {
   close(): void;
 }
 
+export type Selection = 'scalars' | 'app';
+
+/** What a receiver subscribes to: one chat (`newMessage(chatId:)`) or all its chats, and which fields. */
+export interface Following {
+  chatId?: string;
+  selection: Selection;
+}
+
 export type OnFrame = (clientId: string, chatId: string, seq: number) => void;
 
 export interface Transport {
   readonly name: string;
   /** The server process, for its CPU time per message. */
   readonly pid?: number;
-  /** Opens a member's socket and its subscription (to one chat when `chatId` is given); resolves once connected. */
-  openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, chatId?: string): Promise<ReceiverHandle>;
+  /** Opens a member's socket and its subscription; resolves once connected. */
+  openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, following: Following): Promise<ReceiverHandle>;
   /** Sends one message as `sender`; resolves when the server answered it, rejects on any error. */
   send(group: Group, sender: Member, text: string, clientId: string): Promise<void>;
 }
@@ -180,7 +194,10 @@ export class DeliveryBench {
               if (slot.alive) this.#cutOff++;
               slot.alive = false;
             },
-            this.shape.filtered ? this.shape.groups[[...this.#groupOfReceiver[r]!][0]!]!.chatId : undefined,
+            {
+              ...(this.shape.filtered ? { chatId: this.shape.groups[[...this.#groupOfReceiver[r]!][0]!]!.chatId } : {}),
+              selection: this.shape.selection,
+            },
           );
           slot.alive = true;
         }),

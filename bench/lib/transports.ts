@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Group, Member, OnFrame, ReceiverHandle, Transport } from './delivery.js';
+import type { Following, Group, Member, OnFrame, ReceiverHandle, Transport } from './delivery.js';
 import { postJson } from './http.js';
 
 interface FrameMessage {
@@ -58,6 +58,14 @@ export const NEW_MESSAGE_SUBSCRIPTION = 'subscription OnNewMessage { newMessage 
 /** The same fields for one chat: how a client with that chat open subscribes. */
 export const CHAT_MESSAGE_SUBSCRIPTION =
   'subscription OnChatMessage($chatId: ID!) { newMessage(chatId: $chatId) { id chatId seq senderId kind text clientId createdAt } }';
+/**
+ * What an app's open chat subscribes with (the web client's message fields, less
+ * the file): fields rendered per viewer, each member's own status and reactions.
+ */
+export const APP_CHAT_MESSAGE_SUBSCRIPTION =
+  'subscription OnChatMessageAsShown($chatId: ID!) { newMessage(chatId: $chatId) { id chatId seq rev cursor senderId kind text clientId createdAt ' +
+  'editedAt deleted pinned status sender { id displayName } replyTo { id text deleted sender { id displayName } } ' +
+  'reactions { emoji count reactedByMe } myReaction } }';
 export const SEND_MESSAGE_MUTATION = 'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id chatId seq clientId createdAt } }';
 
 /** A documentation address (RFC 5737), as the client a proxy reports. */
@@ -69,7 +77,7 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
   return {
     name: 'ours',
     ...(pid === undefined ? {} : { pid }),
-    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, chatId?: string): Promise<ReceiverHandle> {
+    openReceiver(member: Member, onFrame: OnFrame, onEnd: (reason: string) => void, { chatId, selection }: Following): Promise<ReceiverHandle> {
       return new Promise((resolve, reject) => {
         let connected = false;
         const client = benchClient(wsUrl, member.token, {
@@ -88,7 +96,9 @@ export function payamakTransport(baseUrl: string, pid?: number): Transport {
           },
         });
         client.subscribe<{ newMessage: FrameMessage }>(
-          chatId ? { query: CHAT_MESSAGE_SUBSCRIPTION, variables: { chatId } } : { query: NEW_MESSAGE_SUBSCRIPTION },
+          chatId
+            ? { query: selection === 'app' ? APP_CHAT_MESSAGE_SUBSCRIPTION : CHAT_MESSAGE_SUBSCRIPTION, variables: { chatId } }
+            : { query: NEW_MESSAGE_SUBSCRIPTION },
           {
             next: (result) => {
               const message = result.data?.newMessage;

@@ -32,6 +32,8 @@ interface ShapePlan {
   rotating: boolean;
   /** Receivers subscribe to their one chat (`newMessage(chatId:)`), not to all their chats. */
   filtered: boolean;
+  /** With `filtered`: subscribe with what an app's open chat shows (per-viewer fields), not plain fields. */
+  asShown?: boolean;
 }
 
 function plans(): ShapePlan[] {
@@ -59,6 +61,7 @@ function plans(): ShapePlan[] {
   // The shapes users make: everyone in a group talks, and an app with a chat open subscribes to that chat.
   const talking: ShapePlan = { ...grid, name: `${grid.name}, every member sends`, rates: [GRID_RATES[0]], search: false, rotating: true };
   const chatOpen: ShapePlan = { ...talking, name: `${grid.name}, every member sends, subscribed by chatId`, filtered: true };
+  const chatShown: ShapePlan = { ...chatOpen, name: `${grid.name}, every member sends, by chatId as an app shows it`, asShown: true };
   // Its members come after the grid's (SQL rows with sessions, not registrations: argon2 for 1,000 would dominate).
   const big: ShapePlan = {
     name: BIG_GROUP_SHAPE,
@@ -70,7 +73,7 @@ function plans(): ShapePlan[] {
     rotating: false,
     filtered: false,
   };
-  return [...singles, grid, talking, chatOpen, big];
+  return [...singles, grid, talking, chatOpen, chatShown, big];
 }
 
 /** Registered through the API: index 0 sends to the single groups; 1…200 are the grid's members and the single groups' subscribers. */
@@ -84,7 +87,7 @@ function shapeFor(plan: ShapePlan, users: Member[], chatIds: string[]): Shape {
     const senders = (plan.rotating ? memberIdx : memberIdx.slice(0, 1)).map((u) => users[u]!);
     return { chatId: chatIds[g]!, senders, receivers: indices };
   });
-  return { name: plan.name, groups, receivers, filtered: plan.filtered };
+  return { name: plan.name, groups, receivers, filtered: plan.filtered, selection: plan.asShown ? 'app' : 'scalars' };
 }
 
 export interface Sustained {

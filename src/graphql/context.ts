@@ -14,6 +14,17 @@ export interface Services {}
 // biome-ignore lint/suspicious/noEmptyInterface: each module adds its members (declaration merging)
 export interface Loaders {}
 
+/**
+ * One set of loaders for everyone who renders the same subscription event:
+ * made by the first who needs it, used by the rest. Loaders are made without a
+ * viewer (a key names the viewer wherever the answer depends on one), so the
+ * members of a group rendering one message batch their sender, status and
+ * reaction reads into one statement each instead of one per member.
+ */
+export interface SharedLoaders {
+  loaders?: Loaders;
+}
+
 /** What every resolver receives, over HTTP and WebSocket alike. */
 export interface Context {
   viewer: Viewer | null;
@@ -26,9 +37,10 @@ export interface Context {
    * {@link responseNodesLeft}. A subscription's context lives as long as the
    * subscription: its caches are dropped after setting it up and after each
    * event (see server/shared-subscriptions.ts), so no event sees stale members,
-   * an idle socket holds none, and each event is counted on its own.
+   * an idle socket holds none, and each event is counted on its own. With
+   * `shared`, the next loaders are the event's, shared with its other renderers.
    */
-  renewLoaders(): void;
+  renewLoaders(shared?: SharedLoaders): void;
   /**
    * List items the response may still carry: MAX_RESPONSE_NODES at the start
    * (Infinity when 0, off). graphql/response-limit.ts subtracts each list's

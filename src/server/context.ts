@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Context, Loaders, Services } from '../graphql/context.js';
+import type { Context, Loaders, Services, SharedLoaders } from '../graphql/context.js';
 import type { Logger } from '../lib/logger.js';
 import { flatString } from '../lib/text.js';
 import type { AuthFailure, Viewer } from '../lib/viewer.js';
@@ -67,6 +67,7 @@ class RequestContext implements Context {
   readonly userAgent: string | null;
   responseNodesLeft: number;
   private madeLoaders: Loaders | undefined;
+  private sharedLoaders: SharedLoaders | undefined;
   private madeLogger: Logger | undefined;
 
   constructor(
@@ -86,11 +87,19 @@ class RequestContext implements Context {
 
   get loaders(): Loaders {
     // Made on first use: a subscription event that resolves only scalars never builds any.
-    return (this.madeLoaders ??= createLoaders(this.deps.prisma, this.deps.services, this.deps.loaderOptions));
+    if (this.madeLoaders) return this.madeLoaders;
+    const shared = this.sharedLoaders;
+    if (shared) return (this.madeLoaders = shared.loaders ??= this.newLoaders());
+    return (this.madeLoaders = this.newLoaders());
   }
 
-  renewLoaders(): void {
+  private newLoaders(): Loaders {
+    return createLoaders(this.deps.prisma, this.deps.services, this.deps.loaderOptions);
+  }
+
+  renewLoaders(shared?: SharedLoaders): void {
     this.madeLoaders = undefined;
+    this.sharedLoaders = shared;
     this.responseNodesLeft = this.maxResponseNodes || Infinity;
   }
 

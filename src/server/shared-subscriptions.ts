@@ -13,6 +13,7 @@ import {
   type GraphQLObjectType,
   type SelectionSetNode,
 } from 'graphql';
+import type { SharedLoaders } from '../graphql/context.js';
 import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
 import { isPromiseLike } from '../lib/promises.js';
 
@@ -27,6 +28,9 @@ import { isPromiseLike } from '../lib/promises.js';
  * result of the first subscriber to render an event is reused by everyone else
  * who renders the same payload object with the same document, operation and
  * variables. A message into a group of 100 is executed once, not 100 times.
+ * An operation that must be rendered per subscriber (a message's status, its
+ * sender) still reads the database once per event: everyone rendering one
+ * payload object uses the same loaders, so their reads batch together.
  */
 export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const shareKey = shareKeyOf(args);
@@ -38,6 +42,7 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
     dropLoaders(args.contextValue);
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
     return new MappedIterator(stream, (payload) => {
+      useEventLoaders(args.contextValue, payload);
       const result = shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args);
       if (!isPromiseLike(result)) {
         dropLoaders(args.contextValue);
@@ -51,8 +56,20 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
   })();
 }
 
+type Renewable = { renewLoaders?: (shared?: SharedLoaders) => void } | undefined;
+
 function dropLoaders(context: unknown): void {
-  (context as { renewLoaders?: () => void } | undefined)?.renewLoaders?.();
+  (context as Renewable)?.renewLoaders?.();
+}
+
+/** The loaders of each payload object, shared by all who render it (see SharedLoaders). */
+const eventLoaders = new WeakMap<object, SharedLoaders>();
+
+function useEventLoaders(context: unknown, payload: unknown): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  let shared = eventLoaders.get(payload);
+  if (!shared) eventLoaders.set(payload, (shared = {}));
+  (context as Renewable)?.renewLoaders?.(shared);
 }
 
 /** Renders per payload object: an entry lives as long as the payload does. */
