@@ -28,7 +28,7 @@ export { viewOf, viewsOf } from './message-views.js';
 export { MAX_MENTIONS, announceMentions, mentionHooks, mentionedNames, recordMentions } from './mentions.js';
 export { UNREAD_MENTIONS_SQL, createMentionLoaders, type MentionLoaders } from './mentions.loaders.js';
 export { ChatMentionsResolver, MessageMentionsResolver } from './mentions.resolver.js';
-export { NO_PREVIEW, tombstoneOf } from './message.record.js';
+export { NO_PREVIEW, isAsAppended, tombstoneOf } from './message.record.js';
 export { createMessageLoaders, type MessageLoaders } from './messages.loaders.js';
 export { MessagesResolver, ChatLastMessageResolver } from './messages.resolver.js';
 export { ChatHistoryService } from './chat-history.service.js';

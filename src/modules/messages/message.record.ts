@@ -31,6 +31,23 @@ export interface MessageRecord {
   previewImageId: string | null;
 }
 
+/**
+ * Records as a newMessage event carries them: the message as it was appended. At
+ * that rev it has no reactions (each one takes a later rev) and nobody else has
+ * received it (receipts only move up to messages that exist), so resolvers answer
+ * those without reading: a message into a group would otherwise read its
+ * reactions and every member's receipts once per event. What changes later
+ * reaches the same subscribers as messageUpdated and messageStatus.
+ */
+const asAppended = new WeakSet<MessageRecord>();
+
+export function appendedMessage(message: MessageRecord): MessageRecord {
+  asAppended.add(message);
+  return message;
+}
+
+export const isAsAppended = (message: MessageRecord): boolean => asAppended.has(message);
+
 /** A message's link preview fields, all null: a new message, a tombstone. */
 export const NO_PREVIEW = {
   previewUrl: null,

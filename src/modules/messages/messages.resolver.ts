@@ -5,6 +5,7 @@ import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Chat, clearedSeqOf, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
+import { appendedMessage, isAsAppended } from './message.record.js';
 import { User, type UserRecord } from '../users/index.js';
 import {
   ChatMessageChanges,
@@ -150,7 +151,7 @@ export class MessagesResolver {
       context.services.messages.subscribeMessages(subscriber(context), context.loaders, args['chatId'] as string | null),
   })
   newMessage(@Root() payload: MessagePayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): MessageRecord {
-    return fromMessagePayload(payload);
+    return appendedMessage(fromMessagePayload(payload));
   }
 
   @Authorized()
@@ -243,6 +244,7 @@ export class MessagesResolver {
       'while either member has read receipts off (privacy.readReceipts): DELIVERED instead. Groups always show READ.',
   })
   async status(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<MessageStatus> {
+    if (isAsAppended(message)) return MessageStatus.SENT;
     const members = await ctx.loaders.membersByChat.load(message.chatId);
     const status = receiptStatus(message, members);
     // Read receipts (chats' receipts.policy.ts): everyone who read it has received it, so DELIVERED is what is left.

@@ -17,6 +17,7 @@ import {
   type TypingPayload,
 } from '../chats/index.js';
 import { MESSAGE_SELECT, clientIdElsewhere, replyElsewhere, type MessageLog, type MessageRecord } from './message-log.js';
+import { appendedMessage } from './message.record.js';
 import { MessageStatus, messageCursor } from './message.types.js';
 import { cleanClientId, cleanMessageText, type SendMessageInput } from './messages.inputs.js';
 import { type MessagePayload, type MessageStatusPayload, MessageTopic } from './message.topics.js';
@@ -80,8 +81,9 @@ export class MessagesService {
    */
   async send(viewer: Viewer, input: SendMessageInput, options: { budget?: boolean } = {}): Promise<MessageRecord> {
     const sent = await this.#send(viewer, input, options);
-    if (sent.fresh && input.linkPreview !== false) await this.#linkPreviews?.requested(sent.message);
-    return sent.message;
+    if (!sent.fresh) return sent.message;
+    if (input.linkPreview !== false) await this.#linkPreviews?.requested(sent.message);
+    return appendedMessage(sent.message);
   }
 
   /** {@link send}'s work; `fresh` when this call stored the message (not a retry answered from the first). */

@@ -6,7 +6,7 @@ import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { blockedInChat, cannotMessage } from '../blocking/index.js';
 import type { ChatEvents } from '../chats/index.js';
-import { MESSAGE_COLUMNS, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
+import { MESSAGE_COLUMNS, isAsAppended, type MessageLoaders, type MessageLog, type MessageRecord } from '../messages/index.js';
 import type { UserLoaders, UserRecord } from '../users/index.js';
 import { ReactionSnapshots } from './reaction-snapshots.js';
 import type { ReactionGroupRecord } from './reaction.types.js';
@@ -103,14 +103,14 @@ export class ReactionsService {
    * events are not published to a member who deleted the message for themself.
    */
   async groups(viewer: Viewer | null, loaders: ReactionLoaders, message: MessageRecord): Promise<ReactionGroupRecord[]> {
-    if (message.deletedAt !== null || viewer === null) return [];
+    if (message.deletedAt !== null || viewer === null || isAsAppended(message)) return [];
     const counts = await loaders.reactionsAt.load(snapshotKey(message));
     return counts.map(({ emoji, count, userIds }) => ({ messageId: message.id, emoji, count, reactedByMe: userIds.has(viewer.id) }));
   }
 
   /** The viewer's own emoji on the message; null on a tombstone. */
   async mine(viewer: Viewer | null, loaders: ReactionLoaders, message: MessageRecord): Promise<string | null> {
-    if (message.deletedAt !== null || viewer === null) return null;
+    if (message.deletedAt !== null || viewer === null || isAsAppended(message)) return null;
     const counts = await loaders.reactionsAt.load(snapshotKey(message));
     return counts.find(({ userIds }) => userIds.has(viewer.id))?.emoji ?? null;
   }
