@@ -12,6 +12,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Start Payamak with --cpu-prof and print its hottest functions at the end. */
   profile: boolean;
+  /** The connections section writes a heap snapshot of Payamak with its idle connections (bench/heap-top.ts). */
+  heapSnapshot: boolean;
   /** Diagnosis only: delivery shapes whose name contains this. */
   shape?: string;
   /** Diagnosis only: these fixed rates instead of the standard ones (and no saturation run unless `saturation`). */
