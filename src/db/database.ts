@@ -11,7 +11,8 @@ import { ensureAppRole } from './app-role.js';
 import { describeDatabaseUrl } from './database-url.js';
 import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
-import { createPrismaClient, type QueryEvent } from './prisma-client.js';
+import { createPool, createPrismaClient, type QueryEvent } from './prisma-client.js';
+import { createSql, type Sql } from './sql.js';
 
 /** Options for {@link openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -51,6 +52,8 @@ export interface Database {
   /** True when this process started the server (no DATABASE_URL). */
   readonly embedded: boolean;
   readonly prisma: PrismaClient;
+  /** The hot statements' way in (src/db/sql.ts): pg on Prisma's own pool, counted by `onQuery` too. */
+  readonly sql: Sql;
   /** Round trip of `SELECT 1` in milliseconds; rejects when the database is unreachable. */
   ping(): Promise<number>;
   /** Disconnects Prisma, then stops the embedded server if there is one. Safe to call more than once. */
@@ -82,13 +85,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
   let url = ownerUrl;
   let prisma: PrismaClient | undefined;
+  let sql: Sql | undefined;
   try {
     const migrationsApplied = options.migrate === false ? [] : await applyMigrations(ownerUrl, { logger });
     if (embedded !== undefined) {
       const password = await loadOrCreateSecret(path.resolve(options.dataDir), 'postgres-app.password');
       url = await ensureAppRole(ownerUrl, { password });
     }
-    prisma = createPrismaClient(url, { logger, poolMax: options.poolMax, onQuery: options.onQuery });
+    const pool = createPool(url, options.poolMax);
+    prisma = createPrismaClient(url, { logger, onQuery: options.onQuery, pool });
+    sql = createSql(pool, options.onQuery);
     await prisma.$connect();
     logger.info(
       {
@@ -107,11 +113,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   const client = prisma;
+  const statements = sql!;
   let closing: Promise<void> | undefined;
   return {
     url,
     embedded: embedded !== undefined,
     prisma: client,
+    sql: statements,
     async ping() {
       const started = performance.now();
       await client.$queryRaw`SELECT 1`;

@@ -3,6 +3,7 @@
  * compiler turns calls into SQL, and `@prisma/adapter-pg` runs it on a pg pool.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 
@@ -31,22 +32,26 @@ export interface PrismaClientOptions {
    * Query events are only turned on when this is given or `logger` is at `trace`.
    */
   onQuery?: (event: QueryEvent) => void;
+  /** The pg pool to run on (src/db/sql.ts shares it); by default one of its own. `$disconnect()` ends it either way. */
+  pool?: pg.Pool;
 }
 
+/** A pg pool for `databaseUrl` as {@link createPrismaClient} makes one. */
+export const createPool = (databaseUrl: string, poolMax?: number): pg.Pool =>
+  new pg.Pool({ connectionString: databaseUrl, ...(poolMax === undefined ? {} : { max: poolMax }) });
+
 /**
- * Creates a Prisma client on its own pg pool for `databaseUrl`. It connects
+ * Creates a Prisma client on a pg pool for `databaseUrl`. It connects
  * lazily; call `$disconnect()` to close the pool.
  */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
   const { logger, onQuery } = options;
-  const adapter = new PrismaPg(
-    { connectionString: databaseUrl, ...(options.poolMax === undefined ? {} : { max: options.poolMax }) },
-    {
-      // An idle pooled connection can fail (server restart, network): pg drops it and the next query reconnects.
-      onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
-      onConnectionError: (error) => logger?.warn({ err: error }, 'database connection failed'),
-    },
-  );
+  const adapter = new PrismaPg(options.pool ?? createPool(databaseUrl, options.poolMax), {
+    disposeExternalPool: true,
+    // An idle pooled connection can fail (server restart, network): pg drops it and the next query reconnects.
+    onPoolError: (error) => logger?.warn({ err: error }, 'idle database connection failed'),
+    onConnectionError: (error) => logger?.warn({ err: error }, 'database connection failed'),
+  });
   const traceQueries = logger?.isLevelEnabled('trace') ?? false;
   const wantQueries = onQuery !== undefined || traceQueries;
   const log: Prisma.LogDefinition[] = [

@@ -80,13 +80,14 @@ export function isClientErrorCode(code: unknown): code is ErrorCode {
 }
 
 /**
- * A unique-constraint violation: Prisma's P2002, or PostgreSQL's 23505 inside a
- * failed raw query (P2010). Checked without importing Prisma here.
+ * A unique-constraint violation: Prisma's P2002, PostgreSQL's 23505 inside a
+ * failed raw query (P2010), or pg's own error with that code (src/db/sql.ts).
+ * Checked without importing Prisma or pg here.
  */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, meta } = error as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { kind?: unknown } } } };
-  if (code === 'P2002') return true;
+  if (code === 'P2002' || code === '23505') return true;
   return code === 'P2010' && (meta?.code === '23505' || meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
 }
 

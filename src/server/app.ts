@@ -178,6 +178,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
   const jobs = new JobQueue({ prisma, databaseUrl: database.url, logger, pollIntervalMs: jobPollIntervalMs, concurrency: jobConcurrency });
   const services = createServices({
     prisma,
+    sql: database.sql,
     jobs,
     pubsub,
     presence,

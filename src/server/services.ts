@@ -1,3 +1,4 @@
+import type { Sql } from '../db/sql.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Logger } from '../lib/logger.js';
@@ -126,6 +127,8 @@ export const resolvers = [
 
 export interface ServiceDeps {
   prisma: PrismaClient;
+  /** The send path's and the session check's statements (src/db/sql.ts). */
+  sql: Sql;
   /** Where work that runs later goes; the features define their jobs on it here, before it starts. */
   jobs: JobQueue;
   pubsub: PubSub;
@@ -167,7 +170,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
-  const log = new MessageLog(prisma, pubsub, events);
+  const log = new MessageLog(prisma, deps.sql, pubsub, events);
   const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }), {
     offlineGraceMs: deps.presenceGraceMs,
   });
@@ -186,7 +189,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const devices = new DevicesService(prisma, push, endpoints, pushLogger);
   defineDeviceJobs(jobs, devices);
-  const notifications = new NotificationsService(prisma, pubsub, devices, logger.child({ module: 'notifications' }), {
+  const notifications = new NotificationsService(prisma, deps.sql, pubsub, devices, logger.child({ module: 'notifications' }), {
     online: (userIds) => presence.online(userIds),
   });
   events.on(notifications);
@@ -219,7 +222,7 @@ export function createServices(deps: ServiceDeps): Services {
   defineMessageTimerJobs(jobs, messageTimers);
   defineFileJobs(jobs, files);
   const accounts = new AccountAdmin(prisma, pubsub, logger.child({ module: 'admin' }));
-  const auth = new AuthService(prisma, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub, {
+  const auth = new AuthService(prisma, deps.sql, new TokenIssuer({ secret: deps.jwtSecret }), deps.limits, logger.child({ module: 'auth' }), pubsub, {
     refreshGraceSeconds: deps.refreshGraceSeconds,
   });
   const accountLogger = logger.child({ module: 'account' });

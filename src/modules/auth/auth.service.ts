@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/sql.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
 import { AuthReason, badInput, conflict, forbidden, isUniqueViolation, notFound, unauthenticated } from '../../lib/errors.js';
@@ -67,6 +68,8 @@ export interface AuthServiceOptions {
 export class AuthService {
   constructor(
     private readonly prisma: PrismaClient,
+    /** For the session check every request makes (src/db/sql.ts). */
+    private readonly sql: Sql,
     private readonly tokens: TokenIssuer,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
@@ -288,10 +291,12 @@ export class AuthService {
    */
   async viewerOfSession(userId: string, sessionId: string): Promise<Viewer> {
     // One statement on every request: the session and its user, joined.
-    const [session] = await this.prisma.$queryRaw<{ userId: string; revoked: boolean; active: boolean; role: Role; mustChangePassword: boolean }[]>`
-      SELECT s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role", u."mustChangePassword"
-      FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-      WHERE s."id" = ${sessionId}::uuid`;
+    const [session] = await this.sql.query<{ userId: string; revoked: boolean; active: boolean; role: Role; mustChangePassword: boolean }>(
+      `SELECT s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role", u."mustChangePassword"
+       FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+       WHERE s."id" = $1::uuid`,
+      [sessionId],
+    );
     if (!session || session.userId !== userId || session.revoked) throw new AuthFailureError('revoked');
     if (!session.active) throw new AuthFailureError('deactivated');
     return session.mustChangePassword ? { id: userId, role: session.role, sessionId, mustChangePassword: true } : { id: userId, role: session.role, sessionId };

@@ -510,7 +510,7 @@ describe('configuration and hooks', () => {
 
   it('asks the upload limiter before reading a file', async () => {
     const { prisma } = server.database;
-    const limited = new FilesService(prisma, new MessageLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+    const limited = new FilesService(prisma, new MessageLog(prisma, server.database.sql, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
       store: new LocalFileStore(uploadDir),
       signer: new UrlSigner({ secret: 'x'.repeat(32) }),
       temp: new TempDir(tempDir),
@@ -559,7 +559,7 @@ describe('image processing limits', () => {
       }
     }
     const { prisma } = server.database;
-    const files = new FilesService(prisma, new MessageLog(prisma, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
+    const files = new FilesService(prisma, new MessageLog(prisma, server.database.sql, server.pubsub), createLogger(parseEnv({ LOG_LEVEL: 'silent' })), {
       store: new LocalFileStore(uploadDir),
       signer: new UrlSigner({ secret: 'x'.repeat(32) }),
       temp: new TempDir(tempDir),

@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/sql.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../../lib/errors.js';
@@ -48,6 +49,16 @@ interface AppendRow extends Omit<MessageRecord, 'kind' | keyof typeof NO_PREVIEW
   memberIds: string[] | null;
 }
 
+/** Outside a transaction (a text send) through pg itself; inside one, on the transaction's connection. */
+type RunAppend = (text: string, values: unknown[]) => Promise<AppendRow[]>;
+const inTransaction =
+  (tx: Tx): RunAppend =>
+  (text, values) =>
+    tx.$queryRawUnsafe<AppendRow[]>(text, ...values);
+
+const APPEND_SQL = `SELECT * FROM "payamak_append_message"($1::uuid, $2::uuid, $3::"MessageKind", $4, $5::uuid, $6::varchar, $7::uuid,
+  $8::uuid, $9::uuid, $10, $11::integer)`;
+
 /**
  * Runs `payamak_append_message` (migration 20261201130608_user_blocks; since
  * 20261201174748_message_timers it also fixes expiresAt from the chat's timer):
@@ -56,12 +67,21 @@ interface AppendRow extends Omit<MessageRecord, 'kind' | keyof typeof NO_PREVIEW
  * granted, so a member removed a moment ago can neither send nor be listed
  * as a recipient. In a transaction, the lock is held until it ends.
  */
-async function callAppend(db: Tx, input: AppendInput, returnExisting: boolean): Promise<AppendRow> {
-  const rows = await db.$queryRaw<AppendRow[]>`
-    SELECT * FROM "payamak_append_message"(
-      ${input.chatId}::uuid, ${input.senderId}::uuid, ${input.kind}::"MessageKind", ${input.text},
-      ${input.replyToId ?? null}::uuid, ${input.clientId ?? null}::varchar, ${input.fileId ?? null}::uuid,
-      ${input.requireMember ?? null}::uuid, ${input.readBy ?? null}::uuid, ${returnExisting}, ${input.forwardCount ?? 0}::integer)`;
+async function callAppend(run: RunAppend, input: AppendInput, returnExisting: boolean): Promise<AppendRow> {
+  const values = [
+    input.chatId,
+    input.senderId,
+    input.kind,
+    input.text,
+    input.replyToId ?? null,
+    input.clientId ?? null,
+    input.fileId ?? null,
+    input.requireMember ?? null,
+    input.readBy ?? null,
+    returnExisting,
+    input.forwardCount ?? 0,
+  ];
+  const rows = await run(APPEND_SQL, values);
   const row = rows[0]!;
   if (row.outcome === 'not_member') throw notFound('Chat');
   if (row.outcome === 'bad_reply') throw replyElsewhere();
@@ -79,7 +99,7 @@ function toAppended(row: AppendRow): Appended {
 
 /** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
 export async function appendMessage(tx: Tx, input: AppendInput): Promise<Appended> {
-  return toAppended(await callAppend(tx, input, false));
+  return toAppended(await callAppend(inTransaction(tx), input, false));
 }
 
 const isoOrNull = (date: Date | null): string | null => date?.toISOString() ?? null;
@@ -168,6 +188,8 @@ export class MessageLog {
 
   constructor(
     private readonly prisma: PrismaClient,
+    /** A text send's one statement (src/db/sql.ts). */
+    private readonly sql: Sql,
     private readonly pubsub: PubSub,
     private readonly events?: ChatEvents,
   ) {}
@@ -212,7 +234,7 @@ export class MessageLog {
     const flight = this.#queue.depart(input.chatId);
     let row: AppendRow;
     try {
-      row = await callAppend(this.prisma, input, options.returnExisting ?? false);
+      row = await callAppend((text, values) => this.sql.query<AppendRow>(text, values), input, options.returnExisting ?? false);
     } catch (error) {
       flight.cancel();
       throw error;

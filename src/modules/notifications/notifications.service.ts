@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/sql.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -40,6 +41,8 @@ export interface NotificationsOptions {
 export class NotificationsService implements ChatEventListener {
   constructor(
     private readonly prisma: PrismaClient,
+    /** Who may be told of a message: a statement every send runs (src/db/sql.ts). */
+    private readonly sql: Sql,
     private readonly pubsub: PubSub,
     private readonly devices: Pick<DevicesService, 'push' | 'registerWebPush' | 'unregisterWebPush'>,
     private readonly logger: Logger,
@@ -65,11 +68,7 @@ export class NotificationsService implements ChatEventListener {
       // Only members whose settings let this chat notify them of every message (not muted, level ALL),
       // who have not blocked the sender, and who are offline or have a device that may be: one statement,
       // and nothing more when everyone is online with no device.
-      const allowed = await this.prisma.$queryRaw<{ userId: string; offline: boolean }[]>`
-        SELECT cm."userId"::text AS "userId", cm."userId" = ANY(${offline}::uuid[]) AS "offline" FROM "ChatMember" cm
-        WHERE cm."chatId" = ${message.chatId}::uuid AND cm."userId" = ANY(${recipients}::uuid[]) AND ${NOTIFIES_ALL}
-          AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = cm."userId" AND b."blockedId" = ${senderId}::uuid)
-          AND (cm."userId" = ANY(${offline}::uuid[]) OR EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = cm."userId"))`;
+      const allowed = await this.sql.query<{ userId: string; offline: boolean }>(WHO_MAY_BE_TOLD, [offline, message.chatId, recipients, senderId]);
       if (allowed.length === 0) return;
       const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
         SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
@@ -378,7 +377,15 @@ export class NotificationsService implements ChatEventListener {
 }
 
 /** On a ChatMember row `cm`: the chat may notify this member of every message (not muted now, level ALL). */
-const NOTIFIES_ALL = Prisma.sql`cm."notifyLevel" = 'ALL' AND NOT (cm."muted" AND (cm."mutedUntil" IS NULL OR cm."mutedUntil" > now()))`;
+const NOTIFIES_ALL_SQL = `cm."notifyLevel" = 'ALL' AND NOT (cm."muted" AND (cm."mutedUntil" IS NULL OR cm."mutedUntil" > now()))`;
+const NOTIFIES_ALL = Prisma.raw(NOTIFIES_ALL_SQL);
+
+/** Of a message's recipients ($3), who may be told of it, and who of them is offline ($1); it is in chat $2, from $4. */
+const WHO_MAY_BE_TOLD = `
+  SELECT cm."userId"::text AS "userId", cm."userId" = ANY($1::uuid[]) AS "offline" FROM "ChatMember" cm
+  WHERE cm."chatId" = $2::uuid AND cm."userId" = ANY($3::uuid[]) AND ${NOTIFIES_ALL_SQL}
+    AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = cm."userId" AND b."blockedId" = $4::uuid)
+    AND (cm."userId" = ANY($1::uuid[]) OR EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = cm."userId"))`;
 
 function previewOf(kind: string, text: string | null): string {
   const label = KIND_LABELS[kind];
