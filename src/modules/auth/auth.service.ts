@@ -296,6 +296,7 @@ export class AuthService {
        FROM "Session" s JOIN "User" u ON u."id" = s."userId"
        WHERE s."id" = $1::uuid`,
       [sessionId],
+      'payamak_session_check',
     );
     if (!session || session.userId !== userId || session.revoked) throw new AuthFailureError('revoked');
     if (!session.active) throw new AuthFailureError('deactivated');

@@ -234,7 +234,7 @@ export class MessageLog {
     const flight = this.#queue.depart(input.chatId);
     let row: AppendRow;
     try {
-      row = await callAppend((text, values) => this.sql.query<AppendRow>(text, values), input, options.returnExisting ?? false);
+      row = await callAppend((text, values) => this.sql.query<AppendRow>(text, values, 'payamak_append'), input, options.returnExisting ?? false);
     } catch (error) {
       flight.cancel();
       throw error;

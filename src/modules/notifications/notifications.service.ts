@@ -68,7 +68,11 @@ export class NotificationsService implements ChatEventListener {
       // Only members whose settings let this chat notify them of every message (not muted, level ALL),
       // who have not blocked the sender, and who are offline or have a device that may be: one statement,
       // and nothing more when everyone is online with no device.
-      const allowed = await this.sql.query<{ userId: string; offline: boolean }>(WHO_MAY_BE_TOLD, [offline, message.chatId, recipients, senderId]);
+      const allowed = await this.sql.query<{ userId: string; offline: boolean }>(
+        WHO_MAY_BE_TOLD,
+        [offline, message.chatId, recipients, senderId],
+        'payamak_who_may_be_told',
+      );
       if (allowed.length === 0) return;
       const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
         SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
