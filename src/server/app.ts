@@ -254,6 +254,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     schema,
     services,
     prisma,
+    sql: database.sql,
     logger,
     metrics,
     connections,
@@ -298,7 +299,7 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     ],
   });
   await apollo.start();
-  const contextDeps = { services, prisma, logger, maxResponseNodes: env.maxResponseNodes, ...(loaderOptions ? { loaderOptions } : {}) };
+  const contextDeps = { services, prisma, sql: database.sql, logger, maxResponseNodes: env.maxResponseNodes, ...(loaderOptions ? { loaderOptions } : {}) };
   const graphqlContext = async (authorization: string | undefined, request: RequestInfo) =>
     createContext(contextDeps, await authenticate(services, bearerToken(authorization)), request);
 

@@ -3,6 +3,7 @@
  * from the bearer token, the services, fresh loaders made on first use.
  */
 import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/sql.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Context, Loaders, Services, SharedLoaders } from '../graphql/context.js';
 import type { Logger } from '../lib/logger.js';
@@ -14,6 +15,7 @@ import { createLoaders, type LoaderOptions } from './services.js';
 export interface ContextFactoryDeps {
   services: Services;
   prisma: PrismaClient;
+  sql: Sql;
   logger: Logger;
   /** Passed to every context's loaders; the default batches. */
   loaderOptions?: LoaderOptions;
@@ -94,7 +96,7 @@ class RequestContext implements Context {
   }
 
   private newLoaders(): Loaders {
-    return createLoaders(this.deps.prisma, this.deps.services, this.deps.loaderOptions);
+    return createLoaders(this.deps, this.deps.services, this.deps.loaderOptions);
   }
 
   renewLoaders(shared?: SharedLoaders): void {

@@ -282,10 +282,14 @@ export interface LoaderOptions {
   batch?: boolean;
 }
 
-export function createLoaders(prisma: PrismaClient, services: Pick<Services, 'presence' | 'reactions'>, options: LoaderOptions = {}): Loaders {
+export function createLoaders(
+  { prisma, sql }: { prisma: PrismaClient; sql: Sql },
+  services: Pick<Services, 'presence' | 'reactions'>,
+  options: LoaderOptions = {},
+): Loaders {
   const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
   return {
-    ...createUserLoaders(prisma, services.presence.store, tuning),
+    ...createUserLoaders(prisma, sql, services.presence.store, tuning),
     ...createChatLoaders(prisma, tuning),
     ...createMessageLoaders(prisma, tuning),
     ...createMentionLoaders(prisma, tuning),

@@ -525,7 +525,9 @@ describe('configuration and hooks', () => {
     // Never resolves: had the service waited for the file, the test would time out.
     const neverArrives = new Promise<never>(() => undefined);
     await expect(limited.uploadAvatar(viewer, neverArrives)).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 42 } });
-    await expect(limited.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: neverArrives })).rejects.toMatchObject({
+    await expect(
+      limited.sendMediaMessage(viewer, createLoaders({ prisma, sql: server.database.sql }, server.services), { chatId, file: neverArrives }),
+    ).rejects.toMatchObject({
       extensions: { code: 'RATE_LIMITED' },
     });
   });
@@ -575,7 +577,7 @@ describe('image processing limits', () => {
         createReadStream: () => Readable.from([png]),
       } as unknown as FileUpload);
     const viewer = { id: bob.user.id, role: 'USER' as const, sessionId: 'test' };
-    await files.sendMediaMessage(viewer, createLoaders(prisma, server.services), { chatId, file: upload() });
+    await files.sendMediaMessage(viewer, createLoaders({ prisma, sql: server.database.sql }, server.services), { chatId, file: upload() });
     await files.uploadAvatar(viewer, upload());
     await files.removeAvatar(viewer);
     expect(owners).toEqual([`process ${bob.user.id}`, `avatar ${bob.user.id}`]);

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Sql } from '../../db/sql.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { PresenceStore } from '../../realtime/presence.js';
 import { USER_SELECT, type UserRecord } from './user.types.js';
@@ -35,14 +36,20 @@ function groupByViewer(keys: readonly string[]): Map<string, string[]> {
   return byViewer;
 }
 
-export function createUserLoaders(prisma: PrismaClient, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
+/** USER_SELECT's columns (enums as their text, as Prisma hands them out) of the users `$1` names. */
+const USERS_BY_ID = `SELECT ${Object.keys(USER_SELECT)
+  .map((column) => (column === 'role' || column.endsWith('Visibility') ? `"${column}"::text AS "${column}"` : `"${column}"`))
+  .join(', ')} FROM "User" WHERE "id" = ANY($1::uuid[])`;
+
+export function createUserLoaders(prisma: PrismaClient, sql: Sql, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
   return {
     onlineById: new DataLoader(async (ids) => {
       const online = await presence.online(ids);
       return ids.map((id) => online.has(id));
     }, options),
     userById: new DataLoader(async (ids) => {
-      const rows = await prisma.user.findMany({ where: { id: { in: [...ids] } }, select: USER_SELECT });
+      // The sender of every message event and every member of a chat list: through pg itself (src/db/sql.ts).
+      const rows = await sql.query<UserRecord>(USERS_BY_ID, [ids], 'payamak_users_by_id');
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }, options),
