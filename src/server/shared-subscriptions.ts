@@ -3,6 +3,7 @@ import {
   createSourceEventStream,
   execute,
   getNamedType,
+  isObjectType,
   getOperationAST,
   isLeafType,
   type DocumentNode,
@@ -14,7 +15,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { SharedLoaders } from '../graphql/context.js';
-import { SAME_FOR_EVERY_VIEWER } from '../graphql/event-fields.js';
+import { EVENTS_AS_APPENDED, SAME_FOR_EVERY_VIEWER, SAME_FOR_EVERY_VIEWER_AS_APPENDED, SAME_FOR_EVERY_VIEWER_WHEN_NULL } from '../graphql/event-fields.js';
 import { isPromiseLike } from '../lib/promises.js';
 
 /**
@@ -24,16 +25,19 @@ import { isPromiseLike } from '../lib/promises.js';
  *
  * Who receives an event is still decided per subscription (its own source
  * stream: the viewer's topic, the membership guard). Only the rendering is
- * shared: for an operation that selects nothing but plain payload fields, the
- * result of the first subscriber to render an event is reused by everyone else
- * who renders the same payload object with the same document, operation and
- * variables. A message into a group of 100 is executed once, not 100 times.
- * An operation that must be rendered per subscriber (a message's status, its
- * sender) still reads the database once per event: everyone rendering one
- * payload object uses the same loaders, so their reads batch together.
+ * shared: for an operation that selects nothing but fields the same for every
+ * viewer (graphql/event-fields.ts: plain payload fields, a message's sender and
+ * the sender's name, a new message's status and reactions, a reply when there
+ * is none), the result of the first subscriber to render an event is reused by
+ * everyone else who renders the same payload object with the same document,
+ * operation and variables. A message into a group of 100 is executed once, not
+ * 100 times. An operation that must be rendered per subscriber (a reply, what a
+ * user's privacy settings show) still reads the database once per event:
+ * everyone rendering one payload object uses the same loaders, so their reads
+ * batch together.
  */
 export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-  const shareKey = shareKeyOf(args);
+  const share = shareOf(args);
   return (async () => {
     const stream = await createSourceEventStream(args);
     // A subscription's context lives as long as it does: caches filled while
@@ -43,7 +47,7 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
     return new MappedIterator(stream, (payload) => {
       useEventLoaders(args.contextValue, payload);
-      const result = shareKey === null ? execute({ ...args, rootValue: payload }) : renderOnce(payload, shareKey, args);
+      const result = share === null || !share.holdsFor(payload) ? execute({ ...args, rootValue: payload }) : renderOnce(payload, share.key, args);
       if (!isPromiseLike(result)) {
         dropLoaders(args.contextValue);
         return result;
@@ -89,44 +93,93 @@ function renderOnce(payload: unknown, shareKey: string, args: ExecutionArgs): Ex
 
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
-/** Per document and operation name: whether its events may be rendered once for everyone. */
-const shareable = new WeakMap<DocumentNode, Map<string, boolean>>();
 
-function shareKeyOf(args: ExecutionArgs): string | null {
+/** What may be shared: the payload properties that must be null for it (see SameForEveryViewerWhenNull). */
+interface SharePlan {
+  readonly nullProperties: readonly string[];
+}
+
+/** Per document and operation name: whether, and when, its events may be rendered once for everyone. */
+const shareable = new WeakMap<DocumentNode, Map<string, SharePlan | null>>();
+
+interface Share {
+  readonly key: string;
+  holdsFor(payload: unknown): boolean;
+}
+
+function shareOf(args: ExecutionArgs): Share | null {
   const { document, operationName } = args;
   let byName = shareable.get(document);
   if (!byName) shareable.set(document, (byName = new Map()));
-  let ok = byName.get(operationName ?? '');
-  if (ok === undefined) {
-    ok = selectsOnlySharedFields(args);
-    byName.set(operationName ?? '', ok);
+  let plan = byName.get(operationName ?? '');
+  if (plan === undefined) {
+    plan = sharePlanOf(args);
+    byName.set(operationName ?? '', plan);
   }
-  if (!ok) return null;
+  if (plan === null) return null;
   let id = documentIds.get(document);
   if (id === undefined) documentIds.set(document, (id = nextDocumentId++));
-  return `${id}:${operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`;
+  const { nullProperties } = plan;
+  return {
+    key: `${id}:${operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`,
+    holdsFor: (payload) =>
+      nullProperties.length === 0 ||
+      (typeof payload === 'object' && payload !== null && nullProperties.every((property) => (payload as Record<string, unknown>)[property] === null)),
+  };
 }
 
-function selectsOnlySharedFields({ schema, document, operationName }: ExecutionArgs): boolean {
+function sharePlanOf({ schema, document, operationName }: ExecutionArgs): SharePlan | null {
   const operation = getOperationAST(document, operationName);
   const root = schema.getSubscriptionType();
-  if (operation?.operation !== 'subscription' || !root) return false;
+  if (operation?.operation !== 'subscription' || !root) return null;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const rootFields = [...fieldsOf(operation.selectionSet, fragments)];
-  if (rootFields.length !== 1) return false;
+  if (rootFields.length !== 1) return null;
   const [rootField] = rootFields;
   const field = root.getFields()[rootField!.name.value];
-  if (!field || !rootField!.selectionSet) return false;
-  const eventType = getNamedType(field.type) as GraphQLObjectType;
-  // Which fields are the same for every viewer is declared by the module that owns the event type (@SameForEveryViewer).
-  for (const selected of fieldsOf(rootField!.selectionSet, fragments)) {
+  if (!field || !rootField!.selectionSet) return null;
+  const eventType = getNamedType(field.type);
+  if (!isObjectType(eventType)) return null;
+  const nullProperties: string[] = [];
+  const shared = selectsOnlyShared(eventType, rootField!.selectionSet, fragments, {
+    asAppended: field.extensions?.[EVENTS_AS_APPENDED] === true,
+    nullProperties,
+  });
+  return shared ? { nullProperties } : null;
+}
+
+/**
+ * Whether every field selected from `type` is the same for every viewer. Which
+ * are is declared by the module that owns the type (graphql/event-fields.ts).
+ * `root` is given for the event type itself, where a field may also be shared
+ * as appended or when a payload property is null; nested types only by
+ * SameForEveryViewer.
+ */
+function selectsOnlyShared(
+  type: GraphQLObjectType,
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  root?: { asAppended: boolean; nullProperties: string[] },
+): boolean {
+  for (const selected of fieldsOf(selectionSet, fragments)) {
     const name = selected.name.value;
     if (name === '__typename') continue;
-    const eventField = eventType.getFields()[name];
-    if (eventField?.extensions?.[SAME_FOR_EVERY_VIEWER] !== true || !isLeafType(getNamedType(eventField.type))) return false;
+    const field = type.getFields()[name];
+    if (!field) return false;
+    const extensions = field.extensions ?? {};
+    if (root?.asAppended && extensions[SAME_FOR_EVERY_VIEWER_AS_APPENDED] === true) continue;
+    const whenNull = extensions[SAME_FOR_EVERY_VIEWER_WHEN_NULL];
+    if (root && typeof whenNull === 'string') {
+      root.nullProperties.push(whenNull);
+      continue;
+    }
+    if (extensions[SAME_FOR_EVERY_VIEWER] !== true) return false;
+    const fieldType = getNamedType(field.type);
+    if (isLeafType(fieldType)) continue;
+    if (!isObjectType(fieldType) || !selected.selectionSet || !selectsOnlyShared(fieldType, selected.selectionSet, fragments)) return false;
   }
   return true;
 }

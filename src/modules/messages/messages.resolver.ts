@@ -23,7 +23,7 @@ import { SendMessageInput } from './messages.inputs.js';
 import { receiptStatus } from './receipt-floors.js';
 import { type MessagePayload, type MessageStatusPayload } from './message.topics.js';
 import { PageArgs } from '../../graphql/page-args.js';
-import { SameForEveryViewer } from '../../graphql/event-fields.js';
+import { EventsAsAppended, SameForEveryViewer, SameForEveryViewerAsAppended, SameForEveryViewerWhenNull } from '../../graphql/event-fields.js';
 
 interface SubscriptionData {
   args: Record<string, unknown>;
@@ -145,6 +145,7 @@ export class MessagesResolver {
   }
 
   @Authorized()
+  @EventsAsAppended()
   @Subscription(() => Message, {
     description: 'New messages in all my chats, or in one.',
     subscribe: ({ args, context }: SubscriptionData) =>
@@ -222,11 +223,14 @@ export class MessagesResolver {
     return requireVisibleChat(ctx.loaders, ctx.viewer, message.chatId);
   }
 
+  // The same row for everyone (User's own fields say which of theirs are the same for every viewer).
+  @SameForEveryViewer()
   @FieldResolver(() => User, { nullable: true, description: 'Null for SYSTEM messages.' })
   sender(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
     return message.senderId ? ctx.loaders.userById.load(message.senderId) : null;
   }
 
+  @SameForEveryViewerWhenNull('replyToId')
   @FieldResolver(() => Message, { nullable: true })
   replyTo(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<MessageRecord | null> | null {
     return message.replyToId ? this.#seen(ctx, ctx.loaders.messageById.load(message.replyToId)) : null;
@@ -238,6 +242,7 @@ export class MessagesResolver {
     return message && viewOf(ctx.loaders, ctx.viewer, message);
   }
 
+  @SameForEveryViewerAsAppended()
   @FieldResolver(() => MessageStatus, {
     description:
       'READ when every other member read it, DELIVERED when every other member received it, else SENT. In a private chat, never READ ' +

@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.js';
 import { CurrentViewer } from '../../graphql/current-viewer.js';
+import { SameForEveryViewerAsAppended } from '../../graphql/event-fields.js';
 import { PageArgs } from '../../graphql/page-args.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Message, type MessageRecord } from '../messages/index.js';
@@ -26,6 +27,7 @@ export class ReactionsResolver {
     return ctx.services.reactions.remove(viewer, ctx.loaders, messageId);
   }
 
+  @SameForEveryViewerAsAppended()
   @FieldResolver(() => [ReactionGroup], {
     description: 'One group per emoji, most used first (ties: the earliest first reaction first); empty on a deleted message.',
   })
@@ -33,6 +35,7 @@ export class ReactionsResolver {
     return ctx.services.reactions.groups(ctx.viewer, ctx.loaders, message);
   }
 
+  @SameForEveryViewerAsAppended()
   @FieldResolver(() => String, { nullable: true, description: 'My reaction; null when I have none, and on a deleted message.' })
   myReaction(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<string | null> {
     return ctx.services.reactions.mine(ctx.viewer, ctx.loaders, message);

@@ -40,15 +40,20 @@ export type PrivacyColumns = 'lastSeenVisibility' | 'profilePhotoVisibility' | '
  */
 @ObjectType('User')
 export class User implements Omit<UserRecord, 'active' | 'avatarId' | 'about' | 'role' | 'lastSeenAt' | 'deletedAt' | PrivacyColumns> {
+  // These four are the same for everyone who may see the user; what privacy settings decide is not (resolvers elsewhere).
+  @SameForEveryViewer()
   @Field(() => ID)
   id!: string;
 
+  @SameForEveryViewer()
   @Field(() => String, { description: 'Lower-case, unique, 3–32 characters of a–z, 0–9, _ and .' })
   username!: string;
 
+  @SameForEveryViewer()
   @Field(() => String, { description: 'Seen by every signed-in user.' })
   displayName!: string;
 
+  @SameForEveryViewer()
   @Field(() => Date)
   createdAt!: Date;
 }
