@@ -113,13 +113,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   const client = prisma;
-  const statements = sql!;
   let closing: Promise<void> | undefined;
   return {
     url,
     embedded: embedded !== undefined,
     prisma: client,
-    sql: statements,
+    sql,
     async ping() {
       const started = performance.now();
       await client.$queryRaw`SELECT 1`;

@@ -47,7 +47,7 @@ export function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableItera
     if (!isAsyncIterable(stream)) return stream; // errors of the subscribe step
     return new MappedIterator(stream, (payload) => {
       useEventLoaders(args.contextValue, payload);
-      const result = share === null || !share.holdsFor(payload) ? execute({ ...args, rootValue: payload }) : renderOnce(payload, share.key, args);
+      const result = share === null || !holdsFor(share.plan, payload) ? execute({ ...args, rootValue: payload }) : renderOnce(payload, share.key, args);
       if (!isPromiseLike(result)) {
         dropLoaders(args.contextValue);
         return result;
@@ -102,9 +102,17 @@ interface SharePlan {
 /** Per document and operation name: whether, and when, its events may be rendered once for everyone. */
 const shareable = new WeakMap<DocumentNode, Map<string, SharePlan | null>>();
 
+/** Held by every subscription for its life: two references, no closure. */
 interface Share {
   readonly key: string;
-  holdsFor(payload: unknown): boolean;
+  readonly plan: SharePlan;
+}
+
+/** Whether this payload lets the plan's event be rendered once (its null properties are null). */
+function holdsFor({ nullProperties }: SharePlan, payload: unknown): boolean {
+  if (nullProperties.length === 0) return true;
+  if (typeof payload !== 'object' || payload === null) return false;
+  return nullProperties.every((property) => (payload as Record<string, unknown>)[property] === null);
 }
 
 function shareOf(args: ExecutionArgs): Share | null {
@@ -119,13 +127,7 @@ function shareOf(args: ExecutionArgs): Share | null {
   if (plan === null) return null;
   let id = documentIds.get(document);
   if (id === undefined) documentIds.set(document, (id = nextDocumentId++));
-  const { nullProperties } = plan;
-  return {
-    key: `${id}:${operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`,
-    holdsFor: (payload) =>
-      nullProperties.length === 0 ||
-      (typeof payload === 'object' && payload !== null && nullProperties.every((property) => (payload as Record<string, unknown>)[property] === null)),
-  };
+  return { key: `${id}:${operationName ?? ''}:${JSON.stringify(args.variableValues ?? {})}`, plan };
 }
 
 function sharePlanOf({ schema, document, operationName }: ExecutionArgs): SharePlan | null {

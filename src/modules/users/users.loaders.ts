@@ -36,9 +36,9 @@ function groupByViewer(keys: readonly string[]): Map<string, string[]> {
   return byViewer;
 }
 
-/** USER_SELECT's columns (enums as their text, as Prisma hands them out) of the users `$1` names. */
+/** USER_SELECT's columns of the users `$1` names (pg hands enums out as their text, as Prisma does). */
 const USERS_BY_ID = `SELECT ${Object.keys(USER_SELECT)
-  .map((column) => (column === 'role' || column.endsWith('Visibility') ? `"${column}"::text AS "${column}"` : `"${column}"`))
+  .map((column) => `"${column}"`)
   .join(', ')} FROM "User" WHERE "id" = ANY($1::uuid[])`;
 
 export function createUserLoaders(prisma: PrismaClient, sql: Sql, presence: Pick<PresenceStore, 'online'>, options?: { maxBatchSize?: number }): UserLoaders {
