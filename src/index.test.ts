@@ -4,9 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LoginDocument, RegisterDocument } from './test/generated/graphql.js';
-import { expectNoErrors, gql } from './test/server.js';
+import { createGroup, sent } from './test/chats.js';
+import { as, registerUser } from './test/factories.js';
+import { LoginDocument, OnNewMessageDocument, RegisterDocument, SearchMessagesDocument, UploadAvatarDocument } from './test/generated/graphql.js';
+import { phonePhoto } from './test/media-fixtures.js';
+import { LiveSubscription, expectNoErrors, gql, wsClient } from './test/server.js';
 import { runEntry } from './test/entry.js';
+import { gqlUpload } from './test/uploads.js';
 
 const children = new Set<ChildProcess>();
 
@@ -14,9 +18,9 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Runs the real entry point, as `npm start` does, with only the given variables set. */
-function run(env: Record<string, string>) {
-  return runEntry(env, children);
+/** Runs the real entry point (src/index.ts, or with `built` dist/index.js as `npm start` runs it) with only the given variables set. */
+function run(env: Record<string, string>, options: { built?: boolean } = {}) {
+  return runEntry(env, children, options);
 }
 
 describe('the server process', () => {
@@ -62,6 +66,51 @@ describe('the server process', () => {
       expect(login.user.id).toBe(created.register.user.id);
       second.child.kill('SIGINT');
       expect(await second.exited).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  // npm start runs the server as esbuild bundled it (scripts/build.mjs; the global setup builds it): what is
+  // left out of the bundle must still load from node_modules, and what is in it must still find its files.
+  it('runs as npm start builds it (dist/): passwords, a group, a live message, an image, search', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'payamak-built-'));
+    try {
+      const env = { PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads') };
+      const proc = run(env, { built: true });
+      const url = await proc.listening;
+      const server = { graphqlUrl: `${url}/graphql`, wsUrl: `${url.replace('http', 'ws')}/graphql` };
+      // argon2 (a native addon) hashes both passwords.
+      const [alice, bob] = await Promise.all([registerUser(server, { displayName: 'Alice' }), registerUser(server, { displayName: 'Bob' })]);
+      const chatId = await createGroup(server, alice, [bob], 'Built');
+
+      const socket = wsClient(server, bob.accessToken);
+      const live = new LiveSubscription(socket, OnNewMessageDocument, { chatId });
+      // graphql-ws sends no ack for a subscription: send until the first one arrives, then one more that must follow it.
+      let first: Awaited<ReturnType<typeof sent>> | undefined;
+      for (let i = 0; i < 50 && live.events.length === 0; i += 1) {
+        first = await sent(server, alice, chatId, `hello from the bundle ${i}`);
+        await live.waitFor(1, 100).catch(() => undefined);
+      }
+      const second = await sent(server, alice, chatId, 'zanzibar, once more');
+      const events = await live.waitFor(2);
+      expect(events.at(-1)!.newMessage).toMatchObject({ id: second.id, text: 'zanzibar, once more', sender: { id: alice.user.id } });
+      expect(events.at(-1)!.newMessage.seq).toBe(first!.seq + 1);
+      live.close();
+      await socket.dispose();
+
+      // sharp (a native addon) and file-type read real image bytes: a 64 × 48 photo becomes a 48 × 48 avatar.
+      const avatar = expectNoErrors(
+        await gqlUpload(server, UploadAvatarDocument, { file: null }, { file: { data: await phonePhoto('png', 64, 48), name: 'me.png' } }, as(bob)),
+      ).uploadAvatar.avatar;
+      expect(avatar).toMatchObject({ kind: 'IMAGE', width: 48, height: 48 });
+
+      const found = expectNoErrors(await gql(server, SearchMessagesDocument, { query: 'zanzibar' }, as(bob))).searchMessages;
+      expect(found.edges.map((edge) => edge.node.id)).toEqual([second.id]);
+
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+      expect(proc.output().stderr).toBe('');
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

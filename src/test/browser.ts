@@ -1,16 +1,10 @@
 /**
  * The browser tests' kit: Debian's Chromium through playwright-core (never a
- * downloaded browser), the web client built once per change of its sources,
- * and a TCP proxy a test can cut to take one browser offline.
+ * downloaded browser) and a TCP proxy a test can cut to take one browser offline.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Where Debian's `chromium` package puts the browser (`.ci/run` installs it when missing). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -23,16 +17,6 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-}
-
-/**
- * Builds the web client into dist/web (what the server serves at `/`) as
- * `npm start` does: scripts/build.mjs, which skips a part whose inputs did not
- * change, so a second run costs a few file reads, not a Vite build.
- */
-export async function buildWebClient(): Promise<void> {
-  const { status, stderr } = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
-  if (status !== 0) throw new Error(`scripts/build.mjs failed (exit ${status}): ${stderr}`);
 }
 
 /**

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A spawned `src/index.ts`: its exit, the URL it says it listens on, and what it printed. */
+/** A spawned entry point: its exit, the URL it says it listens on, and what it printed. */
 export interface EntryProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -13,13 +13,29 @@ export interface EntryProcess {
 }
 
 /**
- * Runs the real entry point, as `npm start` does, with only the given variables
- * set (beside PATH, HOME, NODE_ENV=development and LOG_LEVEL=warn, which `env`
- * may override). The child is kept in `children` until it exits, so a test
- * file's afterAll can kill what is left.
+ * Builds what `npm start` serves (scripts/build.mjs: the server bundle in
+ * dist/ and the web client in dist/web/), each part only when its inputs
+ * changed. The tests' global setup runs it once, before any test file, so no
+ * two test files rebuild dist/ under each other.
  */
-export function runEntry(env: Record<string, string>, children: Set<ChildProcess>): EntryProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+export function buildAsNpmStartDoes(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root }, (error, stdout, stderr) =>
+      error ? reject(new Error(`scripts/build.mjs failed (${error.message}): ${stdout}${stderr}`)) : resolve(),
+    );
+  });
+}
+
+/**
+ * Runs the real entry point with only the given variables set (beside PATH,
+ * HOME, NODE_ENV=development and LOG_LEVEL=warn, which `env` may override):
+ * src/index.ts through tsx, or with `built`, dist/index.js as `npm start`
+ * runs it (see {@link buildAsNpmStartDoes}). The child is kept in `children`
+ * until it exits, so a test file's afterAll can kill what is left.
+ */
+export function runEntry(env: Record<string, string>, children: Set<ChildProcess>, options: { built?: boolean } = {}): EntryProcess {
+  const args = options.built ? ['dist/index.js'] : ['--import', 'tsx', 'src/index.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

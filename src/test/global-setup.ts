@@ -6,6 +6,9 @@
  * against the machine's PostgreSQL 15), otherwise an embedded one in
  * `.test-data/`, kept between runs because a warm start is ~10x faster than
  * initialising a cluster.
+ *
+ * It also builds dist/ as `npm start` does, once per run while the database
+ * starts, for the tests that run the built tree or serve the web client.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -20,6 +23,7 @@ import { findRepoRoot } from '../db/migration-files.js';
 import { applyMigrations } from '../db/migrations.js';
 import { DataDirInUseError } from '../db/postgres-processes.js';
 import { runOnServer, type TestDatabaseServer } from './database.js';
+import { buildAsNpmStartDoes } from './entry.js';
 
 interface RunState {
   server: TestDatabaseServer;
@@ -37,6 +41,8 @@ export async function setup(project: TestProject): Promise<void> {
   const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'warn', base: { service: 'payamak-test' } }, pino.destination(2));
   const startedAt = performance.now();
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const built = buildAsNpmStartDoes();
+  built.catch(() => undefined); // awaited below, after the database is up
 
   let embedded: EmbeddedPostgres | undefined;
   let ownDataDir: string | undefined;
@@ -72,6 +78,7 @@ export async function setup(project: TestProject): Promise<void> {
     await applyMigrations(withDatabaseName(adminUrl, template), { logger });
     // Cloning fails while anyone is connected to the source; nobody has a reason to.
     await runOnServer(adminUrl, `ALTER DATABASE ${quoteIdentifier(template)} WITH ALLOW_CONNECTIONS false`);
+    await built;
   } catch (error) {
     await teardown();
     throw error;
