@@ -7,6 +7,7 @@ import { as, createUser, type TestUser } from '../../test/factories.js';
 import { createGroup, createPrivateChat } from '../../test/chats.js';
 import {
   AddGroupMembersDocument,
+  BlockUserDocument,
   DeleteNotificationDocument,
   MarkAllNotificationsReadDocument,
   MarkNotificationReadDocument,
@@ -88,6 +89,27 @@ describe('NEW_MESSAGE', () => {
     // The next message starts a new notification instead of reviving the read one.
     expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'again' } }, as(alice)));
     await expect.poll(async () => (await list(bob)).totalCount).toBe(2);
+  });
+});
+
+describe('who is told of a message in a group', () => {
+  it('not one who blocked the sender, nor one who left; the others, offline, are', async () => {
+    const [alice, blocker, leaver, carol] = await Promise.all([
+      createUser(server, { displayName: 'Alice' }),
+      createUser(server),
+      createUser(server),
+      createUser(server),
+    ]);
+    const chatId = await createGroup(server, alice, [blocker, leaver, carol], 'Told');
+    expectNoErrors(await gql(server, BlockUserDocument, { userId: alice.user.id }, as(blocker)));
+    expectNoErrors(await gql(server, RemoveGroupMemberDocument, { chatId, userId: leaver.user.id }, as(alice)));
+    await server.database.prisma.notification.deleteMany({ where: { userId: { in: [blocker.user.id, leaver.user.id, carol.user.id] } } });
+    expectNoErrors(await gql(server, SendMessageDocument, { input: { chatId, text: 'who hears this' } }, as(alice)));
+    const newMessage = (user: TestUser) => server.database.prisma.notification.count({ where: { userId: user.user.id, type: 'NEW_MESSAGE' } });
+    // One statement stores every offline member's notification, so once Carol's is there, the others' would be.
+    await expect.poll(() => newMessage(carol)).toBe(1);
+    expect(await newMessage(blocker)).toBe(0);
+    expect(await newMessage(leaver)).toBe(0);
   });
 });
 
