@@ -244,8 +244,10 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     report(ctx, raw, ours, count, limitNote);
     return { target: TARGET, count, limitNote, raw, ours };
   } finally {
-    // Killed rather than drained: draining would make it record every user going offline.
-    await server.kill();
+    // Killed rather than drained (draining would make it record every user going offline), unless it is being
+    // profiled: --cpu-prof writes its profile only on a clean exit.
+    if (ctx.options.serverNodeArgs.some((arg) => arg.startsWith('--cpu-prof'))) await server.stop(60_000);
+    else await server.kill();
     for (const client of clients) void client.dispose();
   }
 }

@@ -172,7 +172,7 @@ export function createServices(deps: ServiceDeps): Services {
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
   // Who may be notified of a message is read in the statement that appends it (notifications' MAY_BE_TOLD).
   const log = new MessageLog(prisma, deps.sql, pubsub, events, [MAY_BE_TOLD]);
-  const presence = new PresenceService(prisma, pubsub, deps.presence, logger.child({ module: 'presence' }), {
+  const presence = new PresenceService(prisma, deps.sql, pubsub, deps.presence, logger.child({ module: 'presence' }), {
     offlineGraceMs: deps.presenceGraceMs,
   });
   const { jobs } = deps;

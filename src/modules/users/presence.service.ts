@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/sql.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { badInput } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -7,6 +8,18 @@ import type { PubSub } from '../../realtime/pubsub.js';
 import { type PresencePayload, UserTopic } from './user.topics.js';
 
 const MAX_WATCHED = 1024;
+
+/** Who is told that user $1 went online or offline; $2: the announcement that they now hide their last seen. */
+const PRESENCE_AUDIENCE = `
+  SELECT DISTINCT other."userId"::text AS "userId"
+  FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
+  JOIN "User" them ON them."id" = other."userId"
+  WHERE mine."userId" = $1::uuid AND other."userId" <> $1::uuid
+    -- Those the user blocked are not told (modules/blocking).
+    AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = $1::uuid AND b."blockedId" = other."userId")
+    -- Last seen (users.policy.ts): nobody hears of a user who hides it, and one who hides theirs hears of no one.
+    AND them."lastSeenVisibility" <> 'NOBODY'
+    AND ($2::boolean OR EXISTS (SELECT 1 FROM "User" u WHERE u."id" = $1::uuid AND u."lastSeenVisibility" <> 'NOBODY'))`;
 
 /** Options for {@link PresenceService}. */
 export interface PresenceOptions {
@@ -37,6 +50,8 @@ export class PresenceService {
 
   constructor(
     private readonly prisma: PrismaClient,
+    /** Who hears of a user going online or offline: a statement every connect and disconnect runs (src/db/sql.ts). */
+    private readonly sql: Sql,
     private readonly pubsub: PubSub,
     readonly store: PresenceStore,
     private readonly logger: Logger,
@@ -157,16 +172,7 @@ export class PresenceService {
   async #publish(payload: PresencePayload, { hiding = false }: { hiding?: boolean }): Promise<void> {
     // Privacy is decided here, when the event is published, for every instance at once: the payload is then the
     // same for everyone who receives it (PresenceEvent's fields are rendered once for all of them).
-    const rows = await this.prisma.$queryRaw<{ userId: string }[]>`
-      SELECT DISTINCT other."userId"::text AS "userId"
-      FROM "ChatMember" mine JOIN "ChatMember" other ON other."chatId" = mine."chatId"
-      JOIN "User" them ON them."id" = other."userId"
-      WHERE mine."userId" = ${payload.userId}::uuid AND other."userId" <> ${payload.userId}::uuid
-        -- Those the user blocked are not told (modules/blocking).
-        AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = ${payload.userId}::uuid AND b."blockedId" = other."userId")
-        -- Last seen (users.policy.ts): nobody hears of a user who hides it, and one who hides theirs hears of no one.
-        AND them."lastSeenVisibility" <> 'NOBODY'
-        AND (${hiding}::boolean OR EXISTS (SELECT 1 FROM "User" u WHERE u."id" = ${payload.userId}::uuid AND u."lastSeenVisibility" <> 'NOBODY'))`;
+    const rows = await this.sql.query<{ userId: string }>(PRESENCE_AUDIENCE, [payload.userId, hiding], 'payamak_presence_audience');
     this.pubsub.publishMany(
       UserTopic.Presence,
       rows.map((r) => r.userId),
