@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { Sql } from '../../db/sql.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
@@ -42,6 +43,22 @@ export class AuthFailureError extends Error {
 
 const MAX_TOKEN_LENGTH = 4096;
 
+/** What a request needs of its session: the session and its user, joined (AuthService.viewerOfSession). */
+interface SessionCheckRow {
+  id: string;
+  userId: string;
+  revoked: boolean;
+  active: boolean;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
+const SESSION_CHECK = `
+  SELECT s."id"::text AS "id", s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role",
+    u."mustChangePassword"
+  FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+  WHERE s."id" = ANY($1::uuid[])`;
+
 /** How long a deleted account's username stays reserved (deleteAccount), in days. */
 export const USERNAME_RESERVED_DAYS = 30;
 
@@ -66,6 +83,21 @@ export interface AuthServiceOptions {
 }
 
 export class AuthService {
+  /**
+   * Session checks asked for in one turn of the event loop go as one
+   * statement: a reconnect storm (every socket of an instance that restarted)
+   * or a burst of requests pays one round trip, not one each. Never cached: each
+   * check reads the session as the database says now.
+   */
+  readonly #sessionChecks = new DataLoader<string, SessionCheckRow | null>(
+    async (sessionIds) => {
+      const rows = await this.sql.query<SessionCheckRow>(SESSION_CHECK, [sessionIds], 'payamak_session_check');
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return sessionIds.map((id) => byId.get(id) ?? null);
+    },
+    { cache: false, batchScheduleFn: (dispatch) => setImmediate(dispatch), maxBatchSize: 1000 },
+  );
+
   constructor(
     private readonly prisma: PrismaClient,
     /** For the session check every request makes (src/db/sql.ts). */
@@ -290,14 +322,8 @@ export class AuthService {
    * session, not the token it connected with.
    */
   async viewerOfSession(userId: string, sessionId: string): Promise<Viewer> {
-    // One statement on every request: the session and its user, joined.
-    const [session] = await this.sql.query<{ userId: string; revoked: boolean; active: boolean; role: Role; mustChangePassword: boolean }>(
-      `SELECT s."userId"::text AS "userId", s."revokedAt" IS NOT NULL AS "revoked", u."active", u."role"::text AS "role", u."mustChangePassword"
-       FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-       WHERE s."id" = $1::uuid`,
-      [sessionId],
-      'payamak_session_check',
-    );
+    // Our own signed tokens carry the id; a malformed one must not fail the batch it would join.
+    const session = isUuid(sessionId) ? await this.#sessionChecks.load(sessionId) : null;
     if (!session || session.userId !== userId || session.revoked) throw new AuthFailureError('revoked');
     if (!session.active) throw new AuthFailureError('deactivated');
     return session.mustChangePassword ? { id: userId, role: session.role, sessionId, mustChangePassword: true } : { id: userId, role: session.role, sessionId };

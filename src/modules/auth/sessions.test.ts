@@ -151,3 +151,22 @@ describe('the client address behind a proxy', () => {
     }
   });
 });
+
+describe('the session check', () => {
+  const sessionIdOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string }).sid;
+
+  // A reconnect storm (every socket of an instance that restarted) or a burst of requests: one round trip.
+  it('checks the sessions asked for in one turn in one statement, each with its own answer', async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => createUser(server)));
+    const revoked = users[3]!;
+    await server.database.prisma.session.update({ where: { id: sessionIdOf(revoked.accessToken) }, data: { revokedAt: new Date() } });
+    let answers: PromiseSettledResult<{ id: string }>[] = [];
+    const statements = await server.countStatements(async () => {
+      answers = await Promise.allSettled(users.map((user) => server.services.auth.authenticate(user.accessToken)));
+    });
+    expect(statements).toBe(1);
+    expect(answers.map((answer) => (answer.status === 'fulfilled' ? answer.value.id : `refused: ${(answer.reason as { failure?: string }).failure}`))).toEqual(
+      users.map((user) => (user === revoked ? 'refused: revoked' : user.user.id)),
+    );
+  });
+});
