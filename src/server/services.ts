@@ -59,7 +59,7 @@ import {
   createInviteLoaders,
 } from '../modules/invites/index.js';
 import { ChatPinnedMessagesResolver, PinsResolver, PinsService, createPinLoaders } from '../modules/pins/index.js';
-import { MAY_BE_TOLD, NotificationsResolver, NotificationsService, defineNotificationJobs } from '../modules/notifications/index.js';
+import { NotificationsResolver, NotificationsService, defineNotificationJobs } from '../modules/notifications/index.js';
 import {
   DevicesResolver,
   DevicesService,
@@ -170,8 +170,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { prisma, pubsub, logger } = deps;
   const events = new ChatEvents(logger.child({ module: 'chat-events' }));
-  // Who may be notified of a message is read in the statement that appends it (notifications' MAY_BE_TOLD).
-  const log = new MessageLog(prisma, deps.sql, pubsub, events, [MAY_BE_TOLD]);
+  const log = new MessageLog(prisma, deps.sql, pubsub, events);
   const presence = new PresenceService(prisma, deps.sql, pubsub, deps.presence, logger.child({ module: 'presence' }), {
     offlineGraceMs: deps.presenceGraceMs,
   });
@@ -190,7 +189,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const devices = new DevicesService(prisma, push, endpoints, pushLogger);
   defineDeviceJobs(jobs, devices);
-  const notifications = new NotificationsService(prisma, pubsub, devices, logger.child({ module: 'notifications' }), {
+  const notifications = new NotificationsService(prisma, deps.sql, pubsub, devices, logger.child({ module: 'notifications' }), {
     online: (userIds) => presence.online(userIds),
   });
   events.on(notifications);

@@ -19,23 +19,6 @@ export interface LoggedMessage {
 export interface Logged {
   message: LoggedMessage;
   memberIds: string[];
-  /** What each {@link AppendRead} read, by name: null for a SYSTEM message or a retried send. */
-  read: Readonly<Record<string, unknown>>;
-}
-
-/**
- * What a listener of messageAppended reads in the very statement that appends
- * the message (modules/messages' MessageLog), instead of a statement of its own
- * on every send: a select-list expression over `a`, the row
- * payamak_append_message returns (outcome, chatId, senderId, kind, ...). It
- * runs with the statement's snapshot, taken before the chat's lock was granted,
- * so a listener intersects what it reads with {@link Logged.memberIds}, which
- * are read under the lock.
- */
-export interface AppendRead {
-  /** Its key in {@link Logged.read}. */
-  name: string;
-  sql: string;
 }
 
 /** A SYSTEM message announcing a change to a chat, written in the change's own transaction. */

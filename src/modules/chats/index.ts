@@ -56,6 +56,6 @@ export {
 } from './chat-events.js';
 export { ChatTopic, type TypingPayload, type MembershipPayload } from './chat.topics.js';
 export { guardByMembership } from './chats.guard.js';
-export type { AppendRead, ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';
+export type { ChatLogPort, LoggedMessage, Logged, SystemMessage, Tx } from './chat-log.port.js';
 export { CANNOT_ADD, CANNOT_MESSAGE, type ChatBlocksPort } from './chat-blocks.port.js';
 export type { ChatInvitationsPort } from './chat-invitations.port.js';

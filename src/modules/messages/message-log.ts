@@ -3,7 +3,7 @@ import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import type { MessageKind } from '../../generated/prisma/enums.js';
 import { badInput, conflict, forbidden, notFound } from '../../lib/errors.js';
 import type { PubSub } from '../../realtime/pubsub.js';
-import { ADMINS_ONLY_SEND, type AppendRead, type ChatEvents, type Tx } from '../chats/index.js';
+import { ADMINS_ONLY_SEND, type ChatEvents, type Tx } from '../chats/index.js';
 import { cannotMessage } from '../blocking/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
@@ -34,8 +34,6 @@ export interface Appended {
   message: MessageRecord;
   /** Members when the message was committed: exactly who must receive it. */
   memberIds: string[];
-  /** What the listeners' {@link AppendRead}s read in the same statement, by name. */
-  read: Readonly<Record<string, unknown>>;
 }
 
 /** The same answer whether the replied message does not exist or is in another chat: nothing to learn by probing. */
@@ -47,8 +45,6 @@ type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blo
 
 /** The sender's USER_SELECT columns beside the message's, prefixed: both have an "id" and a "createdAt". */
 const SENDER_PREFIX = 'sender_';
-/** The listeners' reads ({@link AppendRead}), prefixed too. */
-const READ_PREFIX = 'read_';
 const SENDER_COLUMNS = Object.keys(USER_SELECT).map((column) => `u."${column}" AS "${SENDER_PREFIX}${column}"`);
 
 /**
@@ -60,7 +56,6 @@ interface AppendRow extends Omit<MessageRecord, 'kind' | keyof typeof NO_PREVIEW
   kind: MessageKind;
   memberIds: string[] | null;
   [senderColumn: `${typeof SENDER_PREFIX}${string}`]: unknown;
-  [readColumn: `${typeof READ_PREFIX}${string}`]: unknown;
 }
 
 /** Outside a transaction (a text send) through pg itself; inside one, on the transaction's connection. */
@@ -70,17 +65,11 @@ const inTransaction =
   (text, values) =>
     tx.$queryRawUnsafe<AppendRow[]>(text, ...values);
 
-/**
- * The append, with the sender's row (the sendMessage answer and every newMessage event select `sender`) and
- * what listeners read of it ({@link AppendRead}) in the same statement.
- */
-function appendSql(reads: readonly AppendRead[]): string {
-  const columns = [...SENDER_COLUMNS, ...reads.map((read) => `(${read.sql}) AS "${READ_PREFIX}${read.name}"`)];
-  return `SELECT a.*, ${columns.join(', ')}
+// The sender's row in the same statement: the sendMessage answer and every newMessage event select `sender`.
+const APPEND_SQL = `SELECT a.*, ${SENDER_COLUMNS.join(', ')}
   FROM "payamak_append_message"($1::uuid, $2::uuid, $3::"MessageKind", $4, $5::uuid, $6::varchar, $7::uuid,
     $8::uuid, $9::uuid, $10, $11::integer) a
   LEFT JOIN "User" u ON u."id" = a."senderId"`;
-}
 
 /**
  * Runs `payamak_append_message` (migration 20261201130608_user_blocks; since
@@ -90,7 +79,7 @@ function appendSql(reads: readonly AppendRead[]): string {
  * granted, so a member removed a moment ago can neither send nor be listed
  * as a recipient. In a transaction, the lock is held until it ends.
  */
-async function callAppend(run: RunAppend, sql: string, input: AppendInput, returnExisting: boolean): Promise<AppendRow> {
+async function callAppend(run: RunAppend, input: AppendInput, returnExisting: boolean): Promise<AppendRow> {
   const values = [
     input.chatId,
     input.senderId,
@@ -104,7 +93,7 @@ async function callAppend(run: RunAppend, sql: string, input: AppendInput, retur
     returnExisting,
     input.forwardCount ?? 0,
   ];
-  const rows = await run(sql, values);
+  const rows = await run(APPEND_SQL, values);
   const row = rows[0]!;
   if (row.outcome === 'not_member') throw notFound('Chat');
   if (row.outcome === 'bad_reply') throw replyElsewhere();
@@ -118,14 +107,17 @@ async function callAppend(run: RunAppend, sql: string, input: AppendInput, retur
 function toAppended(row: AppendRow): Appended {
   const message: Record<string, unknown> = { ...NO_PREVIEW };
   const sender: Record<string, unknown> = {};
-  const read: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
     if (column.startsWith(SENDER_PREFIX)) sender[column.slice(SENDER_PREFIX.length)] = value;
-    else if (column.startsWith(READ_PREFIX)) read[column.slice(READ_PREFIX.length)] = value;
     else if (column !== 'outcome' && column !== 'memberIds') message[column] = value;
   }
-  const record = withSenderAsAppended(message as unknown as MessageRecord, sender['id'] ? (sender as unknown as UserRecord) : null);
-  return { message: record, memberIds: row.memberIds ?? [], read };
+  const record = message as unknown as MessageRecord;
+  return { message: withSenderAsAppended(record, sender['id'] ? (sender as unknown as UserRecord) : null), memberIds: row.memberIds ?? [] };
+}
+
+/** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
+export async function appendMessage(tx: Tx, input: AppendInput): Promise<Appended> {
+  return toAppended(await callAppend(inTransaction(tx), input, false));
 }
 
 const isoOrNull = (date: Date | null): string | null => date?.toISOString() ?? null;
@@ -211,7 +203,6 @@ const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 20_000 };
  */
 export class MessageLog {
   readonly #queue = new PublishQueue();
-  readonly #appendSql: string;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -219,16 +210,7 @@ export class MessageLog {
     private readonly sql: Sql,
     private readonly pubsub: PubSub,
     private readonly events?: ChatEvents,
-    /** What the events' listeners read in the append statement (server/services.ts wires notifications'). */
-    appendReads: readonly AppendRead[] = [],
-  ) {
-    this.#appendSql = appendSql(appendReads);
-  }
-
-  /** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
-  async #appendIn(tx: Tx, input: AppendInput): Promise<Appended> {
-    return toAppended(await callAppend(inTransaction(tx), this.#appendSql, input, false));
-  }
+  ) {}
 
   /**
    * Runs `work` in one transaction. `beforePublish` runs in the message's ordered
@@ -242,7 +224,7 @@ export class MessageLog {
       result = await this.prisma.$transaction(
         (tx) =>
           work(tx, async (input) => {
-            const appended = await this.#appendIn(tx, input);
+            const appended = await appendMessage(tx, input);
             // Still inside the transaction, so the chat's lock is held: no later rev can be taken yet.
             tickets.push(this.#queue.reserve(input.chatId, appended.message.rev));
             appendedList.push(appended);
@@ -270,12 +252,7 @@ export class MessageLog {
     const flight = this.#queue.depart(input.chatId);
     let row: AppendRow;
     try {
-      row = await callAppend(
-        (text, values) => this.sql.query<AppendRow>(text, values, 'payamak_append'),
-        this.#appendSql,
-        input,
-        options.returnExisting ?? false,
-      );
+      row = await callAppend((text, values) => this.sql.query<AppendRow>(text, values, 'payamak_append'), input, options.returnExisting ?? false);
     } catch (error) {
       flight.cancel();
       throw error;
@@ -350,7 +327,7 @@ export class MessageLog {
             return message;
           },
           append: async (input) => {
-            const appended = await this.#appendIn(tx, input);
+            const appended = await appendMessage(tx, input);
             tickets.push({ ticket: this.#queue.reserve(input.chatId, appended.message.rev), publish: () => this.#publish(appended) });
             return appended;
           },

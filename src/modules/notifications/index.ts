@@ -10,7 +10,7 @@ declare module '../../graphql/context.js' {
 }
 
 export { Notification, NotificationConnection, NotificationType, type NotificationRecord } from './notification.types.js';
-export { MAY_BE_TOLD, NotificationsService, type NotificationsOptions } from './notifications.service.js';
+export { NotificationsService, type NotificationsOptions } from './notifications.service.js';
 export { defineNotificationJobs } from './notifications.jobs.js';
 export { NotificationsResolver } from './notifications.resolver.js';
 export { NotificationTopic, type NotificationPayload } from './notification.topics.js';

@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/sql.js';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
@@ -6,7 +7,6 @@ import { isUuid } from '../../lib/text.js';
 import type { Viewer } from '../../lib/viewer.js';
 import type { PubSub } from '../../realtime/pubsub.js';
 import type {
-  AppendRead,
   ChatEventListener,
   GroupRenamed,
   Logged,
@@ -41,6 +41,8 @@ export interface NotificationsOptions {
 export class NotificationsService implements ChatEventListener {
   constructor(
     private readonly prisma: PrismaClient,
+    /** Who may be told of a message: a statement every send runs (src/db/sql.ts). */
+    private readonly sql: Sql,
     private readonly pubsub: PubSub,
     private readonly devices: Pick<DevicesService, 'push' | 'registerWebPush' | 'unregisterWebPush'>,
     private readonly logger: Logger,
@@ -53,23 +55,24 @@ export class NotificationsService implements ChatEventListener {
    * NEW_MESSAGE: stored for recipients with no open socket, coalesced per
    * chat; pushed to each device whose own session has no open socket.
    */
-  messageAppended({ message, memberIds, read }: Logged): void {
+  messageAppended({ message, memberIds }: Logged): void {
     // A SYSTEM message ("Alice added Bob") never notifies by itself: what it announces does, through the
     // membership events (ADDED_TO_GROUP, REMOVED_FROM_GROUP, GROUP_RENAMED), and it is not unread either.
     if (message.kind === 'SYSTEM' || message.senderId === null) return;
     const senderId = message.senderId;
-    const mayBeTold = read[MAY_BE_TOLD.name] as MayBeTold | null | undefined;
-    // Read in the append statement (MAY_BE_TOLD); without it the log was not wired with it (server/services.ts).
-    if (!mayBeTold) return void this.logger.error({ messageId: message.id }, 'appended without MAY_BE_TOLD: nobody notified');
-    const members = new Set(memberIds);
-    const told = mayBeTold.told.filter((id) => members.has(id));
-    if (told.length === 0) return;
+    const recipients = memberIds.filter((id) => id !== senderId);
+    if (recipients.length === 0) return;
     this.#run('NEW_MESSAGE', async () => {
-      const online = await this.options.online(told);
-      const withDevice = new Set(mayBeTold.withDevice);
-      // Offline members get a stored notification and a push; online ones only a push to a device whose own
-      // session has no open socket (DevicesService decides), so only those with a device.
-      const allowed = told.filter((id) => !online.has(id) || withDevice.has(id)).map((userId) => ({ userId, offline: !online.has(userId) }));
+      const online = await this.options.online(recipients);
+      const offline = recipients.filter((id) => !online.has(id));
+      // Only members whose settings let this chat notify them of every message (not muted, level ALL),
+      // who have not blocked the sender, and who are offline or have a device that may be: one statement,
+      // and nothing more when everyone is online with no device.
+      const allowed = await this.sql.query<{ userId: string; offline: boolean }>(
+        WHO_MAY_BE_TOLD,
+        [offline, message.chatId, recipients, senderId],
+        'payamak_who_may_be_told',
+      );
       if (allowed.length === 0) return;
       const [context] = await this.prisma.$queryRaw<{ sender: string; kind: string; title: string | null }[]>`
         SELECT u."displayName" AS "sender", c."kind"::text AS "kind", c."title" FROM "User" u, "Chat" c
@@ -381,29 +384,12 @@ export class NotificationsService implements ChatEventListener {
 const NOTIFIES_ALL_SQL = `cm."notifyLevel" = 'ALL' AND NOT (cm."muted" AND (cm."mutedUntil" IS NULL OR cm."mutedUntil" > now()))`;
 const NOTIFIES_ALL = Prisma.raw(NOTIFIES_ALL_SQL);
 
-/** What {@link MAY_BE_TOLD} reads. */
-interface MayBeTold {
-  /** The other members whose settings let this chat tell them of every message (not muted, level ALL) and who have not blocked the sender. */
-  told: string[];
-  /** Of those, who has a device to push to. */
-  withDevice: string[];
-}
-
-/**
- * Who may be told of a new message, read in the statement that appends it
- * (MessageLog's appendReads, wired in server/services.ts) instead of in one
- * more statement on every send. Null for a SYSTEM message or a retried send.
- */
-export const MAY_BE_TOLD: AppendRead = {
-  name: 'mayBeTold',
-  sql: `CASE WHEN a."outcome" = 'appended' AND a."senderId" IS NOT NULL AND a."kind" <> 'SYSTEM' THEN (
-    SELECT json_build_object(
-      'told', COALESCE(json_agg(cm."userId"::text), '[]'::json),
-      'withDevice', COALESCE(json_agg(cm."userId"::text) FILTER (WHERE EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = cm."userId")), '[]'::json))
-    FROM "ChatMember" cm
-    WHERE cm."chatId" = a."chatId" AND cm."userId" <> a."senderId" AND ${NOTIFIES_ALL_SQL}
-      AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = cm."userId" AND b."blockedId" = a."senderId")) END`,
-};
+/** Of a message's recipients ($3), who may be told of it, and who of them is offline ($1); it is in chat $2, from $4. */
+const WHO_MAY_BE_TOLD = `
+  SELECT cm."userId"::text AS "userId", cm."userId" = ANY($1::uuid[]) AS "offline" FROM "ChatMember" cm
+  WHERE cm."chatId" = $2::uuid AND cm."userId" = ANY($3::uuid[]) AND ${NOTIFIES_ALL_SQL}
+    AND NOT EXISTS (SELECT 1 FROM "UserBlock" b WHERE b."blockerId" = cm."userId" AND b."blockedId" = $4::uuid)
+    AND (cm."userId" = ANY($1::uuid[]) OR EXISTS (SELECT 1 FROM "Device" d WHERE d."userId" = cm."userId"))`;
 
 function previewOf(kind: string, text: string | null): string {
   const label = KIND_LABELS[kind];
