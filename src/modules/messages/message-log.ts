@@ -7,8 +7,7 @@ import { ADMINS_ONLY_SEND, type ChatEvents, type Tx } from '../chats/index.js';
 import { cannotMessage } from '../blocking/index.js';
 import { PublishQueue, type Ticket } from './publish-queue.js';
 import { type MessagePayload, MessageTopic } from './message.topics.js';
-import { USER_SELECT, type UserRecord } from '../users/index.js';
-import { MESSAGE_SELECT, NO_PREVIEW, senderAsAppended, withSenderAsAppended, type MessageRecord } from './message.record.js';
+import { MESSAGE_SELECT, NO_PREVIEW, type MessageRecord } from './message.record.js';
 
 export { MESSAGE_SELECT, type MessageRecord } from './message.record.js';
 
@@ -43,19 +42,11 @@ export const clientIdElsewhere = () => conflict('clientId was already used for a
 
 type AppendOutcome = 'appended' | 'existing' | 'not_member' | 'bad_reply' | 'blocked' | 'admins_only';
 
-/** The sender's USER_SELECT columns beside the message's, prefixed: both have an "id" and a "createdAt". */
-const SENDER_PREFIX = 'sender_';
-const SENDER_COLUMNS = Object.keys(USER_SELECT).map((column) => `u."${column}" AS "${SENDER_PREFIX}${column}"`);
-
-/**
- * payamak_append_message returns its own columns: a link preview comes later (modules/link-previews), so an
- * appended row has none. The statement adds the sender's row (SENDER_COLUMNS; null for a SYSTEM message).
- */
+/** payamak_append_message returns its own columns: a link preview comes later (modules/link-previews), so an appended row has none. */
 interface AppendRow extends Omit<MessageRecord, 'kind' | keyof typeof NO_PREVIEW> {
   outcome: AppendOutcome;
   kind: MessageKind;
   memberIds: string[] | null;
-  [senderColumn: `${typeof SENDER_PREFIX}${string}`]: unknown;
 }
 
 /** Outside a transaction (a text send) through pg itself; inside one, on the transaction's connection. */
@@ -65,11 +56,8 @@ const inTransaction =
   (text, values) =>
     tx.$queryRawUnsafe<AppendRow[]>(text, ...values);
 
-// The sender's row in the same statement: the sendMessage answer and every newMessage event select `sender`.
-const APPEND_SQL = `SELECT a.*, ${SENDER_COLUMNS.join(', ')}
-  FROM "payamak_append_message"($1::uuid, $2::uuid, $3::"MessageKind", $4, $5::uuid, $6::varchar, $7::uuid,
-    $8::uuid, $9::uuid, $10, $11::integer) a
-  LEFT JOIN "User" u ON u."id" = a."senderId"`;
+const APPEND_SQL = `SELECT * FROM "payamak_append_message"($1::uuid, $2::uuid, $3::"MessageKind", $4, $5::uuid, $6::varchar, $7::uuid,
+  $8::uuid, $9::uuid, $10, $11::integer)`;
 
 /**
  * Runs `payamak_append_message` (migration 20261201130608_user_blocks; since
@@ -105,14 +93,8 @@ async function callAppend(run: RunAppend, input: AppendInput, returnExisting: bo
 }
 
 function toAppended(row: AppendRow): Appended {
-  const message: Record<string, unknown> = { ...NO_PREVIEW };
-  const sender: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (column.startsWith(SENDER_PREFIX)) sender[column.slice(SENDER_PREFIX.length)] = value;
-    else if (column !== 'outcome' && column !== 'memberIds') message[column] = value;
-  }
-  const record = message as unknown as MessageRecord;
-  return { message: withSenderAsAppended(record, sender['id'] ? (sender as unknown as UserRecord) : null), memberIds: row.memberIds ?? [] };
+  const { outcome: _outcome, memberIds, ...message } = row;
+  return { message: { ...message, ...NO_PREVIEW }, memberIds: memberIds ?? [] };
 }
 
 /** Appends a message to a chat's log inside the caller's transaction (see {@link callAppend}). */
@@ -359,8 +341,7 @@ export class MessageLog {
 
   #publish(appended: Appended, beforePublish?: (appended: Appended) => void): void {
     beforePublish?.(appended);
-    const payload = withSenderAsAppended(toMessagePayload(appended.message), senderAsAppended(appended.message));
-    this.pubsub.publishMany(MessageTopic.NewMessage, appended.memberIds, payload);
+    this.pubsub.publishMany(MessageTopic.NewMessage, appended.memberIds, toMessagePayload(appended.message));
     this.events?.emit('messageAppended', appended);
   }
 }

@@ -1,5 +1,4 @@
 import type { MessageKind } from '../../generated/prisma/enums.js';
-import type { UserRecord } from '../users/index.js';
 
 /** A Message row as resolvers pass it around: the message as everyone sees it (see {@link tombstoneOf} for "deleted for me"). */
 export interface MessageRecord {
@@ -48,22 +47,6 @@ export function appendedMessage(message: MessageRecord): MessageRecord {
 }
 
 export const isAsAppended = (message: MessageRecord): boolean => asAppended.has(message);
-
-/**
- * The sender's row as the append statement read it, kept beside the record and
- * the event payload made from it: a new message's `sender` is then answered
- * without reading the user again (a statement per send and one per event).
- * Only in the process that appended: a payload from another instance has none,
- * and its sender is loaded as before.
- */
-const sendersAsAppended = new WeakMap<object, UserRecord>();
-
-export function withSenderAsAppended<T extends object>(target: T, sender: UserRecord | null | undefined): T {
-  if (sender) sendersAsAppended.set(target, sender);
-  return target;
-}
-
-export const senderAsAppended = (source: object): UserRecord | undefined => sendersAsAppended.get(source);
 
 /** A message's link preview fields, all null: a new message, a tombstone. */
 export const NO_PREVIEW = {

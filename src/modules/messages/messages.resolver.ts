@@ -5,7 +5,7 @@ import { AuthReason, unauthenticated } from '../../lib/errors.js';
 import type { Viewer } from '../../lib/viewer.js';
 import { Chat, clearedSeqOf, readsHidden, requireVisibleChat, type ChatRecord, type TypingPayload } from '../chats/index.js';
 import { fromMessagePayload, type MessageRecord } from './message-log.js';
-import { appendedMessage, isAsAppended, senderAsAppended, withSenderAsAppended } from './message.record.js';
+import { appendedMessage, isAsAppended } from './message.record.js';
 import { User, type UserRecord } from '../users/index.js';
 import {
   ChatMessageChanges,
@@ -152,7 +152,7 @@ export class MessagesResolver {
       context.services.messages.subscribeMessages(subscriber(context), context.loaders, args['chatId'] as string | null),
   })
   newMessage(@Root() payload: MessagePayload, @Arg('chatId', () => ID, { nullable: true }) _chatId: string | null): MessageRecord {
-    return appendedMessage(withSenderAsAppended(fromMessagePayload(payload), senderAsAppended(payload)));
+    return appendedMessage(fromMessagePayload(payload));
   }
 
   @Authorized()
@@ -226,9 +226,8 @@ export class MessagesResolver {
   // The same row for everyone (User's own fields say which of theirs are the same for every viewer).
   @SameForEveryViewer()
   @FieldResolver(() => User, { nullable: true, description: 'Null for SYSTEM messages.' })
-  sender(@Root() message: MessageRecord, @Ctx() ctx: Context): UserRecord | Promise<UserRecord | null> | null {
-    if (message.senderId === null) return null;
-    return senderAsAppended(message) ?? ctx.loaders.userById.load(message.senderId);
+  sender(@Root() message: MessageRecord, @Ctx() ctx: Context): Promise<UserRecord | null> | null {
+    return message.senderId ? ctx.loaders.userById.load(message.senderId) : null;
   }
 
   @SameForEveryViewerWhenNull('replyToId')
