@@ -43,9 +43,12 @@ export class LocalFileStore implements FileStore {
 
   async put(source: Readable | AsyncIterable<Uint8Array>): Promise<string> {
     const { key, file } = await this.#newKey();
+    const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
     try {
-      await pipeline(source, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      await pipeline(source, out);
     } catch (error) {
+      // A source that fails at once can beat the file's open: removed before it closes, the file would be created after.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(file, { force: true });
       throw error;
     }
