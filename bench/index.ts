@@ -16,7 +16,7 @@
  *                                          heap snapshots before and with the idle connections; prints what they hold
  *
  * For diagnosis (numbers not comparable with a full run): --shape=<part of a
- * delivery shape's name>, --rates=300,600, --saturation, --who=ours|floor,
+ * delivery shape's name, or its end with a trailing $>, --rates=300,600, --saturation, --who=ours|floor,
  * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
  * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn),
  * --search-messages=300000 (the search section's database; default 1,000,000).

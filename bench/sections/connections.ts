@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { printHeapTop } from '../heap-top.js';
 import type { BenchContext } from '../lib/context.js';
 import { graphql, scrapeMetrics } from '../lib/http.js';
-import { openFilesLimit, rssBytes, type ServerChild } from '../lib/proc.js';
+import { cpuTimeMs, openFilesLimit, rssBytes, type ServerChild } from '../lib/proc.js';
 import { progress } from '../lib/report.js';
 import { insertUsers, sessionsFor } from '../lib/seed.js';
 import { Samples, fmt, nowMs, sleep, type Summary } from '../lib/stats.js';
@@ -40,6 +40,9 @@ export interface RampResult {
   /** Payamak: RSS per connection again after 10 s idle, once V8 has returned the ramp's garbage. */
   rssIdlePerConnectionBytes?: number;
   heapPerConnectionBytes?: number;
+  /** CPU time per connection during the ramp: the server's, and the load generator's (this process: the clients). */
+  serverCpuPerConnectionMs: number;
+  clientCpuPerConnectionMs: number;
   failures: number;
 }
 
@@ -62,8 +65,15 @@ interface EventLoop {
 }
 
 /** Runs `open` for `count` items, `concurrency` at a time, timing each; bounded by `deadlineMs`. */
-async function ramp(count: number, deadlineMs: number, open: (i: number) => Promise<void>): Promise<{ times: Samples; failures: number; seconds: number }> {
+async function ramp(
+  count: number,
+  deadlineMs: number,
+  serverPid: number,
+  open: (i: number) => Promise<void>,
+): Promise<{ times: Samples; failures: number; seconds: number; serverCpuMs: number; clientCpuMs: number }> {
   const times = new Samples();
+  const serverCpuBefore = await cpuTimeMs(serverPid);
+  const clientCpuBefore = process.cpuUsage();
   let failures = 0;
   let next = 0;
   const start = nowMs();
@@ -80,7 +90,9 @@ async function ramp(count: number, deadlineMs: number, open: (i: number) => Prom
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { times, failures, seconds: (nowMs() - start) / 1000 };
+  const seconds = (nowMs() - start) / 1000;
+  const client = process.cpuUsage(clientCpuBefore);
+  return { times, failures, seconds, serverCpuMs: (await cpuTimeMs(serverPid)) - serverCpuBefore, clientCpuMs: (client.user + client.system) / 1000 };
 }
 
 /** What both ramps report: connections, connect times, RSS before and after. */
@@ -93,6 +105,8 @@ function rampFigures(server: RampResult['server'], run: Awaited<ReturnType<typeo
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
     rssPerConnectionBytes: (rssAfter - rssBefore) / connected,
+    serverCpuPerConnectionMs: run.serverCpuMs / connected,
+    clientCpuPerConnectionMs: run.clientCpuMs / connected,
     failures: run.failures,
   };
 }
@@ -190,7 +204,7 @@ export async function connectionsSection(ctx: BenchContext): Promise<ConnectionR
     const seen = { presence: new Set<number>(), newMessage: new Set<number>() };
     const sampleStart = members.length - SAMPLE;
     const wsUrl = `${server.url.replace('http', 'ws')}/graphql`;
-    const result = await ramp(members.length, 45_000, (i) => {
+    const result = await ramp(members.length, 45_000, server.pid, (i) => {
       const member = members[i]!;
       return new Promise<void>((resolve, reject) => {
         const client = benchClient(wsUrl, member.token, {
@@ -258,7 +272,7 @@ async function rampRaw(server: ServerChild, count: number): Promise<RampResult> 
   await sleep(500);
   const rssBefore = await settledRss(server.pid);
   try {
-    const result = await ramp(count, 30_000, (i) => {
+    const result = await ramp(count, 30_000, server.pid, (i) => {
       return new Promise<void>((resolve, reject) => {
         const socket = new WebSocket(`${url}?user=raw${i}&sub=${randomUUID()}`);
         sockets.push(socket);
@@ -291,6 +305,8 @@ function report(ctx: BenchContext, raw: RampResult, ours: ConnectionResults['our
     'ramp s',
     'connect p50 ms',
     'connect p99 ms',
+    'server CPU ms/conn',
+    'clients CPU ms/conn',
     'RSS before MB',
     'RSS after MB',
     'RSS per connection KB',
@@ -305,6 +321,8 @@ function report(ctx: BenchContext, raw: RampResult, ours: ConnectionResults['our
     fmt(raw.rampSeconds),
     fmt(raw.connect.p50),
     fmt(raw.connect.p99),
+    fmt(raw.serverCpuPerConnectionMs),
+    fmt(raw.clientCpuPerConnectionMs),
     mb(raw.rssBeforeBytes),
     mb(raw.rssAfterBytes),
     kb(raw.rssPerConnectionBytes),
@@ -317,6 +335,8 @@ function report(ctx: BenchContext, raw: RampResult, ours: ConnectionResults['our
     fmt(ours.rampSeconds),
     fmt(ours.connect.p50),
     fmt(ours.connect.p99),
+    fmt(ours.serverCpuPerConnectionMs),
+    fmt(ours.clientCpuPerConnectionMs),
     mb(ours.rssBeforeBytes),
     mb(ours.rssAfterBytes),
     kb(ours.rssPerConnectionBytes),

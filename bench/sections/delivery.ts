@@ -120,7 +120,7 @@ function bracket(list: RunResult[]): { best: number | null; failing: number | nu
 
 export async function deliverySection(ctx: BenchContext): Promise<DeliveryResults> {
   const all = plans()
-    .filter((plan) => ctx.options.shape === undefined || plan.name.includes(ctx.options.shape))
+    .filter((plan) => ctx.options.shape === undefined || matchesShape(plan.name, ctx.options.shape))
     .map((plan) => (ctx.options.rates ? { ...plan, rates: ctx.options.rates, saturation: plan.saturation && ctx.options.saturation } : plan));
   const userCount = Math.max(REGISTERED, ...all.flatMap((plan) => plan.groups.flat().map((u) => u + 1)));
   progress(`delivery: registering ${REGISTERED} users through the API (argon2), seeding ${userCount - REGISTERED} more, creating groups`);
@@ -307,4 +307,9 @@ export function deliveryViolations(runs: RunResult[]): string[] {
         `${run.misdelivered} misdelivered, ${run.outOfOrder} out of order, ${run.cutOff} subscriptions cut off, ${run.sendErrors} send errors` +
         (run.firstSendError ? ` (first: ${run.firstSendError})` : ''),
     );
+}
+
+/** `--shape`: part of a shape's name; ending in `$`, the end of it ("every member sends$" is that shape alone). */
+function matchesShape(name: string, wanted: string): boolean {
+  return wanted.endsWith('$') ? name.endsWith(wanted.slice(0, -1)) : name.includes(wanted);
 }
