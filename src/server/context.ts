@@ -10,7 +10,7 @@ import type { Logger } from '../lib/logger.js';
 import { flatString } from '../lib/text.js';
 import type { AuthFailure, Viewer } from '../lib/viewer.js';
 import { AuthFailureError } from '../modules/auth/index.js';
-import { createLoaders, type LoaderOptions } from './services.js';
+import { loaderMaker, type LoaderOptions } from './services.js';
 
 export interface ContextFactoryDeps {
   services: Services;
@@ -54,6 +54,9 @@ export function createContext(deps: ContextFactoryDeps, auth: { viewer: Viewer |
   return new RequestContext(deps, auth, request);
 }
 
+/** One maker per app (its deps object): the loaders' prototype is built once. */
+const loaderMakers = new WeakMap<ContextFactoryDeps, () => Loaders>();
+
 /**
  * A class, so the lazy getters live on its prototype rather than as closures
  * per context. No #private fields: Apollo shallow-copies the context for each
@@ -96,7 +99,9 @@ class RequestContext implements Context {
   }
 
   private newLoaders(): Loaders {
-    return createLoaders(this.deps, this.deps.services, this.deps.loaderOptions);
+    let make = loaderMakers.get(this.deps);
+    if (!make) loaderMakers.set(this.deps, (make = loaderMaker(this.deps, this.deps.services, this.deps.loaderOptions)));
+    return make();
   }
 
   renewLoaders(shared?: SharedLoaders): void {

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/sql.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { lazyGroups } from '../lib/lazy-groups.js';
 import type { Logger } from '../lib/logger.js';
 import type { RateLimits } from '../lib/rate-limits.js';
 import type { PresenceStore } from '../realtime/presence.js';
@@ -282,21 +283,34 @@ export interface LoaderOptions {
   batch?: boolean;
 }
 
-export function createLoaders(
+/**
+ * The maker of a request's (or an event's) loaders: each module's loaders are
+ * made when the request first reads one of them (lib/lazy-groups.ts).
+ */
+export function loaderMaker(
   { prisma, sql }: { prisma: PrismaClient; sql: Sql },
   services: Pick<Services, 'presence' | 'reactions'>,
   options: LoaderOptions = {},
-): Loaders {
+): () => Loaders {
   const tuning = options.batch === false ? { maxBatchSize: 1 } : undefined;
-  return {
-    ...createUserLoaders(prisma, sql, services.presence.store, tuning),
-    ...createChatLoaders(prisma, tuning),
-    ...createMessageLoaders(prisma, tuning),
-    ...createMentionLoaders(prisma, tuning),
-    ...createPinLoaders(prisma, tuning),
-    ...createReactionLoaders(prisma, services.reactions.snapshots, tuning),
-    ...createFileLoaders(prisma),
-    ...createInviteLoaders(prisma, tuning),
-    ...createDeviceLoaders(prisma, tuning),
-  };
+  return lazyGroups<Loaders>([
+    () => createUserLoaders(prisma, sql, services.presence.store, tuning),
+    () => createChatLoaders(prisma, tuning),
+    () => createMessageLoaders(prisma, tuning),
+    () => createMentionLoaders(prisma, tuning),
+    () => createPinLoaders(prisma, tuning),
+    () => createReactionLoaders(prisma, services.reactions.snapshots, tuning),
+    () => createFileLoaders(prisma),
+    () => createInviteLoaders(prisma, tuning),
+    () => createDeviceLoaders(prisma, tuning),
+  ]);
+}
+
+/** One set of loaders, for code that runs outside a request (tests, jobs). */
+export function createLoaders(
+  deps: { prisma: PrismaClient; sql: Sql },
+  services: Pick<Services, 'presence' | 'reactions'>,
+  options: LoaderOptions = {},
+): Loaders {
+  return loaderMaker(deps, services, options)();
 }
