@@ -6,15 +6,13 @@
  * request from an in-process server's `onQuery` hook, with the DataLoaders
  * batching and with them loading one key per query (`tuning.disableDataLoaders`).
  */
-import { mkdtemp } from 'node:fs/promises';
-import path from 'node:path';
 import { print } from 'graphql';
 import type { BenchContext } from '../lib/context.js';
-import { payamakEnv } from '../lib/context.js';
+import { startCountingServer } from '../lib/counting-server.js';
 import { postJson } from '../lib/http.js';
 import { progress } from '../lib/report.js';
 import { insertUsers, registerUsers } from '../lib/seed.js';
-import { Samples, fmt, nowMs, type Summary } from '../lib/stats.js';
+import { Samples, fmt, nowMs, spread, type Summary } from '../lib/stats.js';
 
 const CHATS = 200;
 const MESSAGES_PER_CHAT = 1000;
@@ -65,7 +63,11 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
   };
   const askFiltered = async (url: string, { name, variables, chats }: (typeof FILTERED)[number]) => {
     const started = nowMs();
-    const result = await postJson(`${url}/graphql`, { query: filteredQuery, variables: { first: 50, ...variables } }, { authorization: `Bearer ${viewer!.token}` });
+    const result = await postJson(
+      `${url}/graphql`,
+      { query: filteredQuery, variables: { first: 50, ...variables } },
+      { authorization: `Bearer ${viewer!.token}` },
+    );
     const elapsed = nowMs() - started;
     const body = JSON.parse(result.body) as { data?: { chats: { edges: unknown[]; totalCount: number } }; errors?: unknown[] };
     if (body.errors || body.data?.chats.edges.length !== Math.min(50, chats) || body.data.chats.totalCount !== chats) {
@@ -89,42 +91,26 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
 
   progress('chat list: SQL statements per request, in-process, batched and unbatched');
   const counted = async (disableDataLoaders: boolean) => {
-    await import('reflect-metadata'); // before any type-graphql class is declared
-    const { startServer } = await import('../../src/server/app.js');
-    const { parseEnv } = await import('../../src/config/env.js');
-    const { createLogger } = await import('../../src/lib/logger.js');
-    const name = disableDataLoaders ? 'inprocess-unbatched' : 'inprocess-batched';
-    const env = parseEnv({ ...payamakEnv(ctx, name), DATA_DIR: await mkdtemp(path.join(ctx.tmp, `${name}-`)), LOG_LEVEL: 'silent' });
-    let statements = 0;
-    const server = await startServer({ env, logger: createLogger(env), tuning: { disableDataLoaders }, onQuery: () => statements++ });
-    const url = `http://127.0.0.1:${server.port}`;
+    const server = await startCountingServer(ctx, disableDataLoaders ? 'inprocess-unbatched' : 'inprocess-batched', { disableDataLoaders });
     try {
       const count = async (first: number) => {
         const out: number[] = [];
-        for (let i = 0; i < 10; i++) {
-          statements = 0;
-          await ask(url, first);
-          out.push(statements);
-        }
+        for (let i = 0; i < 10; i++) out.push(await server.count(() => ask(server.url, first)));
         return out;
       };
-      await ask(url, 50); // warm-up
+      await ask(server.url, 50); // warm-up
       const result = { first10: await count(10), first50: await count(50) };
       const filtered = new Map<string, number[]>();
       if (!disableDataLoaders) {
         for (const shape of FILTERED) {
-          await askFiltered(url, shape); // warm-up
+          await askFiltered(server.url, shape); // warm-up
           const out: number[] = [];
-          for (let i = 0; i < 5; i++) {
-            statements = 0;
-            await askFiltered(url, shape);
-            out.push(statements);
-          }
+          for (let i = 0; i < 5; i++) out.push(await server.count(() => askFiltered(server.url, shape)));
           filtered.set(shape.name, out);
         }
       }
       const timing = new Samples();
-      if (disableDataLoaders) for (let i = 0; i < (ctx.options.quick ? 10 : 30); i++) timing.push(await ask(url, 50));
+      if (disableDataLoaders) for (let i = 0; i < (ctx.options.quick ? 10 : 30); i++) timing.push(await ask(server.url, 50));
       return { result, filtered, timing: timing.summary() };
     } finally {
       await server.close();
@@ -142,7 +128,6 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
     unbatchedLatency: unbatched.timing,
     filtered: FILTERED.map(({ name, chats }) => ({ name, chats, latency: filteredLatency.get(name)!, statements: batched.filtered.get(name)! })),
   };
-  const range = (values: number[]) => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}–${Math.max(...values)}`);
   const table = ctx.report.table(
     `4. Chat list: chats(first: 50) for a user with ${CHATS} chats × ${MESSAGES_PER_CHAT} messages (seeded in ${fmt(seedSeconds)} s)`,
     ['loaders', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'statements, first: 10', 'statements, first: 50'],
@@ -153,8 +138,8 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
     fmt(results.latency.p50),
     fmt(results.latency.p99),
     fmt(results.latency.max),
-    range(batched.result.first10),
-    range(batched.result.first50),
+    spread(batched.result.first10),
+    spread(batched.result.first50),
   );
   table.add(
     'one key per query (in-process, onQuery on)',
@@ -162,8 +147,8 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
     fmt(results.unbatchedLatency.p50),
     fmt(results.unbatchedLatency.p99),
     fmt(results.unbatchedLatency.max),
-    range(unbatched.result.first10),
-    range(unbatched.result.first50),
+    spread(unbatched.result.first10),
+    spread(unbatched.result.first50),
   );
   ctx.report.print(table);
   const filteredTable = ctx.report.table('4b. Chat list filtered and searched: chats(first: 50, …), the same selection, batched loaders', [
@@ -176,7 +161,7 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
     'statements',
   ]);
   for (const row of results.filtered) {
-    filteredTable.add(row.name, row.chats, row.latency.count, fmt(row.latency.p50), fmt(row.latency.p99), fmt(row.latency.max), range(row.statements));
+    filteredTable.add(row.name, row.chats, row.latency.count, fmt(row.latency.p50), fmt(row.latency.p99), fmt(row.latency.max), spread(row.statements));
   }
   ctx.report.print(filteredTable);
   // DataLoader batches per tick: the last messages' senders sometimes resolve a tick after the members' users,
@@ -184,7 +169,7 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
   const constant = Math.max(...batched.result.first50) - Math.min(...batched.result.first10) <= 1;
   ctx.report.target(
     'chat list statement count constant',
-    `batched: ${range(batched.result.first10)} statements for 10 chats, ${range(batched.result.first50)} for 50 (unbatched: ${range(unbatched.result.first10)} and ${range(unbatched.result.first50)})`,
+    `batched: ${spread(batched.result.first10)} statements for 10 chats, ${spread(batched.result.first50)} for 50 (unbatched: ${spread(unbatched.result.first10)} and ${spread(unbatched.result.first50)})`,
     constant,
   );
   return results;

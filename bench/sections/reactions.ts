@@ -12,10 +12,11 @@ import type { Client } from 'graphql-ws';
 import type { BenchContext } from '../lib/context.js';
 import type { Member } from '../lib/delivery.js';
 import { graphql, postJson } from '../lib/http.js';
+import { startCountingServer } from '../lib/counting-server.js';
 import { cpuTimeMs } from '../lib/proc.js';
 import { progress } from '../lib/report.js';
 import { createGroup, insertUsers, sessionsFor } from '../lib/seed.js';
-import { Samples, fmt, nowMs, sleep, type Summary } from '../lib/stats.js';
+import { Samples, fmt, nowMs, sleep, spread, type Summary } from '../lib/stats.js';
 import { benchClient } from '../lib/transports.js';
 
 const MEMBERS = 10;
@@ -55,6 +56,8 @@ export interface ReactionResults {
     inOrder: boolean;
     serverCpuMsPer: number;
   };
+  /** SQL statements per call, everything it set off included (every member's event rendered), five calls each. */
+  statements: { setReaction: number[]; sendMessage: number[] };
 }
 
 /** One member's sockets: what arrived, by rev, and when. */
@@ -125,18 +128,22 @@ export async function reactionsSection(ctx: BenchContext): Promise<ReactionResul
 
   const chatRev = async () => (await ctx.pool.query<{ rev: number }>('SELECT "rev" FROM "Chat" WHERE "id" = $1', [chatId])).rows[0]!.rev;
   const nextEmoji = members.map(() => 0);
-  const react = async (m: number): Promise<number> => {
+  const react = async (m: number, base = url): Promise<number> => {
     const turn = nextEmoji[m]!;
     nextEmoji[m] = turn + 1;
     const emoji = EMOJIS[turn % EMOJIS.length]!;
-    const result = await postJson(`${url}/graphql`, { query: SET_REACTION, variables: { messageId, emoji } }, { authorization: `Bearer ${members[m]!.token}` });
+    const result = await postJson(
+      `${base}/graphql`,
+      { query: SET_REACTION, variables: { messageId, emoji } },
+      { authorization: `Bearer ${members[m]!.token}` },
+    );
     const body = JSON.parse(result.body) as { data?: { setReaction: { rev: number } }; errors?: unknown[] };
     if (!body.data || body.errors) throw new Error(`setReaction: HTTP ${result.status} ${result.body.slice(0, 300)}`);
     return body.data.setReaction.rev;
   };
-  const sendOne = async (m: number, i: number): Promise<void> => {
+  const sendOne = async (m: number, i: number, base = url): Promise<void> => {
     const result = await postJson(
-      `${url}/graphql`,
+      `${base}/graphql`,
       { query: SEND_MESSAGE, variables: { input: { chatId, text: `message ${i}` } } },
       { authorization: `Bearer ${members[m]!.token}` },
     );
@@ -240,12 +247,50 @@ export async function reactionsSection(ctx: BenchContext): Promise<ReactionResul
   };
   for (const receiver of receivers) void receiver.client.dispose();
   const failures = receivers.flatMap((r) => (r.failed ? [r.failed] : []));
+
+  progress('reactions: SQL statements per setReaction and per sendMessage with every member subscribed, in-process');
+  const statements = { setReaction: [] as number[], sendMessage: [] as number[] };
+  const counting = await startCountingServer(ctx, 'inprocess-reactions');
+  const countingReceivers: Receiver[] = [];
+  try {
+    const countingWs = `${counting.url.replace('http', 'ws')}/graphql`;
+    countingReceivers.push(...(await Promise.all(members.map((member) => openReceiver(countingWs, member, chatId)))));
+    await sleep(300);
+    // What one change costs the database: the mutation, and every member's messageUpdated (or newMessage) rendered.
+    const reactAndDeliver = async (m: number) => waitForRev(countingReceivers, await react(m, counting.url));
+    const sendAndDeliver = async (m: number, i: number) => {
+      const before = countingReceivers.map((r) => r.messages);
+      await sendOne(m, i, counting.url);
+      const until = nowMs() + 10_000;
+      while (countingReceivers.some((r, k) => r.messages === before[k]) && nowMs() < until) await sleep(5);
+    };
+    await reactAndDeliver(0); // warm-up
+    await sendAndDeliver(0, -1);
+    for (let i = 1; i <= 5; i++) {
+      statements.setReaction.push(await counting.count(() => reactAndDeliver(i % MEMBERS), 300));
+      statements.sendMessage.push(await counting.count(() => sendAndDeliver(i % MEMBERS, -1 - i), 300));
+    }
+  } finally {
+    for (const receiver of countingReceivers) void receiver.client.dispose();
+    await counting.close();
+  }
   if (failures.length > 0) ctx.report.note(`reactions: subscriptions failed: ${failures.join('; ')}`);
 
-  const results: ReactionResults = { members: MEMBERS, reactions, messages, fixedRate };
+  const results: ReactionResults = { members: MEMBERS, reactions, messages, fixedRate, statements };
   const table = ctx.report.table(
     `7. Reaction storm: one message in a group of ${MEMBERS}, every member online (messageUpdated with myReaction and reactions { emoji count reactedByMe }, and newMessage)`,
-    ['run', 'changes', 'per s', 'mutation p50 ms', 'mutation p99 ms', 'e2e p50 ms', 'e2e p99 ms', 'delivered/expected, in rev order', 'server CPU ms/change'],
+    [
+      'run',
+      'changes',
+      'per s',
+      'mutation p50 ms',
+      'mutation p99 ms',
+      'e2e p50 ms',
+      'e2e p99 ms',
+      'delivered/expected, in rev order',
+      'server CPU ms/change',
+      'SQL statements per call, delivery included',
+    ],
   );
   const delivered = (d: { delivered: number; expected: number; inOrder: boolean }) =>
     `${d.delivered}/${d.expected}${d.inOrder ? ', in order' : ', NOT EXACTLY ONCE IN ORDER'}`;
@@ -259,6 +304,7 @@ export async function reactionsSection(ctx: BenchContext): Promise<ReactionResul
     '–',
     delivered(reactions),
     fmt(reactions.serverCpuMsPer),
+    spread(statements.setReaction),
   );
   table.add(
     `sendMessage, saturation (${MEMBERS * IN_FLIGHT_PER_MEMBER} in flight), same group`,
@@ -270,6 +316,7 @@ export async function reactionsSection(ctx: BenchContext): Promise<ReactionResul
     '–',
     '',
     fmt(messages.serverCpuMsPer),
+    spread(statements.sendMessage),
   );
   table.add(
     `setReaction at ${FIXED_RATE}/s`,
@@ -281,6 +328,7 @@ export async function reactionsSection(ctx: BenchContext): Promise<ReactionResul
     fmt(fixedRate.e2e.p99),
     delivered(fixedRate),
     fmt(fixedRate.serverCpuMsPer),
+    spread(statements.setReaction),
   );
   ctx.report.print(table);
   ctx.report.target(

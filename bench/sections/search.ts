@@ -29,10 +29,11 @@ import {
   type WindowRow,
 } from '../../src/modules/search/search.plan.js';
 import type { BenchContext } from '../lib/context.js';
+import { startCountingServer } from '../lib/counting-server.js';
 import { postJson } from '../lib/http.js';
 import { progress } from '../lib/report.js';
 import { insertUsers, registerUsers } from '../lib/seed.js';
-import { Samples, fmt, nowMs, type Summary } from '../lib/stats.js';
+import { Samples, fmt, nowMs, spread, type Summary } from '../lib/stats.js';
 
 const CHATS = 1000;
 const VIEWER_CHATS = 50;
@@ -74,6 +75,8 @@ export interface SearchCase {
   /** EXPLAIN (ANALYZE) execution time of each plan's statement, ms. */
   executionMs: Record<SearchPlan, number>;
   explain: string;
+  /** SQL statements per request, three requests (in-process). */
+  statements?: number[];
 }
 
 export interface SearchResults {
@@ -107,13 +110,9 @@ export async function searchSection(ctx: BenchContext): Promise<SearchResults> {
 
   const { ranges, oldest } = await viewerRanges(ctx, viewer!.userId);
   const viewerMessages = ranges.reduce((sum, r) => sum + r.rows, 0);
-  const ask = async (query: string) => {
+  const ask = async (query: string, base = ctx.ours.url) => {
     const started = nowMs();
-    const result = await postJson(
-      `${ctx.ours.url}/graphql`,
-      { query: SEARCH, variables: { query, first: PAGE } },
-      { authorization: `Bearer ${viewer!.token}` },
-    );
+    const result = await postJson(`${base}/graphql`, { query: SEARCH, variables: { query, first: PAGE } }, { authorization: `Bearer ${viewer!.token}` });
     const elapsed = nowMs() - started;
     const body = JSON.parse(result.body) as { data?: { searchMessages: { edges: unknown[] } }; errors?: unknown[] };
     if (body.errors || !body.data) throw new Error(`searchMessages(${query}) failed: ${result.body.slice(0, 300)}`);
@@ -164,13 +163,25 @@ export async function searchSection(ctx: BenchContext): Promise<SearchResults> {
     });
   }
 
+  progress('search: SQL statements per request, in-process');
+  const counting = await startCountingServer(ctx, 'inprocess-search');
+  try {
+    for (const c of cases) {
+      await ask(c.query, counting.url); // warm-up
+      c.statements = [];
+      for (let i = 0; i < 3; i++) c.statements.push(await counting.count(() => ask(c.query, counting.url)));
+    }
+  } finally {
+    await counting.close();
+  }
+
   const table = ctx.report.table(
     `9. Search: searchMessages(first: ${PAGE}) over ${messages.toLocaleString('en')} messages in ${CHATS} chats, a member of ${VIEWER_CHATS} ` +
       `(${viewerMessages.toLocaleString('en')} messages; seeded in ${fmt(seedSeconds)} s)`,
-    ['query', 'matches (all / mine)', 'plan', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'SQL ms: walk (all windows) / index / indexInChats'],
+    ['query', 'matches (all / mine)', 'plan', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'SQL statements', 'SQL ms: walk (all windows) / index / indexInChats'],
   );
   const floor = baseline.summary();
-  table.add('for scale: { me { id } }', '', '', floor.count, fmt(floor.p50), fmt(floor.p99), fmt(floor.max), '');
+  table.add('for scale: { me { id } }', '', '', floor.count, fmt(floor.p50), fmt(floor.p99), fmt(floor.max), '', '');
   for (const c of cases) {
     table.add(
       `${c.name}: "${c.query}"`,
@@ -180,6 +191,7 @@ export async function searchSection(ctx: BenchContext): Promise<SearchResults> {
       fmt(c.latency.p50),
       fmt(c.latency.p99),
       fmt(c.latency.max),
+      c.statements ? spread(c.statements) : '',
       `${fmt(c.executionMs.walk)} / ${fmt(c.executionMs.index)} / ${fmt(c.executionMs.indexInChats)}`,
     );
   }
