@@ -20,6 +20,8 @@
  * --run-ms=10000, --server-node-args=--perf-basic-prof (comma-separated),
  * --connections=2000, --log-level=info (Payamak's LOG_LEVEL; default warn),
  * --search-messages=300000 (the search section's database; default 1,000,000).
+ * TRACE_SQL=1 in the environment prints every statement the in-process
+ * servers count (chat list, reactions, search statement columns).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

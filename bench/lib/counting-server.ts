@@ -32,7 +32,8 @@ export async function startCountingServer(ctx: BenchContext, name: string, tunin
     env,
     logger: createLogger(env),
     tuning,
-    onQuery: () => {
+    onQuery: (event) => {
+      if (process.env['TRACE_SQL']) process.stdout.write(`SQL ${event.sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
       statements++;
       lastAt = Date.now();
     },

@@ -12,6 +12,7 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import helmet from 'helmet';
 import type { Env } from '../config/env.js';
 import { openDatabase, type Database } from '../db/database.js';
+import type { QueryEvent } from '../db/prisma-client.js';
 import type { EmbeddedPostgres } from '../db/embedded-postgres.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { findRepoRoot } from '../db/migration-files.js';
@@ -112,8 +113,8 @@ export interface StartOptions {
      */
     drainTimeoutMs?: number;
   };
-  /** Called once per SQL statement (tests count statements per request). */
-  onQuery?: () => void;
+  /** Called once per SQL statement, with its text (tests count statements per request; the bench can print them). */
+  onQuery?: (event: QueryEvent) => void;
   /** Embedded PostgreSQL, already starting: src/index.ts starts it before loading this module (openDatabase's `embedded`). */
   embeddedPostgres?: Promise<EmbeddedPostgres>;
 }
