@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import path from 'node:path';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
@@ -286,8 +285,9 @@ async function startOnDatabase(env: Env, logger: Logger, database: Database, tun
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: limitRules,
     formatError,
+    // No ApolloServerPluginDrainHttpServer: close() below drains and closes the HTTP server before
+    // apollo.stop(), and the plugin kept a map entry and a listener for every connection, sockets too.
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // Installed by default; its per-field hook makes Apollo wrap every resolver, for
       // Cache-Control hints that a per-viewer messaging API never gives.
       ApolloServerPluginCacheControlDisabled(),
@@ -437,11 +437,20 @@ class HttpRequests {
   #closing = false;
   #idle: (() => void) | undefined;
   #noneFresh: (() => void) | undefined;
+  /** One listener for every connection's close (the socket is `this`): nothing held per connection but the set entry. */
+  readonly #closed: (this: Socket) => void;
+
+  constructor() {
+    const requests = this;
+    this.#closed = function (this: Socket) {
+      requests.#sentRequest(this);
+    };
+  }
 
   connected(socket: Socket): void {
     this.#accepted += 1;
     this.#fresh.add(socket);
-    socket.once('close', () => this.#sentRequest(socket));
+    socket.on('close', this.#closed);
   }
 
   /** Counts the request until its response has closed; false when it was refused (shutting down). */

@@ -61,16 +61,22 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
     for (const client of wsServer.clients) client.close(SocketClose.InternalServerError, 'Internal server error');
   });
 
+  // Listeners every socket shares (the socket is `this`): thousands of idle sockets hold no closures for them.
+  const onError = function (this: WebSocket, error: Error) {
+    // ws' own refusals of what the peer sent (a frame over maxPayload: 1009; a bad
+    // opcode, mask or UTF-8: 1002/1007): ws has already closed the socket with the
+    // right code. The client's doing, not a failure of ours.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('WS_ERR_')) logger.warn({ code, reason: error.message }, 'websocket frame refused');
+    else fail(this, error, 'websocket error');
+  };
+  const onPong = function (this: WebSocket) {
+    awaitingPong.delete(this);
+  };
+
   wsServer.on('connection', (socket, request) => {
-    socket.once('error', (error) => {
-      // ws' own refusals of what the peer sent (a frame over maxPayload: 1009; a bad
-      // opcode, mask or UTF-8: 1002/1007): ws has already closed the socket with the
-      // right code. The client's doing, not a failure of ours.
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('WS_ERR_')) logger.warn({ code, reason: error.message }, 'websocket frame refused');
-      else fail(socket, error, 'websocket error');
-    });
-    socket.on('pong', () => awaitingPong.delete(socket));
+    socket.on('error', onError);
+    socket.on('pong', onPong);
     const closed = server.opened(
       {
         protocol: socket.protocol,

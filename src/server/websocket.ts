@@ -362,8 +362,15 @@ const MAX_CACHED_QUERY_LENGTH = 16 * 1024;
 class PendingSockets {
   readonly #byIp = new Map<string, number>();
   readonly #ipOf = new WeakMap<object, string>();
+  /** One close listener for all sockets (the socket is `this`), so an idle socket holds no closure for it. */
+  readonly #closed: (this: WebSocket) => void;
 
-  constructor(private readonly maxPerIp: number) {}
+  constructor(private readonly maxPerIp: number) {
+    const pending = this;
+    this.#closed = function (this: WebSocket) {
+      pending.initialised(this);
+    };
+  }
 
   /** Counts a new socket against its address; false when the address is at its cap. */
   admit(socket: WebSocket, ip: string): boolean {
@@ -372,7 +379,7 @@ class PendingSockets {
     if (count >= this.maxPerIp) return false;
     this.#byIp.set(ip, count + 1);
     this.#ipOf.set(socket, ip);
-    socket.once('close', () => this.initialised(socket));
+    socket.on('close', this.#closed);
     return true;
   }
 
