@@ -33,7 +33,14 @@ export interface ChatListResults {
  * The list as apps filter and search it. Seeded: odd chats are groups, even ones
  * private chats with a user named "Bench …"; every seventh is read to the end.
  */
-const FILTERED: { name: string; variables: { filter?: Record<string, unknown>; search?: string }; chats: number }[] = [
+interface ListShape {
+  name: string;
+  variables: { filter?: Record<string, unknown>; search?: string };
+  /** Chats that match, of the seeded ones. */
+  chats: number;
+}
+const UNFILTERED: ListShape = { name: 'unfiltered', variables: {}, chats: CHATS };
+const FILTERED: ListShape[] = [
   { name: 'filter: { kind: GROUP }', variables: { filter: { kind: 'GROUP' } }, chats: CHATS / 2 },
   { name: 'filter: { unread: true }', variables: { filter: { unread: true } }, chats: CHATS - Math.floor(CHATS / 7) },
   { name: 'search: "Bench" (the other member\'s name)', variables: { search: 'Bench' }, chats: CHATS / 2 },
@@ -50,26 +57,18 @@ export async function chatListSection(ctx: BenchContext): Promise<ChatListResult
   await seed(ctx, viewer!.userId, others);
   const seedSeconds = (nowMs() - seedStart) / 1000;
 
-  const ask = async (url: string, first: number) => {
+  /** One request of the list, filtered or not; throws unless it answered with the page and count the seed implies. */
+  const ask = async (url: string, first: number, { name, variables, chats }: ListShape = UNFILTERED) => {
     const started = nowMs();
-    const result = await postJson(`${url}/graphql`, { query, variables: { first } }, { authorization: `Bearer ${viewer!.token}` });
+    const result = await postJson(`${url}/graphql`, { query, variables: { first, ...variables } }, { authorization: `Bearer ${viewer!.token}` });
     const elapsed = nowMs() - started;
     const body = JSON.parse(result.body) as { data?: { chats: { edges: unknown[]; totalCount: number } }; errors?: unknown[] };
-    if (body.errors || body.data?.chats.edges.length !== first || body.data.chats.totalCount !== CHATS) {
-      throw new Error(`chats(first: ${first}) answered wrongly: ${result.body.slice(0, 300)}`);
+    if (body.errors || body.data?.chats.edges.length !== Math.min(first, chats) || body.data.chats.totalCount !== chats) {
+      throw new Error(`chats(first: ${first}, ${name}) answered wrongly: ${result.body.slice(0, 300)}`);
     }
     return elapsed;
   };
-  const askFiltered = async (url: string, { name, variables, chats }: (typeof FILTERED)[number]) => {
-    const started = nowMs();
-    const result = await postJson(`${url}/graphql`, { query, variables: { first: 50, ...variables } }, { authorization: `Bearer ${viewer!.token}` });
-    const elapsed = nowMs() - started;
-    const body = JSON.parse(result.body) as { data?: { chats: { edges: unknown[]; totalCount: number } }; errors?: unknown[] };
-    if (body.errors || body.data?.chats.edges.length !== Math.min(50, chats) || body.data.chats.totalCount !== chats) {
-      throw new Error(`chats(first: 50, ${name}) answered wrongly: ${result.body.slice(0, 300)}`);
-    }
-    return elapsed;
-  };
+  const askFiltered = (url: string, shape: ListShape) => ask(url, 50, shape);
 
   progress('chat list: latency against the Payamak child');
   const requests = ctx.options.quick ? 50 : 200;
